@@ -1,0 +1,453 @@
+/*
+ * Connections: one MYSQL per thread, configured in one place, reconnected
+ * explicitly (never MYSQL_OPT_RECONNECT, which would silently drop session state
+ * and prepared statements). Prepared statements are cached per connection.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <errmsg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "db.h"
+#include "xmalloc.h"
+
+#define DB_STMT_SLOTS 96
+
+struct stmt_slot {
+	const char *sql;
+	MYSQL_STMT *stmt;
+};
+
+struct cp_db {
+	MYSQL *mysql;
+	const struct cp_config *cfg;
+	char program[64];
+	bool broken;
+	unsigned int nslots;
+	struct stmt_slot slots[DB_STMT_SLOTS];
+};
+
+static const char session_sql[] =
+	"SET SESSION sql_mode='STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,"
+	"ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION',"
+	" time_zone='+00:00'";
+/* Portable across MariaDB and MySQL 8, unlike the tx_isolation variable. */
+static const char isolation_sql[] = "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
+
+enum cp_status cp_library_init(void)
+{
+	return mysql_library_init(0, NULL, NULL) == 0 ? CP_OK : CP_E_NOMEM;
+}
+
+void cp_library_end(void)
+{
+	mysql_library_end();
+}
+
+MYSQL *db_mysql(struct cp_db *db)
+{
+	return db->mysql;
+}
+
+const struct cp_config *db_config(struct cp_db *db)
+{
+	return db->cfg;
+}
+
+static bool conn_lost(unsigned int err)
+{
+	switch (err) {
+	case CR_CONNECTION_ERROR:
+	case CR_CONN_HOST_ERROR:
+	case CR_SERVER_GONE_ERROR:
+	case CR_SERVER_LOST:
+	case CR_SERVER_LOST_EXTENDED:
+	case CR_UNKNOWN_HOST:
+	case CR_COMMANDS_OUT_OF_SYNC:
+	case 1053: /* ER_SERVER_SHUTDOWN */
+	case 1927: /* ER_CONNECTION_KILLED */
+	case 4031: /* ER_CLIENT_INTERACTION_TIMEOUT */
+	case DB_ER_UNKNOWN_COM: /* Galera node not synced: treat as unavailable */
+		return true;
+	}
+	return false;
+}
+
+static enum cp_status classify(struct cp_db *db, unsigned int err)
+{
+	if (conn_lost(err)) {
+		db->broken = true;
+		return CP_E_DB_UNAVAILABLE;
+	}
+	if (err == DB_ER_LOCK_DEADLOCK || err == DB_ER_LOCK_WAIT_TIMEOUT)
+		return CP_E_BUSY;
+	if (err == DB_ER_NO_SUCH_TABLE || err == 1054 /* ER_BAD_FIELD_ERROR */)
+		return CP_E_SCHEMA;
+	return CP_E_DB;
+}
+
+static enum cp_status fill(struct cp_db *db, struct cp_err *e, unsigned int err,
+			   const char *state, const char *msg, const char *what)
+{
+	enum cp_status st = classify(db, err);
+
+	if (e != NULL) {
+		e->db_errno = err;
+		snprintf(e->sqlstate, sizeof e->sqlstate, "%s", state);
+		snprintf(e->msg, sizeof e->msg, "%s: MySQL error %u (%s): %s", what, err, state,
+			 msg);
+	}
+	return st;
+}
+
+enum cp_status db_fail(struct cp_db *db, struct cp_err *e, const char *what)
+{
+	return fill(db, e, mysql_errno(db->mysql), mysql_sqlstate(db->mysql),
+		    mysql_error(db->mysql), what);
+}
+
+enum cp_status db_stmt_fail(struct cp_db *db, MYSQL_STMT *stmt, struct cp_err *e,
+			    const char *what)
+{
+	return fill(db, e, mysql_stmt_errno(stmt), mysql_stmt_sqlstate(stmt),
+		    mysql_stmt_error(stmt), what);
+}
+
+bool db_retryable(enum cp_status st)
+{
+	return st == CP_E_BUSY;
+}
+
+void db_backoff(unsigned int attempt)
+{
+	unsigned int r = 0, cap_ms = 1u << (attempt < 8 ? attempt : 8);
+	struct timespec ts;
+
+	/* Full jitter: uniform in [0, 2^attempt) ms, so racing retries spread out. */
+	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != sizeof r)
+		r = (unsigned int)clock();
+	r %= cap_ms * 1000u;
+	ts.tv_sec = r / 1000000u;
+	ts.tv_nsec = (long)(r % 1000000u) * 1000;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static void set_options(struct cp_db *db)
+{
+	const struct cp_config *c = db->cfg;
+	unsigned int ct = c->connect_timeout, rt = c->read_timeout, wt = c->write_timeout;
+
+	if (c->file != NULL)
+		mysql_optionsv(db->mysql, MYSQL_READ_DEFAULT_FILE, c->file);
+	mysql_optionsv(db->mysql, MYSQL_READ_DEFAULT_GROUP, c->group);
+	mysql_optionsv(db->mysql, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
+	mysql_optionsv(db->mysql, MYSQL_OPT_READ_TIMEOUT, &rt);
+	mysql_optionsv(db->mysql, MYSQL_OPT_WRITE_TIMEOUT, &wt);
+	mysql_optionsv(db->mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	mysql_optionsv(db->mysql, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name", db->program);
+}
+
+static enum cp_status connect_db(struct cp_db *db, struct cp_err *e)
+{
+	const struct cp_config *c = db->cfg;
+
+	if ((db->mysql = mysql_init(NULL)) == NULL)
+		return cp_err_set(e, CP_E_NOMEM, "mysql_init failed");
+	set_options(db);
+	if (mysql_real_connect(db->mysql, c->host, c->user, c->password, c->database, c->port,
+			       c->socket, 0) == NULL) {
+		enum cp_status st = db_fail(db, e, "connect");
+
+		/* Every connect failure means no database for the caller right now. */
+		mysql_close(db->mysql);
+		db->mysql = NULL;
+		db->broken = true;
+		return st == CP_E_DB_UNAVAILABLE || st == CP_E_DB ? CP_E_DB_UNAVAILABLE : st;
+	}
+	if (mysql_query(db->mysql, session_sql) != 0 ||
+	    mysql_query(db->mysql, isolation_sql) != 0) {
+		enum cp_status st = db_fail(db, e, "session setup");
+
+		mysql_close(db->mysql);
+		db->mysql = NULL;
+		db->broken = true;
+		return st;
+	}
+	db->broken = false;
+	return CP_OK;
+}
+
+enum cp_status cp_db_open(struct cp_db **out, const struct cp_config *cfg, const char *program,
+			  struct cp_err *e)
+{
+	struct cp_db *db = xcalloc(1, sizeof *db);
+	enum cp_status st;
+
+	db->cfg = cfg;
+	snprintf(db->program, sizeof db->program, "%s", program ? program : "coupon");
+	st = connect_db(db, e);
+	if (st != CP_OK) {
+		free(db);
+		return st;
+	}
+	*out = db;
+	return CP_OK;
+}
+
+static void drop_statements(struct cp_db *db)
+{
+	for (unsigned int i = 0; i < db->nslots; i++)
+		mysql_stmt_close(db->slots[i].stmt);
+	db->nslots = 0;
+}
+
+static void disconnect(struct cp_db *db)
+{
+	drop_statements(db);
+	if (db->mysql != NULL)
+		mysql_close(db->mysql);
+	db->mysql = NULL;
+}
+
+void cp_db_close(struct cp_db *db)
+{
+	if (db == NULL)
+		return;
+	disconnect(db);
+	free(db);
+}
+
+enum cp_status cp_db_ensure(struct cp_db *db, struct cp_err *e)
+{
+	if (!db->broken && db->mysql != NULL)
+		return CP_OK;
+	disconnect(db);
+	return connect_db(db, e);
+}
+
+enum cp_status cp_db_ping(struct cp_db *db, struct cp_err *e)
+{
+	enum cp_status st = cp_db_ensure(db, e);
+
+	if (st != CP_OK)
+		return st;
+	if (mysql_ping(db->mysql) != 0)
+		return db_fail(db, e, "ping");
+	return CP_OK;
+}
+
+enum cp_status db_exec(struct cp_db *db, const char *sql, struct cp_err *e)
+{
+	MYSQL_RES *res;
+
+	if (mysql_query(db->mysql, sql) != 0)
+		return db_fail(db, e, "query");
+	/* Drain any result so the connection stays in sync. */
+	do {
+		if ((res = mysql_store_result(db->mysql)) != NULL)
+			mysql_free_result(res);
+	} while (mysql_next_result(db->mysql) == 0);
+	if (mysql_errno(db->mysql) != 0)
+		return db_fail(db, e, "query");
+	return CP_OK;
+}
+
+enum cp_status db_begin(struct cp_db *db, struct cp_err *e)
+{
+	return db_exec(db, "START TRANSACTION", e);
+}
+
+enum cp_status db_commit(struct cp_db *db, struct cp_err *e)
+{
+	if (mysql_commit(db->mysql) != 0)
+		return db_fail(db, e, "commit");
+	return CP_OK;
+}
+
+void db_rollback(struct cp_db *db)
+{
+	if (db->mysql != NULL && !db->broken && mysql_rollback(db->mysql) != 0)
+		db->broken = true;
+}
+
+MYSQL_STMT *db_prepare(struct cp_db *db, const char *sql, struct cp_err *e,
+		       enum cp_status *st)
+{
+	MYSQL_STMT *stmt;
+
+	for (unsigned int i = 0; i < db->nslots; i++)
+		if (db->slots[i].sql == sql)
+			return db->slots[i].stmt;
+	if (db->nslots == DB_STMT_SLOTS) {
+		*st = cp_err_set(e, CP_E_INTERNAL, "prepared statement cache full");
+		return NULL;
+	}
+	if ((stmt = mysql_stmt_init(db->mysql)) == NULL) {
+		*st = cp_err_set(e, CP_E_NOMEM, "mysql_stmt_init failed");
+		return NULL;
+	}
+	if (mysql_stmt_prepare(stmt, sql, (unsigned long)strlen(sql)) != 0) {
+		*st = db_stmt_fail(db, stmt, e, "prepare");
+		mysql_stmt_close(stmt);
+		return NULL;
+	}
+	db->slots[db->nslots].sql = sql;
+	db->slots[db->nslots++].stmt = stmt;
+	return stmt;
+}
+
+static MYSQL_STMT *execute(struct cp_db *db, const char *sql, MYSQL_BIND *params,
+			   struct cp_err *e, enum cp_status *st)
+{
+	MYSQL_STMT *stmt;
+
+	*st = cp_db_ensure(db, e);
+	if (*st != CP_OK)
+		return NULL;
+	if ((stmt = db_prepare(db, sql, e, st)) == NULL)
+		return NULL;
+	if (params != NULL && mysql_stmt_bind_param(stmt, params) != 0) {
+		*st = db_stmt_fail(db, stmt, e, "bind");
+		return NULL;
+	}
+	if (mysql_stmt_execute(stmt) != 0) {
+		*st = db_stmt_fail(db, stmt, e, "execute");
+		return NULL;
+	}
+	*st = CP_OK;
+	return stmt;
+}
+
+enum cp_status db_run(struct cp_db *db, const char *sql, MYSQL_BIND *params,
+		      uint64_t *affected, struct cp_err *e)
+{
+	enum cp_status st;
+	MYSQL_STMT *stmt = execute(db, sql, params, e, &st);
+
+	if (stmt == NULL)
+		return st;
+	if (affected != NULL)
+		*affected = mysql_stmt_affected_rows(stmt);
+	return CP_OK;
+}
+
+enum cp_status db_select1(struct cp_db *db, const char *sql, MYSQL_BIND *params,
+			  MYSQL_BIND *results, bool *found, struct cp_err *e)
+{
+	enum cp_status st;
+	MYSQL_STMT *stmt = execute(db, sql, params, e, &st);
+	int rc;
+
+	*found = false;
+	if (stmt == NULL)
+		return st;
+	if (mysql_stmt_bind_result(stmt, results) != 0) {
+		st = db_stmt_fail(db, stmt, e, "bind result");
+		mysql_stmt_free_result(stmt);
+		return st;
+	}
+	rc = mysql_stmt_fetch(stmt);
+	if (rc == 0 || rc == MYSQL_DATA_TRUNCATED)
+		*found = true;
+	else if (rc == 1)
+		st = db_stmt_fail(db, stmt, e, "fetch");
+	/* Discard the rest; the statement is reused. */
+	mysql_stmt_free_result(stmt);
+	return st;
+}
+
+uint64_t db_insert_id(struct cp_db *db, const char *sql)
+{
+	for (unsigned int i = 0; i < db->nslots; i++)
+		if (db->slots[i].sql == sql)
+			return mysql_stmt_insert_id(db->slots[i].stmt);
+	return mysql_insert_id(db->mysql);
+}
+
+void db_bind_str(MYSQL_BIND *b, const char *s, unsigned long *len)
+{
+	if (s == NULL) {
+		db_bind_null(b);
+		return;
+	}
+	*len = (unsigned long)strlen(s);
+	b->buffer_type = MYSQL_TYPE_STRING;
+	b->buffer = (void *)s;
+	b->buffer_length = *len;
+	b->length = len;
+}
+
+void db_bind_buf(MYSQL_BIND *b, char *buf, size_t size, unsigned long *len, my_bool *is_null)
+{
+	b->buffer_type = MYSQL_TYPE_STRING;
+	b->buffer = buf;
+	b->buffer_length = (unsigned long)size;
+	b->length = len;
+	b->is_null = is_null;
+}
+
+void db_bind_u64(MYSQL_BIND *b, uint64_t *v)
+{
+	b->buffer_type = MYSQL_TYPE_LONGLONG;
+	b->buffer = v;
+	b->is_unsigned = 1;
+}
+
+void db_bind_u32(MYSQL_BIND *b, uint32_t *v)
+{
+	b->buffer_type = MYSQL_TYPE_LONG;
+	b->buffer = v;
+	b->is_unsigned = 1;
+}
+
+void db_bind_i64(MYSQL_BIND *b, int64_t *v)
+{
+	b->buffer_type = MYSQL_TYPE_LONGLONG;
+	b->buffer = v;
+}
+
+void db_bind_null(MYSQL_BIND *b)
+{
+	b->buffer_type = MYSQL_TYPE_NULL;
+}
+
+void db_bind_time(MYSQL_BIND *b, MYSQL_TIME *t, my_bool *is_null)
+{
+	b->buffer_type = MYSQL_TYPE_DATETIME;
+	b->buffer = t;
+	b->is_null = is_null;
+}
+
+void db_time_from_unix(MYSQL_TIME *t, time_t v)
+{
+	struct tm tm;
+
+	gmtime_r(&v, &tm);
+	memset(t, 0, sizeof *t);
+	t->year = (unsigned int)tm.tm_year + 1900;
+	t->month = (unsigned int)tm.tm_mon + 1;
+	t->day = (unsigned int)tm.tm_mday;
+	t->hour = (unsigned int)tm.tm_hour;
+	t->minute = (unsigned int)tm.tm_min;
+	t->second = (unsigned int)tm.tm_sec;
+	t->time_type = MYSQL_TIMESTAMP_DATETIME;
+}
+
+time_t db_time_to_unix(const MYSQL_TIME *t)
+{
+	struct tm tm = {0};
+
+	tm.tm_year = (int)t->year - 1900;
+	tm.tm_mon = (int)t->month - 1;
+	tm.tm_mday = (int)t->day;
+	tm.tm_hour = (int)t->hour;
+	tm.tm_min = (int)t->minute;
+	tm.tm_sec = (int)t->second;
+	return timegm(&tm);
+}

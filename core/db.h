@@ -1,0 +1,64 @@
+/* Private to core/: the connection, prepared-statement cache and query helpers. */
+#ifndef DB_H
+#define DB_H
+
+#include <mysql.h>
+
+#include "coupon.h"
+
+/* MySQL/MariaDB error numbers the core reacts to. */
+#define DB_ER_DUP_ENTRY 1062
+#define DB_ER_LOCK_WAIT_TIMEOUT 1205
+#define DB_ER_LOCK_DEADLOCK 1213
+#define DB_ER_NO_SUCH_TABLE 1146
+#define DB_ER_UNKNOWN_COM 1047 /* Galera: node not ready */
+
+MYSQL *db_mysql(struct cp_db *);
+const struct cp_config *db_config(struct cp_db *);
+
+/*
+ * Records the connection's last error in E and classifies it: a lost connection
+ * is CP_E_DB_UNAVAILABLE (the connection is marked for reconnection), deadlocks,
+ * lock-wait timeouts and cluster conflicts CP_E_BUSY, anything else CP_E_DB.
+ */
+enum cp_status db_fail(struct cp_db *, struct cp_err *, const char *what);
+enum cp_status db_stmt_fail(struct cp_db *, MYSQL_STMT *, struct cp_err *, const char *what);
+bool db_retryable(enum cp_status);
+/* Sleeps before retry ATTEMPT (1-based): bounded exponential backoff with jitter. */
+void db_backoff(unsigned int attempt);
+
+enum cp_status db_exec(struct cp_db *, const char *sql, struct cp_err *);
+enum cp_status db_begin(struct cp_db *, struct cp_err *);
+enum cp_status db_commit(struct cp_db *, struct cp_err *);
+void db_rollback(struct cp_db *);
+
+/*
+ * The prepared statement for SQL, prepared once per connection and reused. SQL
+ * must be a string with static storage: the cache is keyed by its address.
+ */
+MYSQL_STMT *db_prepare(struct cp_db *, const char *sql, struct cp_err *, enum cp_status *);
+
+/* Executes SQL with PARAMS bound; *AFFECTED (may be NULL) gets the changed rows. */
+enum cp_status db_run(struct cp_db *, const char *sql, MYSQL_BIND *params,
+		      uint64_t *affected, struct cp_err *);
+/*
+ * Executes a SELECT and fetches its first row into RESULTS; *FOUND says whether
+ * there was one. Further rows are discarded. NULL columns need is_null bound.
+ */
+enum cp_status db_select1(struct cp_db *, const char *sql, MYSQL_BIND *params,
+			  MYSQL_BIND *results, bool *found, struct cp_err *);
+uint64_t db_insert_id(struct cp_db *, const char *sql);
+
+/* Bind helpers: zero the array first (memset), then fill each slot. */
+void db_bind_str(MYSQL_BIND *, const char *s, unsigned long *len);
+void db_bind_buf(MYSQL_BIND *, char *buf, size_t size, unsigned long *len, my_bool *is_null);
+void db_bind_u64(MYSQL_BIND *, uint64_t *);
+void db_bind_u32(MYSQL_BIND *, uint32_t *);
+void db_bind_i64(MYSQL_BIND *, int64_t *);
+void db_bind_null(MYSQL_BIND *);
+void db_bind_time(MYSQL_BIND *, MYSQL_TIME *, my_bool *is_null);
+
+void db_time_from_unix(MYSQL_TIME *, time_t);
+time_t db_time_to_unix(const MYSQL_TIME *);
+
+#endif

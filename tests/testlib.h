@@ -1,0 +1,47 @@
+/* Shared by the C tests: checks that carry __LINE__, and scratch databases. */
+#ifndef TESTLIB_H
+#define TESTLIB_H
+
+#include "coupon.h"
+
+/* Exit status automake reads as "skipped". */
+#define TL_SKIP 77
+
+extern unsigned int tl_checks, tl_failures;
+
+void tl_fail(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* CHECK(cond, fmt, ...): counts, and reports file:line on failure. */
+#define CHECK(cond, ...)                                            \
+	do {                                                        \
+		tl_checks++;                                        \
+		if (!(cond))                                        \
+			tl_fail(__FILE__, __LINE__, __VA_ARGS__);   \
+	} while (0)
+/* Table rows carry their own line: CHECK_AT(row->line, cond, ...). */
+#define CHECK_AT(line, cond, ...)                                   \
+	do {                                                        \
+		tl_checks++;                                        \
+		if (!(cond))                                        \
+			tl_fail(__FILE__, (line), __VA_ARGS__);     \
+	} while (0)
+
+/* Prints "NAME: N checks, M failed" and returns the exit status. */
+int tl_done(const char *name);
+
+/*
+ * A fresh, migrated database "cpt_NAME_PID" on the server that COUPON_TEST_CONFIG
+ * reaches; CFG is initialised to use it. Dropped at exit unless COUPON_TEST_KEEP is
+ * set. Without COUPON_TEST_CONFIG: exits TL_SKIP, or fails when CI is set.
+ */
+void tl_db_config(const char *name, struct cp_config *cfg);
+struct cp_db *tl_db_open(const struct cp_config *cfg);
+/* tl_db_config, then open and migrate: the usual start of an integration test. */
+struct cp_db *tl_db_fresh(const char *name, struct cp_config *cfg);
+/* Runs SQL on DB, failing the test on error. */
+void tl_exec(struct cp_db *db, const char *sql);
+/* The first column of the first row of SQL as an integer (-1 for none or NULL). */
+long long tl_query_int(struct cp_db *db, const char *sql);
+
+#endif

@@ -1,0 +1,66 @@
+/* couponadm migrate: apply pending schema migrations. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+static void applied(unsigned int version, const char *name, void *arg)
+{
+	const struct cli *cli = arg;
+
+	if (!cli->quiet)
+		printf("applied %03u_%s\n", version, name);
+}
+
+static int status(struct cli *cli, struct cp_db *db)
+{
+	struct cp_migration_state ms;
+	struct cp_err e;
+	enum cp_status st;
+
+	cp_err_clear(&e);
+	if ((st = cp_migrate_status(db, &ms, &e)) != CP_OK)
+		return cli_fail(st, &e);
+	(void)cli;
+	printf("schema version %u, this program knows %u, %u pending\n", ms.current, ms.latest,
+	       ms.pending);
+	return ms.current > ms.latest ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+int cmd_migrate(struct cli *cli, int argc, char **argv)
+{
+	static const char usage[] = "migrate [--status]";
+	static const struct option opts[] = {
+		{"status", no_argument, NULL, 's'},
+		{NULL, 0, NULL, 0},
+	};
+	struct cp_migration_state ms;
+	struct cp_db *db;
+	struct cp_err e;
+	enum cp_status st;
+	bool show = false;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "s", opts, NULL)) != -1) {
+		if (ch != 's')
+			return cli_usage(usage);
+		show = true;
+	}
+	if (optind != argc)
+		return cli_usage(usage);
+	if ((db = cli_db(cli, false)) == NULL)
+		return EXIT_FAILURE;
+	if (show)
+		return status(cli, db);
+	cp_err_clear(&e);
+	if ((st = cp_migrate(db, applied, cli, &e)) != CP_OK)
+		return cli_fail(st, &e);
+	if ((st = cp_migrate_status(db, &ms, &e)) != CP_OK)
+		return cli_fail(st, &e);
+	if (!cli->quiet)
+		printf("schema is at version %u\n", ms.current);
+	return EXIT_SUCCESS;
+}
