@@ -190,10 +190,15 @@ enum cp_status cp_schema_check(struct cp_db *, struct cp_err *);
 #define CP_GUESS_CEILING 1e-6
 
 struct cp_format {
-	char alphabet[CP_ALPHABET_MAX + 1]; /* distinct symbols [0-9A-Z], 2..64... see cp_format_validate */
+	char alphabet[CP_ALPHABET_MAX + 1]; /* 2..36 distinct symbols of [0-9A-Z] */
 	char prefix[CP_PREFIX_MAX + 1];     /* [A-Z0-9], may be empty */
 	unsigned int body_len;              /* CP_BODY_MIN..CP_BODY_MAX */
-	bool check;                         /* append a Luhn mod N check character */
+	/*
+	 * Append a check character: Luhn's position-dependent scheme carried over to
+	 * radix N on a group where it catches every single substitution and adjacent
+	 * transposition (plain Luhn mod N misses some; see core/format.c). Needs N > 2.
+	 */
+	bool check;
 	unsigned int group;                 /* display group size, 0 = none */
 };
 
@@ -223,9 +228,12 @@ enum cp_status cp_format_allows(const struct cp_format *, uint64_t count, struct
  */
 enum cp_status cp_code_normalize(const struct cp_format *, const char *in, size_t inlen,
 				 char *out, size_t outsz, struct cp_err *);
-/* Check character for BODY (len symbols of the alphabet); '\0' if BODY is invalid. */
+/* Check character for BODY (len <= CP_BODY_MAX symbols); '\0' if BODY is invalid. */
 char cp_check_char(const struct cp_format *, const char *body, size_t len);
-/* Writes prefix + body from symbol values DIGITS[0..body_len) + check character. */
+/*
+ * Writes prefix + body from symbol values DIGITS[0..body_len) + check character.
+ * FMT must have passed cp_format_validate; every digit must be below the radix.
+ */
 void cp_code_compose(const struct cp_format *, const uint8_t *digits, char *out);
 /* Display form of a normalised code: "SPRING-7KQ4-M9XT-2H". */
 enum cp_status cp_code_display(const struct cp_format *, const char *norm, char *out,
@@ -235,7 +243,11 @@ enum cp_status cp_code_display(const struct cp_format *, const char *norm, char 
 
 struct cp_ff1; /* opaque; AES key schedule from libcrypto */
 
-/* KEY is 16, 24 or 32 bytes. RADIX 2..65536. */
+/*
+ * KEY is 16, 24 or 32 bytes. RADIX 2..65536; numeral strings of 2..CP_FF1_MAXLEN.
+ * One cp_ff1 serves one thread at a time (it caches per-call state).
+ */
+#define CP_FF1_MAXLEN 64
 enum cp_status cp_ff1_create(struct cp_ff1 **, const uint8_t *key, size_t keylen,
 			     unsigned int radix, struct cp_err *);
 void cp_ff1_free(struct cp_ff1 *);
