@@ -46,6 +46,7 @@ static const struct opt opts[] = {
 	{"site", OPT_STR, OFF(site), 0, 0},
 	{"log-file", OPT_STR, OFF(log_file), 0, 0},
 	{"idempotency-retention", OPT_DURATION, OFF(idempotency_retention), 60, 90 * 86400},
+	{"idempotency-stale", OPT_DURATION, OFF(idempotency_stale), 1, 86400},
 	{"retries", OPT_UINT, OFF(retries), 0, 100},
 	{"rate-limit", OPT_UINT, OFF(rate_limit), 1, 1000000},
 };
@@ -78,6 +79,7 @@ void cp_config_init(struct cp_config *c)
 	c->threads = 16;
 	c->body_max = 16 * 1024;
 	c->idempotency_retention = 24 * 3600;
+	c->idempotency_stale = 120;
 	c->retries = 5;
 	c->rate_limit = 30;
 }

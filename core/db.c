@@ -239,7 +239,13 @@ enum cp_status cp_db_ping(struct cp_db *db, struct cp_err *e)
 		return st;
 	if (mysql_ping(db->mysql) != 0)
 		return db_fail(db, e, "ping");
-	return CP_OK;
+	/*
+	 * A Galera node outside the primary component, or still joining, answers
+	 * ping (and SELECT 1) but refuses application statements with 1047; DO is
+	 * one of those, so the health check says unavailable exactly when a
+	 * redemption would. Elsewhere DO 1 is a no-op.
+	 */
+	return db_exec(db, "DO 1", e);
 }
 
 enum cp_status db_exec(struct cp_db *db, const char *sql, struct cp_err *e)

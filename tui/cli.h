@@ -2,6 +2,8 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include <stdio.h>
+
 #include "coupon.h"
 
 #define EXIT_USAGE 2
@@ -29,5 +31,20 @@ int cli_usage(const char *usage);
 void cli_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int cmd_migrate(struct cli *, int, char **);
+/* redemption work */
+int cmd_apikey(struct cli *, int, char **);
+int cmd_code(struct cli *, int, char **);
+int cmd_idempotency(struct cli *, int, char **);
+int cmd_campaign(struct cli *, int, char **);
+int cmd_expire(struct cli *, int, char **);
+int cmd_export(struct cli *, int, char **);
+int cmd_generate(struct cli *, int, char **);
+/* The campaign named or numbered REF into C; else prints why and returns the exit code. */
+int cli_campaign(struct cli *, const char *ref, struct cp_campaign *c);
+/* Writes S as a JSON string literal, escaped. */
+void cli_json_str(FILE *, const char *s);
+int cmd_stats(struct cli *, int, char **);
+/* The ncurses console (tui/console.c): couponadm without a command. */
+int console_run(struct cli *);
 
 #endif

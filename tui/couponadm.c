@@ -15,7 +15,23 @@
 #include "cli.h"
 
 static const struct cli_command commands[] = {
+	{"apikey", cmd_apikey, "apikey create --name N --scope S | list | revoke NAME|ID",
+	 "API keys of the HTTP API (the secret is shown once)"},
+	{"campaign", cmd_campaign, "campaign create|list|show|pause|resume ...",
+	 "manage campaigns and their code format"},
+	{"code", cmd_code, "code show|redeem|unredeem|expire|... CODE [options]",
+	 "look up or change one code (support)"},
+	{"expire", cmd_expire, "expire --batch N | --campaign X",
+	 "expire every available code (leak response)"},
+	{"export", cmd_export, "export --campaign X [--batch N] --out FILE",
+	 "codes to CSV with a SHA-256 manifest"},
+	{"generate", cmd_generate, "generate --campaign X --count N [--method M]",
+	 "generate a batch of codes (random or keyed)"},
+	{"idempotency", cmd_idempotency, "idempotency purge [--older-than DURATION]",
+	 "delete idempotency keys past their retention"},
 	{"migrate", cmd_migrate, "migrate [--status]", "apply pending schema migrations"},
+	{"stats", cmd_stats, "stats [--json] [--count N] [--interval S]",
+	 "campaign counts and redemption rates"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -215,15 +231,11 @@ int main(int argc, char **argv)
 	cli.actor = whoami();
 	argc -= optind;
 	argv += optind;
-	if (argc == 0) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
 	if (cp_library_init() != CP_OK) {
 		cli_warnx("cannot initialise the MySQL client library");
 		return EXIT_FAILURE;
 	}
-	rc = run_command(&cli, argc, argv);
+	rc = argc == 0 ? console_run(&cli) : run_command(&cli, argc, argv);
 	cp_db_close(cli.db);
 	cp_config_free(&cli.cfg);
 	cp_library_end();

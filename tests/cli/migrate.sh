@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # couponadm migrate: applies, is idempotent, refuses a newer schema.
 . "$top_srcdir/tests/cli/lib.sh"
 scratch_db migrate

@@ -1,0 +1,352 @@
+/*
+ * Campaigns: their rules (validity window, per-user limit) and their code
+ * format, checked against the number of codes they are planned to hold.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+
+static const char *const status_names[] = {
+	[CP_CAMPAIGN_ACTIVE] = "active",
+	[CP_CAMPAIGN_PAUSED] = "paused",
+	[CP_CAMPAIGN_ARCHIVED] = "archived",
+};
+
+const char *cp_campaign_status_name(enum cp_campaign_status s)
+{
+	return (unsigned int)s < sizeof status_names / sizeof status_names[0] ? status_names[s]
+									       : "unknown";
+}
+
+static enum cp_campaign_status status_parse(const char *s)
+{
+	for (unsigned int i = 0; i < sizeof status_names / sizeof status_names[0]; i++)
+		if (strcmp(s, status_names[i]) == 0)
+			return (enum cp_campaign_status)i;
+	return CP_CAMPAIGN_ARCHIVED;
+}
+
+void cp_campaign_init(struct cp_campaign *c)
+{
+	memset(c, 0, sizeof *c);
+	c->status = CP_CAMPAIGN_ACTIVE;
+	c->unredeem_restores = true;
+	c->planned_codes = 1000000;
+	cp_format_default(&c->format);
+}
+
+/* 1..CP_NAME_MAX characters of valid UTF-8, no control characters. */
+static enum cp_status check_name(const char *name, struct cp_err *e)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	size_t chars = 0;
+
+	while (*p != '\0') {
+		unsigned int n = *p < 0x80 ? 0 : *p >= 0xF0 && *p < 0xF5 ? 3 : *p >= 0xE0 ? 2
+			       : *p >= 0xC2 ? 1 : 4;
+
+		if (n == 4 || (n == 0 && (*p < 0x20 || *p == 0x7F)))
+			return cp_err_set(e, CP_E_INVALID_ARGUMENT,
+					  "campaign name: invalid character at byte %zu",
+					  (size_t)(p - (const unsigned char *)name));
+		for (unsigned int k = 1; k <= n; k++)
+			if ((p[k] & 0xC0) != 0x80)
+				return cp_err_set(e, CP_E_INVALID_ARGUMENT,
+						  "campaign name: invalid UTF-8");
+		p += n + 1;
+		chars++;
+	}
+	if (chars == 0 || chars > CP_NAME_MAX)
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT,
+				  "campaign name: 1 to %d characters, not %zu", CP_NAME_MAX, chars);
+	return CP_OK;
+}
+
+static enum cp_status check_campaign(const struct cp_campaign *c, struct cp_err *e)
+{
+	enum cp_status st;
+
+	if ((st = check_name(c->name, e)) != CP_OK)
+		return st;
+	if (c->starts_at != 0 && c->expires_at != 0 && c->expires_at <= c->starts_at)
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT,
+				  "the campaign must expire after it starts");
+	if (c->planned_codes == 0)
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "planned codes must be at least 1");
+	if ((st = cp_format_allows(&c->format, c->planned_codes, e)) != CP_OK)
+		cp_err_prefix(e, "code format");
+	return st;
+}
+
+/* The columns of a campaign row, bound once for both directions. */
+struct row {
+	MYSQL_BIND b[15];
+	uint32_t id, limit;
+	char name[sizeof ((struct cp_campaign *)0)->name], status[16], policy[16];
+	char alphabet[CP_ALPHABET_MAX + 1], prefix[CP_PREFIX_MAX + 1];
+	unsigned long name_len, status_len, policy_len, alphabet_len, prefix_len;
+	MYSQL_TIME starts, expires, created;
+	my_bool starts_null, expires_null, created_null, nulls[3];
+	uint32_t body_len, check, group, events;
+	uint64_t planned;
+};
+
+#define CAMPAIGN_COLUMNS                                                                \
+	"id, name, status, starts_at, expires_at, per_user_limit, unredeem_policy, "     \
+	"alphabet, prefix, body_length, check_char, group_size, planned_codes, "        \
+	"events_enabled, created_at"
+
+static void bind_row(struct row *r)
+{
+	MYSQL_BIND *b = r->b;
+
+	memset(b, 0, sizeof r->b);
+	db_bind_u32(&b[0], &r->id);
+	db_bind_buf(&b[1], r->name, sizeof r->name, &r->name_len, &r->nulls[0]);
+	db_bind_buf(&b[2], r->status, sizeof r->status, &r->status_len, &r->nulls[1]);
+	db_bind_time(&b[3], &r->starts, &r->starts_null);
+	db_bind_time(&b[4], &r->expires, &r->expires_null);
+	db_bind_u32(&b[5], &r->limit);
+	db_bind_buf(&b[6], r->policy, sizeof r->policy, &r->policy_len, &r->nulls[2]);
+	db_bind_buf(&b[7], r->alphabet, sizeof r->alphabet, &r->alphabet_len, NULL);
+	db_bind_buf(&b[8], r->prefix, sizeof r->prefix, &r->prefix_len, NULL);
+	db_bind_u32(&b[9], &r->body_len);
+	db_bind_u32(&b[10], &r->check);
+	db_bind_u32(&b[11], &r->group);
+	db_bind_u64(&b[12], &r->planned);
+	db_bind_u32(&b[13], &r->events);
+	db_bind_time(&b[14], &r->created, &r->created_null);
+}
+
+static void buf_end(char *buf, size_t size, unsigned long len)
+{
+	buf[len < size ? len : size - 1] = '\0';
+}
+
+static void row_to_campaign(struct row *r, struct cp_campaign *c)
+{
+	memset(c, 0, sizeof *c);
+	buf_end(r->name, sizeof r->name, r->name_len);
+	buf_end(r->status, sizeof r->status, r->status_len);
+	buf_end(r->policy, sizeof r->policy, r->policy_len);
+	buf_end(r->alphabet, sizeof r->alphabet, r->alphabet_len);
+	buf_end(r->prefix, sizeof r->prefix, r->prefix_len);
+	c->id = r->id;
+	memcpy(c->name, r->name, sizeof c->name);
+	c->status = status_parse(r->status);
+	c->starts_at = r->starts_null ? 0 : db_time_to_unix(&r->starts);
+	c->expires_at = r->expires_null ? 0 : db_time_to_unix(&r->expires);
+	c->per_user_limit = r->limit;
+	c->unredeem_restores = strcmp(r->policy, "restore") == 0;
+	memcpy(c->format.alphabet, r->alphabet, sizeof c->format.alphabet);
+	memcpy(c->format.prefix, r->prefix, sizeof c->format.prefix);
+	c->format.body_len = r->body_len;
+	c->format.check = r->check != 0;
+	c->format.group = r->group;
+	c->planned_codes = r->planned;
+	c->events = r->events != 0;
+	c->created_at = r->created_null ? 0 : db_time_to_unix(&r->created);
+}
+
+static const char insert_sql[] =
+	"INSERT INTO campaigns (name, status, starts_at, expires_at, per_user_limit, "
+	"unredeem_policy, alphabet, prefix, body_length, check_char, group_size, "
+	"planned_codes, events_enabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+enum cp_status cp_campaign_create(struct cp_db *db, struct cp_campaign *c, struct cp_err *e)
+{
+	struct row r;
+	enum cp_status st;
+
+	if ((st = check_campaign(c, e)) != CP_OK)
+		return st;
+	memset(&r, 0, sizeof r);
+	db_bind_str(&r.b[0], c->name, &r.name_len);
+	db_bind_str(&r.b[1], cp_campaign_status_name(c->status), &r.status_len);
+	r.starts_null = c->starts_at == 0;
+	r.expires_null = c->expires_at == 0;
+	db_time_from_unix(&r.starts, c->starts_at);
+	db_time_from_unix(&r.expires, c->expires_at);
+	db_bind_time(&r.b[2], &r.starts, &r.starts_null);
+	db_bind_time(&r.b[3], &r.expires, &r.expires_null);
+	r.limit = c->per_user_limit;
+	db_bind_u32(&r.b[4], &r.limit);
+	db_bind_str(&r.b[5], c->unredeem_restores ? "restore" : "spend", &r.policy_len);
+	db_bind_str(&r.b[6], c->format.alphabet, &r.alphabet_len);
+	db_bind_str(&r.b[7], c->format.prefix, &r.prefix_len);
+	r.body_len = c->format.body_len;
+	r.check = c->format.check;
+	r.group = c->format.group;
+	r.planned = c->planned_codes;
+	r.events = c->events;
+	db_bind_u32(&r.b[8], &r.body_len);
+	db_bind_u32(&r.b[9], &r.check);
+	db_bind_u32(&r.b[10], &r.group);
+	db_bind_u64(&r.b[11], &r.planned);
+	db_bind_u32(&r.b[12], &r.events);
+	st = db_run(db, insert_sql, r.b, NULL, e);
+	if (st == CP_E_DB && e != NULL && e->db_errno == DB_ER_DUP_ENTRY)
+		return cp_err_set(e, CP_E_EXISTS, "a campaign named '%s' already exists", c->name);
+	if (st != CP_OK)
+		return st;
+	c->id = (uint32_t)db_insert_id(db, insert_sql);
+	return cp_campaign_get(db, c->id, c, e);
+}
+
+static const char by_id_sql[] = "SELECT " CAMPAIGN_COLUMNS " FROM campaigns WHERE id = ?";
+static const char by_name_sql[] = "SELECT " CAMPAIGN_COLUMNS " FROM campaigns WHERE name = ?";
+
+enum cp_status cp_campaign_get(struct cp_db *db, uint32_t id, struct cp_campaign *c,
+			       struct cp_err *e)
+{
+	MYSQL_BIND p[1];
+	struct row r;
+	bool found;
+	enum cp_status st;
+
+	memset(p, 0, sizeof p);
+	db_bind_u32(&p[0], &id);
+	bind_row(&r);
+	if ((st = db_select1(db, by_id_sql, p, r.b, &found, e)) != CP_OK)
+		return st;
+	if (!found)
+		return cp_err_set(e, CP_E_NOT_FOUND, "no campaign with id %" PRIu32, id);
+	row_to_campaign(&r, c);
+	return CP_OK;
+}
+
+enum cp_status cp_campaign_find(struct cp_db *db, const char *ref, struct cp_campaign *c,
+				struct cp_err *e)
+{
+	MYSQL_BIND p[1];
+	unsigned long len;
+	struct row r;
+	uint64_t id;
+	bool found;
+	enum cp_status st;
+
+	memset(p, 0, sizeof p);
+	db_bind_str(&p[0], ref, &len);
+	bind_row(&r);
+	if ((st = db_select1(db, by_name_sql, p, r.b, &found, e)) != CP_OK)
+		return st;
+	if (found) {
+		row_to_campaign(&r, c);
+		return CP_OK;
+	}
+	if (cp_parse_uint(ref, 1, UINT32_MAX, &id, NULL) == CP_OK &&
+	    cp_campaign_get(db, (uint32_t)id, c, e) == CP_OK)
+		return CP_OK;
+	return cp_err_set(e, CP_E_NOT_FOUND, "no campaign named '%s'", ref);
+}
+
+static const char list_sql[] = "SELECT " CAMPAIGN_COLUMNS " FROM campaigns ORDER BY id";
+
+enum cp_status cp_campaign_list(struct cp_db *db,
+				bool (*fn)(const struct cp_campaign *, void *), void *arg,
+				struct cp_err *e)
+{
+	MYSQL_STMT *stmt;
+	struct cp_campaign c;
+	struct row r;
+	enum cp_status st = cp_db_ensure(db, e);
+	int rc;
+
+	if (st != CP_OK || (stmt = db_prepare(db, list_sql, e, &st)) == NULL)
+		return st;
+	bind_row(&r);
+	if (mysql_stmt_execute(stmt) != 0 || mysql_stmt_bind_result(stmt, r.b) != 0 ||
+	    mysql_stmt_store_result(stmt) != 0)
+		return db_stmt_fail(db, stmt, e, "list campaigns");
+	while ((rc = mysql_stmt_fetch(stmt)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
+		row_to_campaign(&r, &c);
+		if (!fn(&c, arg))
+			break;
+	}
+	mysql_stmt_free_result(stmt);
+	return rc == 1 ? db_stmt_fail(db, stmt, e, "list campaigns") : CP_OK;
+}
+
+static const char set_status_sql[] =
+	"UPDATE campaigns SET status = ? WHERE id = ? AND status <> 'archived'";
+
+enum cp_status cp_campaign_set_status(struct cp_db *db, uint32_t id, enum cp_campaign_status s,
+				      struct cp_err *e)
+{
+	struct cp_campaign c;
+	MYSQL_BIND p[2];
+	unsigned long len;
+	uint64_t n;
+	enum cp_status st;
+
+	if ((st = cp_campaign_get(db, id, &c, e)) != CP_OK)
+		return st;
+	if (c.status == CP_CAMPAIGN_ARCHIVED)
+		return cp_err_set(e, CP_E_CONFLICT, "campaign '%s' is archived", c.name);
+	memset(p, 0, sizeof p);
+	db_bind_str(&p[0], cp_campaign_status_name(s), &len);
+	db_bind_u32(&p[1], &id);
+	if ((st = db_run(db, set_status_sql, p, &n, e)) != CP_OK)
+		return st;
+	return CP_OK;
+}
+
+static const char counts_campaign_sql[] =
+	"SELECT status, COUNT(*) FROM coupon_codes WHERE campaign_id = ? GROUP BY status";
+static const char counts_batch_sql[] =
+	"SELECT status, COUNT(*) FROM coupon_codes WHERE campaign_id = ? AND batch_id = ? "
+	"GROUP BY status";
+
+static void count_into(struct cp_code_counts *k, const char *status, uint64_t n)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} slots[] = {
+		{"available", offsetof(struct cp_code_counts, available)},
+		{"pending", offsetof(struct cp_code_counts, pending)},
+		{"redeemed", offsetof(struct cp_code_counts, redeemed)},
+		{"expired", offsetof(struct cp_code_counts, expired)},
+	};
+
+	for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)
+		if (strcmp(status, slots[i].name) == 0)
+			*(uint64_t *)((char *)k + slots[i].off) += n;
+	k->total += n;
+}
+
+enum cp_status cp_code_counts(struct cp_db *db, uint32_t campaign_id, uint64_t batch_id,
+			      struct cp_code_counts *k, struct cp_err *e)
+{
+	const char *sql = batch_id ? counts_batch_sql : counts_campaign_sql;
+	MYSQL_BIND p[2], res[2];
+	MYSQL_STMT *stmt;
+	char status[16];
+	unsigned long slen;
+	uint64_t n;
+	enum cp_status st = cp_db_ensure(db, e);
+	int rc;
+
+	memset(k, 0, sizeof *k);
+	if (st != CP_OK || (stmt = db_prepare(db, sql, e, &st)) == NULL)
+		return st;
+	memset(p, 0, sizeof p);
+	memset(res, 0, sizeof res);
+	db_bind_u32(&p[0], &campaign_id);
+	db_bind_u64(&p[1], &batch_id);
+	db_bind_buf(&res[0], status, sizeof status, &slen, NULL);
+	db_bind_u64(&res[1], &n);
+	if (mysql_stmt_bind_param(stmt, p) != 0 || mysql_stmt_execute(stmt) != 0 ||
+	    mysql_stmt_bind_result(stmt, res) != 0 || mysql_stmt_store_result(stmt) != 0)
+		return db_stmt_fail(db, stmt, e, "count codes");
+	while ((rc = mysql_stmt_fetch(stmt)) == 0) {
+		buf_end(status, sizeof status, slen);
+		count_into(k, status, n);
+	}
+	mysql_stmt_free_result(stmt);
+	return rc == 1 ? db_stmt_fail(db, stmt, e, "count codes") : CP_OK;
+}

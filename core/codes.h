@@ -1,0 +1,35 @@
+/* Private to libcoupon: the per-connection cache of campaigns (formats, names, limits). */
+#ifndef CODES_H
+#define CODES_H
+
+#include "coupon.h"
+
+struct codes_campaign {
+	uint32_t id;
+	char name[CP_NAME_MAX * 4 + 1];
+	uint32_t per_user_limit;
+	bool restores;
+	bool events;      /* writes outbox events */
+	struct cp_format format;
+};
+
+/* What normalising told about the campaigns the code may belong to. */
+struct codes_hint {
+	bool any_limit;   /* some campaign with a matching format has a per-user limit */
+	bool any_events;  /* some campaign with a matching format writes outbox events */
+	uint32_t campaign_id; /* the only campaign with a matching format, else 0 */
+};
+
+/*
+ * Normalises IN with the formats of the cached campaigns. More than one distinct
+ * normalised form (campaigns with different formats that all accept IN) is rare;
+ * OUT then gets the first, ALT (may be NULL) the second.
+ */
+enum cp_status codes_normalize(struct cp_db *, const char *in, size_t inlen, char *out,
+			       char *alt, struct codes_hint *, struct cp_err *);
+/* The cached campaign ID (reloading once on a miss); NULL if unknown. */
+const struct codes_campaign *codes_campaign(struct cp_db *, uint32_t id);
+/* Marks the cache for reload before its next use (campaign state changed). */
+void codes_stale(struct cp_db *);
+
+#endif

@@ -1,0 +1,399 @@
+/*
+ * Distribution and leaks: exporting codes for a print vendor (CSV with a
+ * SHA-256 manifest, recorded in code_exports) and expiring a leaked batch or
+ * campaign in one step (recorded in code_events).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "db.h"
+#include "xmalloc.h"
+
+#define EXPORT_BUF (256 * 1024)
+#define EXPIRE_TRIES 5
+
+static const char *const code_statuses[] = {"available", "pending", "redeemed", "expired"};
+
+static bool known_status(const char *s)
+{
+	for (size_t i = 0; i < sizeof code_statuses / sizeof code_statuses[0]; i++)
+		if (strcmp(s, code_statuses[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Indexed by (batch filter ? 1 : 0) | (status filter ? 2 : 0). */
+static const char *const select_sql[] = {
+	"SELECT code, batch_id, status FROM coupon_codes WHERE campaign_id = ? ORDER BY id",
+	"SELECT code, batch_id, status FROM coupon_codes WHERE campaign_id = ? AND batch_id = ? "
+	"ORDER BY id",
+	"SELECT code, batch_id, status FROM coupon_codes WHERE campaign_id = ? AND status = ? "
+	"ORDER BY id",
+	"SELECT code, batch_id, status FROM coupon_codes WHERE campaign_id = ? AND batch_id = ? "
+	"AND status = ? ORDER BY id",
+};
+
+struct export {
+	struct cp_db *db;
+	const struct cp_export_opts *o;
+	struct cp_campaign camp;
+	char *tmp, *sum, *sumtmp;
+	FILE *f;
+	EVP_MD_CTX *md;
+	uint64_t count;
+	unsigned char digest[EVP_MAX_MD_SIZE];
+};
+
+static enum cp_status out(struct export *x, const char *s, size_t n, struct cp_err *e)
+{
+	if (fwrite(s, 1, n, x->f) != n)
+		return cp_err_set(e, CP_E_IO, "writing %s: %s", x->tmp, strerror(errno));
+	if (EVP_DigestUpdate(x->md, s, n) != 1)
+		return cp_err_set(e, CP_E_CRYPTO, "SHA-256 update failed");
+	return CP_OK;
+}
+
+static enum cp_status row(struct export *x, const char *code, uint64_t batch, const char *status,
+			  struct cp_err *e)
+{
+	char disp[CP_DISPLAY_MAX + 1], line[CP_DISPLAY_MAX + CP_CODE_MAX + 48];
+	int n;
+
+	/* A code stored under an older format of the campaign: show it as stored. */
+	if (cp_code_display(&x->camp.format, code, disp, sizeof disp) != CP_OK)
+		snprintf(disp, sizeof disp, "%s", code);
+	n = snprintf(line, sizeof line, "%s,%s,%" PRIu64 ",%s\n", disp, code, batch, status);
+	x->count++;
+	return out(x, line, (size_t)n, e);
+}
+
+/* Rows come one at a time from the server (no mysql_stmt_store_result). */
+static enum cp_status stream(struct export *x, struct cp_err *e)
+{
+	const struct cp_export_opts *o = x->o;
+	unsigned int which = (o->batch_id ? 1u : 0u) | (o->status ? 2u : 0u);
+	MYSQL_BIND p[3], r[3];
+	MYSQL_STMT *stmt;
+	char code[CP_CODE_MAX + 8], status[16];
+	unsigned long clen, slen, flen;
+	uint64_t batch;
+	uint32_t cid = o->campaign_id;
+	uint64_t bid = o->batch_id;
+	unsigned int np = 0;
+	enum cp_status st = CP_OK;
+	int rc;
+
+	if ((stmt = db_prepare(x->db, select_sql[which], e, &st)) == NULL)
+		return st;
+	memset(p, 0, sizeof p);
+	memset(r, 0, sizeof r);
+	db_bind_u32(&p[np++], &cid);
+	if (o->batch_id)
+		db_bind_u64(&p[np++], &bid);
+	if (o->status)
+		db_bind_str(&p[np++], o->status, &flen);
+	db_bind_buf(&r[0], code, sizeof code, &clen, NULL);
+	db_bind_u64(&r[1], &batch);
+	db_bind_buf(&r[2], status, sizeof status, &slen, NULL);
+	if (mysql_stmt_bind_param(stmt, p) != 0 || mysql_stmt_execute(stmt) != 0 ||
+	    mysql_stmt_bind_result(stmt, r) != 0)
+		return db_stmt_fail(x->db, stmt, e, "export");
+	while (st == CP_OK && (rc = mysql_stmt_fetch(stmt)) == 0) {
+		code[clen < sizeof code ? clen : sizeof code - 1] = '\0';
+		status[slen < sizeof status ? slen : sizeof status - 1] = '\0';
+		st = row(x, code, batch, status, e);
+	}
+	if (st == CP_OK && rc == 1)
+		st = db_stmt_fail(x->db, stmt, e, "export");
+	mysql_stmt_free_result(stmt);
+	return st;
+}
+
+static enum cp_status open_tmp(const char *path, FILE **f, struct cp_err *e)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0 || (*f = fdopen(fd, "w")) == NULL) {
+		int err = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return cp_err_set(e, CP_E_IO, "cannot write %s: %s", path, strerror(err));
+	}
+	return CP_OK;
+}
+
+static enum cp_status close_file(FILE *f, const char *path, struct cp_err *e)
+{
+	bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+	int err = errno;
+
+	if (fclose(f) != 0 && ok) {
+		ok = false;
+		err = errno;
+	}
+	return ok ? CP_OK : cp_err_set(e, CP_E_IO, "writing %s: %s", path, strerror(err));
+}
+
+/* Without FORCE a file that appeared meanwhile is not replaced either: link(2). */
+static enum cp_status publish(const char *tmp, const char *path, bool force, struct cp_err *e)
+{
+	if (force ? rename(tmp, path) == 0 : link(tmp, path) == 0 && unlink(tmp) == 0)
+		return CP_OK;
+	if (errno == EEXIST)
+		return cp_err_set(e, CP_E_EXISTS, "%s exists; --force replaces it", path);
+	return cp_err_set(e, CP_E_IO, "cannot create %s: %s", path, strerror(errno));
+}
+
+static void hex(const unsigned char *d, unsigned int n, char *outbuf)
+{
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(outbuf + 2 * i, 3, "%02x", d[i]);
+}
+
+static enum cp_status write_sum(struct export *x, const char *sha, struct cp_err *e)
+{
+	const char *base = strrchr(x->o->path, '/');
+	enum cp_status st;
+	FILE *f;
+
+	base = base != NULL ? base + 1 : x->o->path;
+	if ((st = open_tmp(x->sumtmp, &f, e)) != CP_OK)
+		return st;
+	/* sha256sum(1) format, so "sha256sum -c FILE.sha256" checks the CSV. */
+	if (fprintf(f, "%s  %s\n", sha, base) < 0) {
+		fclose(f);
+		return cp_err_set(e, CP_E_IO, "writing %s: %s", x->sumtmp, strerror(errno));
+	}
+	if ((st = close_file(f, x->sumtmp, e)) != CP_OK)
+		return st;
+	return publish(x->sumtmp, x->sum, x->o->force, e);
+}
+
+static const char record_sql[] =
+	"INSERT INTO code_exports (campaign_id, batch_id, status_filter, code_count, file_name, "
+	"sha256, actor) VALUES (?, ?, ?, ?, ?, ?, ?)";
+
+static enum cp_status record(struct export *x, struct cp_export_result *res, struct cp_err *e)
+{
+	MYSQL_BIND p[7];
+	char *abs = realpath(x->o->path, NULL);
+	const char *name = abs != NULL ? abs : x->o->path;
+	unsigned long l1, l2, l3, l4;
+	my_bool null = 1;
+	uint32_t cid = x->o->campaign_id;
+	uint64_t bid = x->o->batch_id;
+	enum cp_status st;
+
+	memset(p, 0, sizeof p);
+	db_bind_u32(&p[0], &cid);
+	db_bind_u64(&p[1], &bid);
+	if (bid == 0)
+		p[1].is_null = &null;
+	db_bind_str(&p[2], x->o->status, &l1);
+	db_bind_u64(&p[3], &res->count);
+	db_bind_str(&p[4], name, &l2);
+	db_bind_str(&p[5], res->sha256, &l3);
+	db_bind_str(&p[6], x->o->actor != NULL ? x->o->actor : "unknown", &l4);
+	st = db_run(x->db, record_sql, p, NULL, e);
+	if (st == CP_OK)
+		res->id = db_insert_id(x->db, record_sql);
+	free(abs);
+	return st;
+}
+
+static enum cp_status check_opts(struct export *x, struct cp_err *e)
+{
+	const struct cp_export_opts *o = x->o;
+	struct cp_batch b;
+	struct stat sb;
+	enum cp_status st;
+
+	if (o->path == NULL || *o->path == '\0')
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "no output file");
+	if (o->status != NULL && !known_status(o->status))
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "unknown status '%s' (available, "
+				  "pending, redeemed, expired)", o->status);
+	if ((st = cp_campaign_get(x->db, o->campaign_id, &x->camp, e)) != CP_OK)
+		return st;
+	if (o->batch_id != 0) {
+		if ((st = cp_batch_get(x->db, o->batch_id, &b, e)) != CP_OK)
+			return st;
+		if (b.campaign_id != o->campaign_id)
+			return cp_err_set(e, CP_E_NOT_FOUND, "batch %" PRIu64 " is not a batch of "
+					  "campaign '%s'", o->batch_id, x->camp.name);
+	}
+	if (!o->force && (lstat(o->path, &sb) == 0 || lstat(x->sum, &sb) == 0))
+		return cp_err_set(e, CP_E_EXISTS, "%s exists; --force replaces it",
+				  lstat(o->path, &sb) == 0 ? o->path : x->sum);
+	return CP_OK;
+}
+
+static enum cp_status run_export(struct export *x, struct cp_export_result *res,
+				 struct cp_err *e)
+{
+	static const char header[] = "code,normalized,batch,status\n";
+	unsigned int n = 0;
+	enum cp_status st;
+
+	if ((st = check_opts(x, e)) != CP_OK)
+		return st;
+	if ((st = open_tmp(x->tmp, &x->f, e)) != CP_OK)
+		return st;
+	setvbuf(x->f, NULL, _IOFBF, EXPORT_BUF);
+	if ((x->md = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(x->md, EVP_sha256(), NULL) != 1)
+		return cp_err_set(e, CP_E_CRYPTO, "SHA-256 init failed");
+	if ((st = out(x, header, sizeof header - 1, e)) != CP_OK || (st = stream(x, e)) != CP_OK)
+		return st;
+	st = close_file(x->f, x->tmp, e);
+	x->f = NULL;
+	if (st != CP_OK)
+		return st;
+	if (EVP_DigestFinal_ex(x->md, x->digest, &n) != 1)
+		return cp_err_set(e, CP_E_CRYPTO, "SHA-256 final failed");
+	hex(x->digest, n, res->sha256);
+	res->count = x->count;
+	if ((st = publish(x->tmp, x->o->path, x->o->force, e)) != CP_OK ||
+	    (st = write_sum(x, res->sha256, e)) != CP_OK)
+		return st;
+	return record(x, res, e);
+}
+
+static char *concat(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *s = xmalloc(la + lb + 1);
+
+	memcpy(s, a, la);
+	memcpy(s + la, b, lb + 1);
+	return s;
+}
+
+enum cp_status cp_export(struct cp_db *db, const struct cp_export_opts *o,
+			 struct cp_export_result *res, struct cp_err *e)
+{
+	struct export x;
+	enum cp_status st;
+
+	memset(&x, 0, sizeof x);
+	memset(res, 0, sizeof *res);
+	x.db = db;
+	x.o = o;
+	if (o->path == NULL || *o->path == '\0')
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "no output file");
+	x.tmp = concat(o->path, ".tmp");
+	x.sum = concat(o->path, ".sha256");
+	x.sumtmp = concat(x.sum, ".tmp");
+	if ((st = cp_db_ensure(db, e)) == CP_OK)
+		st = run_export(&x, res, e);
+	if (x.f != NULL)
+		fclose(x.f);
+	if (st != CP_OK) {
+		unlink(x.tmp);
+		unlink(x.sumtmp);
+	}
+	EVP_MD_CTX_free(x.md);
+	free(x.tmp);
+	free(x.sum);
+	free(x.sumtmp);
+	return st;
+}
+
+/* ------------------------------------------------------------ bulk expiry */
+
+/*
+ * The events are written first, from the available codes locked FOR UPDATE,
+ * then the same codes are expired. The two counts must agree: a code added to
+ * the batch in between (a generator still running) makes them differ, and the
+ * whole step is retried rather than leaving a code expired without its event.
+ */
+static const char *const events_sql[] = {
+	"INSERT INTO code_events (code_id, campaign_id, action, prior_status, prior_user_id, "
+	"prior_order_id, prior_redeemed_at, actor, reason) SELECT id, campaign_id, "
+	"'campaign_expire', status, redeemed_by_user_id, order_id, redeemed_at, ?, ? FROM "
+	"coupon_codes WHERE campaign_id = ? AND status = 'available' FOR UPDATE",
+	"INSERT INTO code_events (code_id, campaign_id, action, prior_status, prior_user_id, "
+	"prior_order_id, prior_redeemed_at, actor, reason) SELECT id, campaign_id, "
+	"'batch_expire', status, redeemed_by_user_id, order_id, redeemed_at, ?, ? FROM "
+	"coupon_codes WHERE campaign_id = ? AND batch_id = ? AND status = 'available' FOR UPDATE",
+};
+static const char *const expire_sql[] = {
+	"UPDATE coupon_codes SET status = 'expired', expired_reason = ? WHERE campaign_id = ? "
+	"AND status = 'available'",
+	"UPDATE coupon_codes SET status = 'expired', expired_reason = ? WHERE campaign_id = ? "
+	"AND batch_id = ? AND status = 'available'",
+};
+
+struct expiry {
+	uint32_t campaign_id;
+	uint64_t batch_id;
+	const char *actor, *reason;
+};
+
+static enum cp_status expire_tx(struct cp_db *db, struct expiry *x, uint64_t *count,
+				struct cp_err *e)
+{
+	unsigned int b = x->batch_id != 0;
+	MYSQL_BIND p[4];
+	unsigned long l1, l2;
+	uint64_t events = 0, expired = 0;
+	enum cp_status st;
+
+	memset(p, 0, sizeof p);
+	db_bind_str(&p[0], x->actor, &l1);
+	db_bind_str(&p[1], x->reason, &l2);
+	db_bind_u32(&p[2], &x->campaign_id);
+	db_bind_u64(&p[3], &x->batch_id);
+	if ((st = db_run(db, events_sql[b], p, &events, e)) != CP_OK)
+		return st;
+	memset(p, 0, sizeof p);
+	db_bind_str(&p[0], x->reason, &l2);
+	db_bind_u32(&p[1], &x->campaign_id);
+	db_bind_u64(&p[2], &x->batch_id);
+	if ((st = db_run(db, expire_sql[b], p, &expired, e)) != CP_OK)
+		return st;
+	if (events != expired)
+		return cp_err_set(e, CP_E_BUSY, "codes changed during the expiry; retrying");
+	*count = expired;
+	return CP_OK;
+}
+
+enum cp_status cp_expire_codes(struct cp_db *db, uint32_t campaign_id, uint64_t batch_id,
+			       const char *actor, const char *reason, uint64_t *count,
+			       struct cp_err *e)
+{
+	struct expiry x = {campaign_id, batch_id, actor ? actor : "unknown",
+			   reason ? reason : "leak response"};
+	struct cp_campaign camp;
+	struct cp_batch b;
+	enum cp_status st;
+
+	*count = 0;
+	if ((st = cp_campaign_get(db, campaign_id, &camp, e)) != CP_OK)
+		return st;
+	if (batch_id != 0 && (st = cp_batch_get(db, batch_id, &b, e)) != CP_OK)
+		return st;
+	if (batch_id != 0 && b.campaign_id != campaign_id)
+		return cp_err_set(e, CP_E_NOT_FOUND, "batch %" PRIu64 " is not a batch of campaign "
+				  "'%s'", batch_id, camp.name);
+	for (unsigned int attempt = 1;; attempt++) {
+		if ((st = db_begin(db, e)) == CP_OK && (st = expire_tx(db, &x, count, e)) == CP_OK &&
+		    (st = db_commit(db, e)) == CP_OK)
+			return CP_OK;
+		db_rollback(db);
+		if (!db_retryable(st) || attempt == EXPIRE_TRIES)
+			return st;
+		db_backoff(attempt);
+	}
+}

@@ -1,0 +1,885 @@
+/*
+ * Generation batches. A batch is one generation_batches row; its codes are
+ * written in chunks, each chunk one transaction that stores the codes (LOAD DATA
+ * LOCAL INFILE streamed from memory) and the batch's new generated count
+ * together. So generated == COUNT(codes of the batch) at every commit, and a run
+ * killed at any moment resumes from the row alone: exactly the requested count
+ * in the end, none twice (the unique index on code sees to that).
+ *
+ * LOAD DATA ... IGNORE skips codes already stored (by any campaign); its
+ * affected-row count says how many went in, and the next chunk makes up the
+ * shortfall. Random codes collide by chance; keyed codes can only collide with
+ * codes made another way, and then consume further sequence numbers.
+ *
+ * Measured (README, "Generating codes"): LOAD DATA from memory in chunks of
+ * 100k runs at the speed of one LOAD DATA of a pre-made file; multi-row INSERTs
+ * were slower and cost more client CPU.
+ */
+#include "config.h"
+
+#include <errmsg.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "format_internal.h"
+#include "keyed.h"
+#include "random.h"
+#include "xmalloc.h"
+
+#define MAX_RANGES 4
+#define STALL_LIMIT 16 /* chunks in a row that store nothing: the format is full */
+#define LOCK_WAIT 30   /* seconds: a killed run's connection may still be closing */
+
+static const char *const method_names[] = {[CP_GEN_RANDOM] = "random", [CP_GEN_KEYED] = "keyed"};
+static const char *const batch_status_names[] = {
+	[CP_BATCH_RUNNING] = "running",
+	[CP_BATCH_COMPLETE] = "complete",
+	[CP_BATCH_FAILED] = "failed",
+	[CP_BATCH_CANCELLED] = "cancelled",
+};
+
+const char *cp_gen_method_name(enum cp_gen_method m)
+{
+	return (unsigned int)m < 2 ? method_names[m] : "unknown";
+}
+
+bool cp_gen_method_parse(const char *s, enum cp_gen_method *m)
+{
+	for (unsigned int i = 0; i < 2; i++)
+		if (strcmp(s, method_names[i]) == 0) {
+			*m = (enum cp_gen_method)i;
+			return true;
+		}
+	return false;
+}
+
+const char *cp_batch_status_name(enum cp_batch_status s)
+{
+	return (unsigned int)s < 4 ? batch_status_names[s] : "unknown";
+}
+
+static enum cp_batch_status batch_status_parse(const char *s)
+{
+	for (unsigned int i = 0; i < 4; i++)
+		if (strcmp(s, batch_status_names[i]) == 0)
+			return (enum cp_batch_status)i;
+	return CP_BATCH_FAILED;
+}
+
+/* ------------------------------------------------------------ batch rows */
+
+struct brow {
+	MYSQL_BIND b[10];
+	uint64_t id, requested, generated;
+	uint32_t campaign_id;
+	char method[16], params[256], status[16], error[512];
+	unsigned long method_len, params_len, status_len, error_len;
+	my_bool error_null, finished_null, started_null;
+	MYSQL_TIME started, finished;
+};
+
+#define BATCH_COLUMNS                                                                    \
+	"id, campaign_id, method, requested, generated, params, status, started_at, "    \
+	"finished_at, error"
+
+static void bind_brow(struct brow *r)
+{
+	MYSQL_BIND *b = r->b;
+
+	memset(r, 0, sizeof *r);
+	db_bind_u64(&b[0], &r->id);
+	db_bind_u32(&b[1], &r->campaign_id);
+	db_bind_buf(&b[2], r->method, sizeof r->method, &r->method_len, NULL);
+	db_bind_u64(&b[3], &r->requested);
+	db_bind_u64(&b[4], &r->generated);
+	db_bind_buf(&b[5], r->params, sizeof r->params, &r->params_len, NULL);
+	db_bind_buf(&b[6], r->status, sizeof r->status, &r->status_len, NULL);
+	db_bind_time(&b[7], &r->started, &r->started_null);
+	db_bind_time(&b[8], &r->finished, &r->finished_null);
+	db_bind_buf(&b[9], r->error, sizeof r->error, &r->error_len, &r->error_null);
+}
+
+static void cut(char *buf, size_t size, unsigned long len)
+{
+	buf[len < size ? len : size - 1] = '\0';
+}
+
+static void brow_to_batch(struct brow *r, struct cp_batch *b)
+{
+	memset(b, 0, sizeof *b);
+	cut(r->method, sizeof r->method, r->method_len);
+	cut(r->params, sizeof r->params, r->params_len);
+	cut(r->status, sizeof r->status, r->status_len);
+	cut(r->error, sizeof r->error, r->error_null ? 0 : r->error_len);
+	b->id = r->id;
+	b->campaign_id = r->campaign_id;
+	if (!cp_gen_method_parse(r->method, &b->method))
+		b->method = CP_GEN_RANDOM;
+	b->requested = r->requested;
+	b->generated = r->generated;
+	memcpy(b->params, r->params, sizeof b->params);
+	b->status = batch_status_parse(r->status);
+	b->started_at = r->started_null ? 0 : db_time_to_unix(&r->started);
+	b->finished_at = r->finished_null ? 0 : db_time_to_unix(&r->finished);
+	memcpy(b->error, r->error, sizeof b->error);
+}
+
+static const char batch_get_sql[] = "SELECT " BATCH_COLUMNS " FROM generation_batches WHERE id = ?";
+
+enum cp_status cp_batch_get(struct cp_db *db, uint64_t id, struct cp_batch *b, struct cp_err *e)
+{
+	MYSQL_BIND p[1];
+	struct brow r;
+	bool found;
+	enum cp_status st;
+
+	memset(p, 0, sizeof p);
+	db_bind_u64(&p[0], &id);
+	bind_brow(&r);
+	if ((st = db_select1(db, batch_get_sql, p, r.b, &found, e)) != CP_OK)
+		return st;
+	if (!found)
+		return cp_err_set(e, CP_E_NOT_FOUND, "no batch %" PRIu64, id);
+	brow_to_batch(&r, b);
+	return CP_OK;
+}
+
+static const char unfinished_sql[] =
+	"SELECT " BATCH_COLUMNS " FROM generation_batches WHERE campaign_id = ? AND status <> "
+	"'complete' ORDER BY id DESC LIMIT 1";
+
+enum cp_status cp_batch_unfinished(struct cp_db *db, uint32_t campaign_id, struct cp_batch *b,
+				   bool *found, struct cp_err *e)
+{
+	MYSQL_BIND p[1];
+	struct brow r;
+	enum cp_status st;
+
+	memset(p, 0, sizeof p);
+	db_bind_u32(&p[0], &campaign_id);
+	bind_brow(&r);
+	if ((st = db_select1(db, unfinished_sql, p, r.b, found, e)) == CP_OK && *found)
+		brow_to_batch(&r, b);
+	return st;
+}
+
+static const char list_sql[] =
+	"SELECT " BATCH_COLUMNS " FROM generation_batches WHERE campaign_id = ? ORDER BY id";
+
+enum cp_status cp_batch_list(struct cp_db *db, uint32_t campaign_id,
+			     bool (*fn)(const struct cp_batch *, void *), void *arg,
+			     struct cp_err *e)
+{
+	MYSQL_BIND p[1];
+	MYSQL_STMT *stmt;
+	struct cp_batch b;
+	struct brow r;
+	enum cp_status st = cp_db_ensure(db, e);
+	int rc;
+
+	if (st != CP_OK || (stmt = db_prepare(db, list_sql, e, &st)) == NULL)
+		return st;
+	memset(p, 0, sizeof p);
+	db_bind_u32(&p[0], &campaign_id);
+	bind_brow(&r);
+	if (mysql_stmt_bind_param(stmt, p) != 0 || mysql_stmt_execute(stmt) != 0 ||
+	    mysql_stmt_bind_result(stmt, r.b) != 0 || mysql_stmt_store_result(stmt) != 0)
+		return db_stmt_fail(db, stmt, e, "list batches");
+	while ((rc = mysql_stmt_fetch(stmt)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
+		brow_to_batch(&r, &b);
+		if (!fn(&b, arg))
+			break;
+	}
+	mysql_stmt_free_result(stmt);
+	return rc == 1 ? db_stmt_fail(db, stmt, e, "list batches") : CP_OK;
+}
+
+static const char cancel_sql[] =
+	"UPDATE generation_batches SET status = 'cancelled', updated_at = NOW(6) "
+	"WHERE id = ? AND status IN ('running', 'failed')";
+
+enum cp_status cp_batch_cancel(struct cp_db *db, uint64_t id, struct cp_err *e)
+{
+	struct cp_batch b;
+	MYSQL_BIND p[1];
+	enum cp_status st;
+
+	if ((st = cp_batch_get(db, id, &b, e)) != CP_OK)
+		return st;
+	if (b.status == CP_BATCH_COMPLETE)
+		return cp_err_set(e, CP_E_CONFLICT, "batch %" PRIu64 " is complete", id);
+	memset(p, 0, sizeof p);
+	db_bind_u64(&p[0], &id);
+	return db_run(db, cancel_sql, p, NULL, e);
+}
+
+/* ------------------------------------------------------------ parameters */
+
+/*
+ * Keyed batches keep their state in params: the key's fingerprint, the ranges
+ * of the global sequence reserved for them, and how many of those numbers the
+ * committed chunks used ("key=0123abcd0123abcd;used=0;seq=1000+500,9000+20").
+ * Numbers past "used" belong to no committed code, so a resumed run may encrypt
+ * them again; numbers before it are never encrypted again.
+ */
+struct range {
+	uint64_t start, len;
+};
+
+struct kparams {
+	char key[KEYED_FP_HEX + 1];
+	uint64_t used;
+	struct range r[MAX_RANGES];
+	unsigned int n;
+};
+
+static bool parse_u64(const char **p, uint64_t *v)
+{
+	char *end;
+
+	if (**p < '0' || **p > '9')
+		return false;
+	*v = strtoull(*p, &end, 10);
+	*p = end;
+	return true;
+}
+
+static bool kparams_parse(const char *s, struct kparams *k)
+{
+	const char *p;
+
+	memset(k, 0, sizeof k[0]);
+	if (strncmp(s, "key=", 4) != 0 || strlen(s) < 4 + KEYED_FP_HEX)
+		return false;
+	memcpy(k->key, s + 4, KEYED_FP_HEX);
+	p = s + 4 + KEYED_FP_HEX;
+	if (strncmp(p, ";used=", 6) != 0)
+		return false;
+	p += 6;
+	if (!parse_u64(&p, &k->used) || strncmp(p, ";seq=", 5) != 0)
+		return false;
+	p += 5;
+	do {
+		if (k->n == MAX_RANGES || !parse_u64(&p, &k->r[k->n].start) || *p++ != '+' ||
+		    !parse_u64(&p, &k->r[k->n].len))
+			return false;
+		k->n++;
+	} while (*p++ == ',');
+	return p[-1] == '\0';
+}
+
+static void kparams_format(const struct kparams *k, char *out, size_t size)
+{
+	int o = snprintf(out, size, "key=%s;used=%" PRIu64 ";seq=", k->key, k->used);
+
+	for (unsigned int i = 0; i < k->n && o > 0 && (size_t)o < size; i++)
+		o += snprintf(out + o, size - (size_t)o, "%s%" PRIu64 "+%" PRIu64, i ? "," : "",
+			      k->r[i].start, k->r[i].len);
+}
+
+static uint64_t kparams_total(const struct kparams *k)
+{
+	uint64_t t = 0;
+
+	for (unsigned int i = 0; i < k->n; i++)
+		t += k->r[i].len;
+	return t;
+}
+
+/* The POS-th reserved number, counting through the ranges in order. */
+static uint64_t kparams_seq(const struct kparams *k, uint64_t pos)
+{
+	for (unsigned int i = 0; i < k->n; i++) {
+		if (pos < k->r[i].len)
+			return k->r[i].start + pos;
+		pos -= k->r[i].len;
+	}
+	return UINT64_MAX;
+}
+
+static bool kparams_add(struct kparams *k, uint64_t start, uint64_t len)
+{
+	if (k->n > 0 && k->r[k->n - 1].start + k->r[k->n - 1].len == start) {
+		k->r[k->n - 1].len += len;
+		return true;
+	}
+	if (k->n == MAX_RANGES)
+		return false;
+	k->r[k->n].start = start;
+	k->r[k->n++].len = len;
+	return true;
+}
+
+/* ------------------------------------------------------------ creating */
+
+static const char lock_campaign_sql[] =
+	"SELECT COALESCE(SUM(b.requested), 0) FROM campaigns c LEFT JOIN generation_batches b "
+	"ON b.campaign_id = c.id WHERE c.id = ? FOR UPDATE";
+static const char reserve_sql[] =
+	"UPDATE keyed_sequence SET next_value = LAST_INSERT_ID(next_value + ?) WHERE id = 1";
+static const char last_id_sql[] = "SELECT LAST_INSERT_ID()";
+static const char insert_batch_sql[] =
+	"INSERT INTO generation_batches (campaign_id, method, requested, params) "
+	"VALUES (?, ?, ?, ?)";
+
+/* Reserves COUNT numbers of the global sequence; inside the caller's transaction. */
+static enum cp_status reserve(struct cp_db *db, uint64_t count, uint64_t capacity,
+			      uint64_t *start, struct cp_err *e)
+{
+	MYSQL_BIND p[1], r[1];
+	uint64_t end = 0;
+	bool found;
+	enum cp_status st;
+
+	memset(p, 0, sizeof p);
+	memset(r, 0, sizeof r);
+	db_bind_u64(&p[0], &count);
+	db_bind_u64(&r[0], &end);
+	if ((st = db_run(db, reserve_sql, p, NULL, e)) != CP_OK ||
+	    (st = db_select1(db, last_id_sql, NULL, r, &found, e)) != CP_OK)
+		return st;
+	if (!found || end < count)
+		return cp_err_set(e, CP_E_INTERNAL, "keyed_sequence has no row 1");
+	if (end > capacity)
+		return cp_err_set(e, CP_E_CAPACITY,
+				  "the keyed sequence has reached %" PRIu64 ", beyond the %" PRIu64
+				  " codes this format holds; use a longer body or the random "
+				  "method", end, capacity);
+	*start = end - count;
+	return CP_OK;
+}
+
+struct create {
+	const struct cp_campaign *camp;
+	enum cp_gen_method method;
+	uint64_t count;
+	char params[256];
+	char fp[KEYED_FP_HEX + 1];
+	uint64_t capacity;
+};
+
+static enum cp_status create_tx(struct cp_db *db, struct create *c, uint64_t *id,
+				struct cp_err *e)
+{
+	MYSQL_BIND p[4], r[1];
+	uint32_t cid = c->camp->id;
+	uint64_t sum = 0, start;
+	unsigned long mlen, plen;
+	bool found;
+	enum cp_status st;
+
+	memset(p, 0, sizeof p);
+	memset(r, 0, sizeof r);
+	db_bind_u32(&p[0], &cid);
+	db_bind_u64(&r[0], &sum);
+	if ((st = db_select1(db, lock_campaign_sql, p, r, &found, e)) != CP_OK)
+		return st;
+	if ((st = cp_format_allows(&c->camp->format, sum + c->count, e)) != CP_OK) {
+		cp_err_prefix(e, "campaign '%s' has %" PRIu64 " codes in batches; %" PRIu64
+			      " more", c->camp->name, sum, c->count);
+		return st;
+	}
+	if (c->method == CP_GEN_KEYED) {
+		struct kparams k = {.n = 0};
+
+		if ((st = reserve(db, c->count, c->capacity, &start, e)) != CP_OK)
+			return st;
+		memcpy(k.key, c->fp, sizeof k.key);
+		kparams_add(&k, start, c->count);
+		kparams_format(&k, c->params, sizeof c->params);
+	} else {
+		snprintf(c->params, sizeof c->params, "rng=getrandom");
+	}
+	memset(p, 0, sizeof p);
+	db_bind_u32(&p[0], &cid);
+	db_bind_str(&p[1], cp_gen_method_name(c->method), &mlen);
+	db_bind_u64(&p[2], &c->count);
+	db_bind_str(&p[3], c->params, &plen);
+	if ((st = db_run(db, insert_batch_sql, p, NULL, e)) != CP_OK)
+		return st;
+	*id = db_insert_id(db, insert_batch_sql);
+	return CP_OK;
+}
+
+/* Reads the key now, so a bad key file is refused before the batch exists. */
+static enum cp_status key_fingerprint(struct cp_db *db, const struct cp_campaign *camp,
+				      char *fp, uint64_t *capacity, struct cp_err *e)
+{
+	struct keyed k;
+	enum cp_status st = keyed_open(&k, db_config(db)->key_file, &camp->format, e);
+
+	if (st == CP_OK) {
+		memcpy(fp, k.fingerprint, KEYED_FP_HEX + 1);
+		*capacity = k.capacity;
+	}
+	keyed_close(&k);
+	return st;
+}
+
+enum cp_status cp_batch_create(struct cp_db *db, uint32_t campaign_id, enum cp_gen_method method,
+			       uint64_t count, uint64_t *batch_id, struct cp_err *e)
+{
+	struct cp_campaign camp;
+	struct create c;
+	enum cp_status st;
+
+	if (count == 0)
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "the count must be at least 1");
+	if ((st = cp_campaign_get(db, campaign_id, &camp, e)) != CP_OK)
+		return st;
+	if (camp.status == CP_CAMPAIGN_ARCHIVED)
+		return cp_err_set(e, CP_E_CONFLICT, "campaign '%s' is archived", camp.name);
+	memset(&c, 0, sizeof c);
+	c.camp = &camp;
+	c.method = method;
+	c.count = count;
+	if (method == CP_GEN_KEYED && (st = key_fingerprint(db, &camp, c.fp, &c.capacity, e)) != CP_OK)
+		return st;
+	if ((st = db_begin(db, e)) != CP_OK)
+		return st;
+	if ((st = create_tx(db, &c, batch_id, e)) != CP_OK) {
+		db_rollback(db);
+		return st;
+	}
+	return db_commit(db, e);
+}
+
+/* ------------------------------------------------------------ running */
+
+struct run {
+	struct cp_db *db;
+	const struct cp_gen_opts *opts;
+	struct cp_campaign camp;
+	struct cp_batch batch;
+	struct kparams kp;
+	struct keyed keyed;
+	bool keyed_open;
+	struct rnd *rnd;
+	struct cp_gen_progress prog;
+	struct timespec t0;
+	/* The LOAD DATA under way: codes to stream, codes streamed. */
+	uint64_t load_n, load_done;
+	enum cp_status load_st;
+	struct cp_err load_err;
+	char load_sql[320];
+	char lock[64];
+};
+
+static int infile_init(void **ptr, const char *name, void *userdata)
+{
+	(void)name;
+	*ptr = userdata;
+	/* Outside load() a server asking for a "file" gets nothing. */
+	return userdata != NULL ? 0 : 1;
+}
+
+static enum cp_status make_code(struct run *r, char *out)
+{
+	uint8_t digits[CP_BODY_MAX];
+	enum cp_status st;
+
+	if (r->batch.method == CP_GEN_KEYED)
+		return keyed_code(&r->keyed, kparams_seq(&r->kp, r->kp.used + r->load_done), out,
+				  &r->load_err);
+	if ((st = rnd_body(r->rnd, digits, r->camp.format.body_len, &r->load_err)) != CP_OK)
+		return st;
+	cp_code_compose(&r->camp.format, digits, out);
+	return CP_OK;
+}
+
+/* Streams whole lines, made as the server asks for them: no file, no big buffer. */
+static int infile_read(void *ptr, char *buf, unsigned int size)
+{
+	struct run *r = ptr;
+	unsigned int o = 0;
+
+	while (r->load_done < r->load_n && size - o > CP_CODE_MAX + 1) {
+		if ((r->load_st = make_code(r, buf + o)) != CP_OK)
+			return -1;
+		o += (unsigned int)strlen(buf + o);
+		buf[o++] = '\n';
+		r->load_done++;
+	}
+	return (int)o;
+}
+
+static void infile_end(void *ptr)
+{
+	(void)ptr;
+}
+
+static int infile_error(void *ptr, char *msg, unsigned int size)
+{
+	struct run *r = ptr;
+
+	snprintf(msg, size, "%s", r != NULL && r->load_err.msg[0] ? r->load_err.msg
+								  : "code generation failed");
+	return CR_UNKNOWN_ERROR;
+}
+
+/*
+ * LOCAL INFILE is on only during our LOAD DATA, and our handlers never read a
+ * file: they make codes. So a server cannot ask this client for its files.
+ */
+static void local_infile(MYSQL *m, struct run *r)
+{
+	unsigned int on = r != NULL;
+
+	mysql_optionsv(m, MYSQL_OPT_LOCAL_INFILE, &on);
+	mysql_set_local_infile_handler(m, infile_init, infile_read, infile_end, infile_error, r);
+}
+
+/* One LOAD DATA of N codes; *STORED gets how many were new. */
+static enum cp_status load(struct run *r, uint64_t n, uint64_t *stored, struct cp_err *e)
+{
+	MYSQL *m = db_mysql(r->db);
+	int rc;
+
+	r->load_n = n;
+	r->load_done = 0;
+	r->load_st = CP_OK;
+	cp_err_clear(&r->load_err);
+	local_infile(m, r);
+	rc = mysql_real_query(m, r->load_sql, (unsigned long)strlen(r->load_sql));
+	local_infile(m, NULL);
+	if (rc != 0) {
+		if (r->load_st != CP_OK) {
+			*e = r->load_err;
+			return r->load_st;
+		}
+		return db_fail(r->db, e, "storing codes");
+	}
+	if (r->load_done != n)
+		return cp_err_set(e, CP_E_INTERNAL, "streamed %" PRIu64 " of %" PRIu64 " codes",
+				  r->load_done, n);
+	*stored = mysql_affected_rows(m);
+	return CP_OK;
+}
+
+static const char chunk_done_sql[] =
+	"UPDATE generation_batches SET generated = ?, params = ?, updated_at = NOW(6), "
+	"status = IF(? = requested, 'complete', 'running'), "
+	"finished_at = IF(? = requested, NOW(6), NULL) WHERE id = ? AND generated = ?";
+
+/* Records the chunk's codes on the batch row, in the chunk's transaction. */
+static enum cp_status record_chunk(struct run *r, uint64_t generated, struct cp_err *e)
+{
+	MYSQL_BIND p[6];
+	unsigned long plen;
+	uint64_t n = 0;
+	enum cp_status st;
+
+	if (r->batch.method == CP_GEN_KEYED)
+		kparams_format(&r->kp, r->batch.params, sizeof r->batch.params);
+	memset(p, 0, sizeof p);
+	db_bind_u64(&p[0], &generated);
+	db_bind_str(&p[1], r->batch.params, &plen);
+	db_bind_u64(&p[2], &generated);
+	db_bind_u64(&p[3], &generated);
+	db_bind_u64(&p[4], &r->batch.id);
+	db_bind_u64(&p[5], &r->batch.generated);
+	if ((st = db_run(r->db, chunk_done_sql, p, &n, e)) != CP_OK)
+		return st;
+	if (n != 1)
+		return cp_err_set(e, CP_E_CONFLICT, "batch %" PRIu64 " changed under this run",
+				  r->batch.id);
+	return CP_OK;
+}
+
+static enum cp_status chunk(struct run *r, uint64_t n, struct cp_err *e)
+{
+	uint64_t stored = 0, used = r->kp.used;
+	enum cp_status st;
+
+	/*
+	 * REPEATABLE READ for this transaction only (the session runs READ
+	 * COMMITTED): measured ~30% faster for LOAD DATA ... IGNORE into a unique
+	 * index on MariaDB 10.11, see README.
+	 */
+	if ((st = db_exec(r->db, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", e)) != CP_OK ||
+	    (st = db_begin(r->db, e)) != CP_OK)
+		return st;
+	if ((st = load(r, n, &stored, e)) == CP_OK) {
+		r->kp.used += n;
+		st = record_chunk(r, r->batch.generated + stored, e);
+	}
+	if (st == CP_OK)
+		st = db_commit(r->db, e);
+	if (st != CP_OK) {
+		r->kp.used = used;
+		db_rollback(r->db);
+		return st;
+	}
+	r->batch.generated += stored;
+	r->prog.run_generated += stored;
+	r->prog.duplicates += n - stored;
+	return CP_OK;
+}
+
+/* Deadlocks and lock-wait timeouts (two runs storing the same code) are retried. */
+static enum cp_status chunk_retried(struct run *r, uint64_t n, struct cp_err *e)
+{
+	unsigned int retries = db_config(r->db)->retries;
+	enum cp_status st;
+
+	for (unsigned int attempt = 1;; attempt++) {
+		st = chunk(r, n, e);
+		if (!db_retryable(st) || attempt > retries)
+			return st;
+		db_backoff(attempt);
+	}
+}
+
+static const char params_sql[] =
+	"UPDATE generation_batches SET params = ?, updated_at = NOW(6) WHERE id = ?";
+
+/* Keyed codes that collided with codes made otherwise need further numbers. */
+static enum cp_status reserve_more(struct run *r, uint64_t count, struct cp_err *e)
+{
+	MYSQL_BIND p[2];
+	unsigned long plen;
+	uint64_t start;
+	enum cp_status st;
+
+	if ((st = db_begin(r->db, e)) != CP_OK)
+		return st;
+	if ((st = reserve(r->db, count, r->keyed.capacity, &start, e)) == CP_OK &&
+	    !kparams_add(&r->kp, start, count))
+		st = cp_err_set(e, CP_E_INTERNAL, "batch %" PRIu64 ": too many sequence ranges",
+				r->batch.id);
+	if (st == CP_OK) {
+		kparams_format(&r->kp, r->batch.params, sizeof r->batch.params);
+		memset(p, 0, sizeof p);
+		db_bind_str(&p[0], r->batch.params, &plen);
+		db_bind_u64(&p[1], &r->batch.id);
+		st = db_run(r->db, params_sql, p, NULL, e);
+	}
+	if (st == CP_OK)
+		return db_commit(r->db, e);
+	db_rollback(r->db);
+	return st;
+}
+
+static double since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static bool report(struct run *r)
+{
+	r->prog.batch_id = r->batch.id;
+	r->prog.generated = r->batch.generated;
+	r->prog.requested = r->batch.requested;
+	r->prog.elapsed = since(&r->t0);
+	return r->opts->progress == NULL || r->opts->progress(&r->prog, r->opts->arg);
+}
+
+static unsigned int chunk_size(const struct cp_gen_opts *o)
+{
+	if (o->chunk == 0)
+		return CP_GEN_CHUNK_DEFAULT;
+	return o->chunk > CP_GEN_CHUNK_MAX ? CP_GEN_CHUNK_MAX : o->chunk;
+}
+
+static enum cp_status generate(struct run *r, struct cp_err *e)
+{
+	uint64_t size = chunk_size(r->opts), before, n;
+	unsigned int stalls = 0;
+	enum cp_status st;
+
+	while (r->batch.generated < r->batch.requested) {
+		if (!report(r))
+			return cp_err_set(e, CP_E_CANCELLED, "batch %" PRIu64 " cancelled at %" PRIu64
+					  " of %" PRIu64 " codes", r->batch.id, r->batch.generated,
+					  r->batch.requested);
+		n = r->batch.requested - r->batch.generated;
+		n = n < size ? n : size;
+		if (r->batch.method == CP_GEN_KEYED) {
+			uint64_t left = kparams_total(&r->kp) - r->kp.used;
+
+			if (left == 0 && (st = reserve_more(r, r->batch.requested -
+							       r->batch.generated, e)) != CP_OK)
+				return st;
+			left = kparams_total(&r->kp) - r->kp.used;
+			n = n < left ? n : left;
+		}
+		before = r->batch.generated;
+		if ((st = chunk_retried(r, n, e)) != CP_OK)
+			return st;
+		stalls = r->batch.generated == before ? stalls + 1 : 0;
+		if (stalls == STALL_LIMIT)
+			return cp_err_set(e, CP_E_CAPACITY, "%u chunks in a row found only codes "
+					  "already stored: the format is full", STALL_LIMIT);
+	}
+	report(r);
+	return CP_OK;
+}
+
+static const char lock_sql[] =
+	"SELECT GET_LOCK(CONCAT('coupon.batch.', LEFT(MD5(DATABASE()), 16), '.', ?), ?)";
+static const char unlock_sql[] =
+	"SELECT RELEASE_LOCK(CONCAT('coupon.batch.', LEFT(MD5(DATABASE()), 16), '.', ?))";
+
+/* One run per batch: a second would race the first on the generated count. */
+static enum cp_status lock_batch(struct run *r, struct cp_err *e)
+{
+	MYSQL_BIND p[2], res[1];
+	uint32_t wait = LOCK_WAIT;
+	int64_t got = 0;
+	my_bool null = 0;
+	bool found;
+	enum cp_status st;
+
+	memset(p, 0, sizeof p);
+	memset(res, 0, sizeof res);
+	db_bind_u64(&p[0], &r->batch.id);
+	db_bind_u32(&p[1], &wait);
+	db_bind_i64(&res[0], &got);
+	res[0].is_null = &null;
+	if ((st = db_select1(r->db, lock_sql, p, res, &found, e)) != CP_OK)
+		return st;
+	if (!found || null || got != 1)
+		return cp_err_set(e, CP_E_CONFLICT, "batch %" PRIu64 " is being generated by "
+				  "another run", r->batch.id);
+	return CP_OK;
+}
+
+static void unlock_batch(struct run *r)
+{
+	MYSQL_BIND p[1], res[1];
+	int64_t v;
+	my_bool null;
+	bool found;
+
+	memset(p, 0, sizeof p);
+	memset(res, 0, sizeof res);
+	db_bind_u64(&p[0], &r->batch.id);
+	db_bind_i64(&res[0], &v);
+	res[0].is_null = &null;
+	db_select1(r->db, unlock_sql, p, res, &found, NULL);
+}
+
+static const char restart_sql[] =
+	"UPDATE generation_batches SET status = 'running', error = NULL, finished_at = NULL, "
+	"updated_at = NOW(6) WHERE id = ? AND status <> 'complete'";
+static const char finish_sql[] =
+	"UPDATE generation_batches SET status = ?, error = ?, updated_at = NOW(6) "
+	"WHERE id = ? AND status = 'running'";
+
+static enum cp_status set_status(struct run *r, const char *status, const char *error,
+				 struct cp_err *e)
+{
+	MYSQL_BIND p[3];
+	unsigned long slen, elen;
+
+	memset(p, 0, sizeof p);
+	db_bind_str(&p[0], status, &slen);
+	db_bind_str(&p[1], error, &elen);
+	db_bind_u64(&p[2], &r->batch.id);
+	return db_run(r->db, finish_sql, p, NULL, e);
+}
+
+/* Best effort: the database may be what failed. The batch stays resumable. */
+static void record_end(struct run *r, enum cp_status st, const struct cp_err *e)
+{
+	struct cp_err ignored;
+
+	if (st == CP_E_CANCELLED) {
+		set_status(r, "cancelled", NULL, &ignored);
+		return;
+	}
+	if (cp_db_ensure(r->db, &ignored) == CP_OK)
+		set_status(r, "failed", e->msg[0] ? e->msg : cp_status_message(st), &ignored);
+}
+
+static enum cp_status prepare(struct run *r, struct cp_err *e)
+{
+	MYSQL_BIND p[1];
+	enum cp_status st;
+
+	if ((st = cp_campaign_get(r->db, r->batch.campaign_id, &r->camp, e)) != CP_OK)
+		return st;
+	if (r->batch.method == CP_GEN_KEYED) {
+		if (!kparams_parse(r->batch.params, &r->kp))
+			return cp_err_set(e, CP_E_INTERNAL, "batch %" PRIu64 ": unreadable "
+					  "parameters '%s'", r->batch.id, r->batch.params);
+		if ((st = keyed_open(&r->keyed, db_config(r->db)->key_file, &r->camp.format,
+				     e)) != CP_OK)
+			return st;
+		r->keyed_open = true;
+		if (strcmp(r->keyed.fingerprint, r->kp.key) != 0)
+			return cp_err_set(e, CP_E_KEY_FILE,
+					  "batch %" PRIu64 " was started with the key of fingerprint "
+					  "%s; the configured key file has %s", r->batch.id,
+					  r->kp.key, r->keyed.fingerprint);
+	} else {
+		r->rnd = xmalloc(sizeof *r->rnd);
+		if (r->opts->test_seed != 0)
+			rnd_init_test(r->rnd, cp_format_radix(&r->camp.format), r->opts->test_seed,
+				      r->opts->test_period);
+		else
+			rnd_init(r->rnd, cp_format_radix(&r->camp.format));
+	}
+	/* Integers of our own rows, not user input: safe to put in the text. */
+	snprintf(r->load_sql, sizeof r->load_sql,
+		 "LOAD DATA LOCAL INFILE 'coupon-batch-%" PRIu64 "' IGNORE INTO TABLE coupon_codes "
+		 "CHARACTER SET ascii FIELDS TERMINATED BY ',' ESCAPED BY '' "
+		 "LINES TERMINATED BY '\\n' (code) SET campaign_id = %" PRIu32
+		 ", batch_id = %" PRIu64, r->batch.id, r->batch.campaign_id, r->batch.id);
+	memset(p, 0, sizeof p);
+	db_bind_u64(&p[0], &r->batch.id);
+	return db_run(r->db, restart_sql, p, NULL, e);
+}
+
+static void run_free(struct run *r)
+{
+	if (r->keyed_open)
+		keyed_close(&r->keyed);
+	if (r->rnd != NULL) {
+		rnd_done(r->rnd);
+		free(r->rnd);
+	}
+}
+
+enum cp_status cp_batch_run(struct cp_db *db, uint64_t batch_id, const struct cp_gen_opts *opts,
+			    struct cp_batch *out, struct cp_err *e)
+{
+	static const struct cp_gen_opts none;
+	struct run *r = xcalloc(1, sizeof *r);
+	enum cp_status st;
+
+	r->db = db;
+	r->opts = opts != NULL ? opts : &none;
+	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	if ((st = cp_batch_get(db, batch_id, &r->batch, e)) != CP_OK)
+		goto out;
+	if ((st = lock_batch(r, e)) != CP_OK)
+		goto out;
+	/* Read again under the lock: a run that just ended may have moved it on. */
+	if ((st = cp_batch_get(db, batch_id, &r->batch, e)) != CP_OK)
+		goto unlock;
+	if (r->batch.status == CP_BATCH_COMPLETE)
+		goto unlock;
+	if ((st = prepare(r, e)) != CP_OK)
+		goto unlock;
+	if ((st = generate(r, e)) != CP_OK)
+		record_end(r, st, e);
+	else
+		st = cp_batch_get(db, batch_id, &r->batch, e);
+unlock:
+	if (st != CP_E_DB_UNAVAILABLE)
+		unlock_batch(r);
+out:
+	if (out != NULL)
+		*out = r->batch;
+	run_free(r);
+	free(r);
+	return st;
+}

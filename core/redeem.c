@@ -1,0 +1,767 @@
+/*
+ * Redemption: validate, redeem, reserve, confirm, release. See DESIGN.md,
+ * "Redemption: exactly once".
+ *
+ * Every state change is one conditional UPDATE whose affected-rows count decides;
+ * the reason for a refusal is looked up only when it reported 0 rows. The
+ * statement checks the campaign (status, window, per-user limit) in SQL through a
+ * join on its primary key, so a stale campaign cache costs a retry, never a wrong
+ * answer; the join costs a few percent against the bare UPDATE (bench/redeem).
+ *
+ * The UPDATE also hands back the campaign's id, whether it writes outbox events
+ * and its per-user limit through LAST_INSERT_ID(expr), which travels in the OK
+ * packet: the success path needs no second statement to learn which campaign the
+ * code belonged to.
+ *
+ * Transactions only where they are needed: a campaign with a per-user limit
+ * (UPDATE + conditional increment) and an idempotency key (UPDATE + stored
+ * response) and a campaign with events (UPDATE + outbox row). Inside one, an
+ * UPDATE that reported 1 row is not a redemption until COMMIT has returned.
+ *
+ * Events: the autocommit statements exclude campaigns with events enabled, so a
+ * stale cache can never commit a change without its event; it costs a refusal
+ * lookup and a retry in a transaction, as a stale per-user limit does.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "codes.h"
+#include "db.h"
+#include "idempotency.h"
+#include "outbox.h"
+
+/* Campaign active, inside its window; code not past its own expiry. */
+#define OPEN_SQL                                                                       \
+	" AND k.status = 'active' AND (k.starts_at IS NULL OR k.starts_at <= NOW(6))" \
+	" AND (k.expires_at IS NULL OR k.expires_at > NOW(6))"                        \
+	" AND (c.expires_at IS NULL OR c.expires_at > NOW(6))"
+/* Hands the campaign id, events flag and per-user limit back in the OK packet. */
+#define TAKE_SQL                                                                        \
+	" c.campaign_id = LAST_INSERT_ID((k.id << 33) | ((k.events_enabled <> 0) << 32)" \
+	" | k.per_user_limit) >> 33"
+#define JOIN_SQL "UPDATE coupon_codes c JOIN campaigns k ON k.id = c.campaign_id"
+#define NO_LIMIT_SQL " AND k.per_user_limit = 0"
+/* Autocommit statements: an event must commit with its change. */
+#define NO_EVENTS_SQL " AND k.events_enabled = 0"
+
+#define REDEEM_SQL                                                                     \
+	JOIN_SQL " SET c.status = 'redeemed', c.redeemed_by_user_id = ?, c.order_id = ?," \
+		 " c.redeemed_at = ?, c.reserved_until = NULL," TAKE_SQL                    \
+		 " WHERE c.code = ? AND (c.status = 'available' OR"                        \
+		 " (c.status = 'pending' AND c.reserved_until < NOW(6)))" OPEN_SQL
+static const char redeem_sql[] = REDEEM_SQL;
+static const char redeem_nolimit_sql[] = REDEEM_SQL NO_LIMIT_SQL NO_EVENTS_SQL;
+
+/* The same user reserving again extends; a user at the limit may not hold codes. */
+#define RESERVE_SQL                                                                       \
+	JOIN_SQL " SET c.status = 'pending', c.redeemed_by_user_id = ?, c.order_id = ?,"     \
+		 " c.reserved_until = ?, c.redeemed_at = NULL," TAKE_SQL                       \
+		 " WHERE c.code = ? AND (c.status = 'available' OR (c.status = 'pending' AND"  \
+		 " (c.reserved_until < NOW(6) OR c.redeemed_by_user_id = ?)))" OPEN_SQL        \
+		 " AND (k.per_user_limit = 0 OR NOT EXISTS (SELECT 1 FROM campaign_user_usage u" \
+		 " WHERE u.campaign_id = k.id AND u.user_id = ? AND u.used >= k.per_user_limit))"
+static const char reserve_sql[] = RESERVE_SQL;
+static const char reserve_noevents_sql[] = RESERVE_SQL NO_EVENTS_SQL;
+
+#define CONFIRM_SQL                                                                    \
+	JOIN_SQL " SET c.status = 'redeemed', c.order_id = COALESCE(?, c.order_id),"       \
+		 " c.redeemed_at = ?, c.reserved_until = NULL," TAKE_SQL                    \
+		 " WHERE c.code = ? AND c.status = 'pending' AND c.redeemed_by_user_id = ?" \
+		 " AND c.reserved_until >= NOW(6)" OPEN_SQL
+static const char confirm_sql[] = CONFIRM_SQL;
+static const char confirm_nolimit_sql[] = CONFIRM_SQL NO_LIMIT_SQL NO_EVENTS_SQL;
+
+/* Giving a reservation back is allowed whatever the campaign's state. */
+#define RELEASE_SQL                                                                 \
+	JOIN_SQL " SET c.status = 'available', c.redeemed_by_user_id = NULL,"          \
+		 " c.order_id = NULL, c.reserved_until = NULL," TAKE_SQL                \
+		 " WHERE c.code = ? AND c.status = 'pending' AND c.redeemed_by_user_id = ?"
+static const char release_sql[] = RELEASE_SQL;
+static const char release_noevents_sql[] = RELEASE_SQL NO_EVENTS_SQL;
+
+/* Affected rows: 1 inserted, 2 incremented, 0 at the limit (unchanged). */
+static const char usage_sql[] =
+	"INSERT INTO campaign_user_usage (campaign_id, user_id, used) VALUES (?, ?, 1)"
+	" ON DUPLICATE KEY UPDATE used = IF(used < ?, used + 1, used)";
+
+/* The failure path: everything that decides why the UPDATE did not match. */
+static const char why_sql[] =
+	"SELECT c.status, c.redeemed_by_user_id, c.order_id, c.redeemed_at,"
+	" c.reserved_until, c.reserved_until IS NOT NULL AND c.reserved_until < NOW(6),"
+	" c.expires_at IS NOT NULL AND c.expires_at <= NOW(6), c.campaign_id, k.status,"
+	" k.starts_at IS NOT NULL AND k.starts_at > NOW(6),"
+	" k.expires_at IS NOT NULL AND k.expires_at <= NOW(6), k.per_user_limit,"
+	" COALESCE((SELECT u.used FROM campaign_user_usage u"
+	" WHERE u.campaign_id = c.campaign_id AND u.user_id = ?), 0), k.events_enabled <> 0"
+	" FROM coupon_codes c JOIN campaigns k ON k.id = c.campaign_id WHERE c.code = ?";
+
+/* Bound parameters, in statement order. */
+enum param { P_END, P_USER, P_ORDER, P_TIME, P_CODE };
+
+struct op_def {
+	const char *name;
+	/* autocommit: campaigns without events (and without a per-user limit if counts) */
+	const char *hot_sql;
+	const char *tx_sql;  /* in a transaction, any campaign */
+	enum param params[7];
+	bool counts;         /* increments the per-user usage */
+	bool needs_user;
+	enum outbox_type event;
+	bool event_time;     /* the event happened at the stored time (else: now) */
+};
+
+static const struct op_def ops[] = {
+	[CP_OP_VALIDATE] = {"validate", NULL, NULL, {P_END}, false, false, 0, false},
+	[CP_OP_REDEEM] = {"redeem", redeem_nolimit_sql, redeem_sql,
+			  {P_USER, P_ORDER, P_TIME, P_CODE}, true, true, OUTBOX_REDEEMED, true},
+	[CP_OP_RESERVE] = {"reserve", reserve_noevents_sql, reserve_sql,
+			   {P_USER, P_ORDER, P_TIME, P_CODE, P_USER, P_USER}, false, true,
+			   OUTBOX_RESERVED, false},
+	[CP_OP_CONFIRM] = {"confirm", confirm_nolimit_sql, confirm_sql,
+			   {P_ORDER, P_TIME, P_CODE, P_USER}, true, true, OUTBOX_CONFIRMED, true},
+	[CP_OP_RELEASE] = {"release", release_noevents_sql, release_sql, {P_CODE, P_USER},
+			   false, true, OUTBOX_RELEASED, false},
+};
+#define NOPS (sizeof ops / sizeof ops[0])
+
+/* What the failure-path lookup found. */
+struct why {
+	bool found;
+	char status[16], kstatus[16];
+	char user[CP_USER_MAX + 1], order[CP_ORDER_MAX + 1];
+	my_bool user_null, order_null, redeemed_null, reserved_null;
+	MYSQL_TIME redeemed_at, reserved_until;
+	int64_t lapsed, code_expired, not_started, campaign_over, used, events;
+	uint32_t campaign_id, limit;
+};
+
+struct ctx {
+	struct cp_db *db;
+	enum cp_op op;
+	const struct op_def *def;
+	const struct cp_redeem_req *req;
+	struct cp_redeem_result *res;
+	struct cp_err *e;
+	char code[CP_CODE_MAX + 1], alt[CP_CODE_MAX + 1];
+	struct codes_hint hint;
+	MYSQL_TIME when; /* redeemed_at or reserved_until, as stored */
+	time_t when_unix;
+	bool use_tx_sql; /* the campaign has (or may have) a per-user limit */
+	bool events;     /* the campaign has (or may have) events enabled */
+	bool again;      /* the state moved under us: try the operation again */
+	bool idem;
+	struct idem key;
+};
+
+const char *cp_op_name(enum cp_op op)
+{
+	return (unsigned int)op < NOPS ? ops[op].name : NULL;
+}
+
+bool cp_op_from_name(const char *s, enum cp_op *op)
+{
+	for (unsigned int i = 0; s != NULL && i < NOPS; i++) {
+		if (strcmp(ops[i].name, s) == 0) {
+			*op = (enum cp_op)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------ input */
+
+/* Length of the UTF-8 sequence at S (at most N bytes), 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	static const struct {
+		unsigned char mask, lead;
+		size_t len;
+		uint32_t min;
+	} forms[] = {{0x80, 0x00, 1, 0}, {0xE0, 0xC0, 2, 0x80}, {0xF0, 0xE0, 3, 0x800},
+		     {0xF8, 0xF0, 4, 0x10000}};
+
+	for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++) {
+		if ((s[0] & forms[f].mask) != forms[f].lead)
+			continue;
+		if (forms[f].len > n)
+			return 0;
+		*cp = s[0] & (unsigned char)~forms[f].mask & 0x7F;
+		for (size_t i = 1; i < forms[f].len; i++) {
+			if ((s[i] & 0xC0) != 0x80)
+				return 0;
+			*cp = (*cp << 6) | (s[i] & 0x3F);
+		}
+		/* Overlong forms, surrogates and beyond U+10FFFF are not UTF-8. */
+		if (*cp < forms[f].min || (*cp >= 0xD800 && *cp <= 0xDFFF) || *cp > 0x10FFFF)
+			return 0;
+		return forms[f].len;
+	}
+	return 0;
+}
+
+enum cp_status cp_check_ident(const char *what, const char *s, size_t max, struct cp_err *e)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n, len;
+	uint32_t cp;
+
+	if (s == NULL || *s == '\0')
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "%s is missing", what);
+	if ((n = strnlen(s, max + 1)) > max)
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "%s is longer than %zu bytes", what,
+				  max);
+	for (size_t i = 0; i < n; i += len) {
+		if ((len = utf8_seq(p + i, n - i, &cp)) == 0)
+			return cp_err_set(e, CP_E_INVALID_ARGUMENT,
+					  "%s is not valid UTF-8 (byte %zu)", what, i + 1);
+		if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
+			return cp_err_set(e, CP_E_INVALID_ARGUMENT,
+					  "%s holds a control character (byte %zu)", what, i + 1);
+	}
+	return CP_OK;
+}
+
+static enum cp_status check_idem_key(const char *k, struct cp_err *e)
+{
+	size_t n = strnlen(k, CP_IDEM_KEY_MAX + 1);
+
+	if (n == 0 || n > CP_IDEM_KEY_MAX)
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT,
+				  "the idempotency key must be 1..%d characters", CP_IDEM_KEY_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (k[i] < 0x21 || k[i] > 0x7E)
+			return cp_err_set(e, CP_E_INVALID_ARGUMENT,
+					  "the idempotency key must be printable ASCII");
+	return CP_OK;
+}
+
+static enum cp_status check_input(struct ctx *x)
+{
+	const struct cp_redeem_req *r = x->req;
+	enum cp_status st = CP_OK;
+
+	if (x->def->needs_user || r->user_id != NULL)
+		st = cp_check_ident("user_id", r->user_id, CP_USER_MAX, x->e);
+	if (st == CP_OK && r->order_id != NULL)
+		st = cp_check_ident("order_id", r->order_id, CP_ORDER_MAX, x->e);
+	if (st == CP_OK && x->op == CP_OP_RESERVE && r->ttl > CP_TTL_MAX)
+		st = cp_err_set(x->e, CP_E_INVALID_ARGUMENT, "ttl must be 1..%d seconds",
+				CP_TTL_MAX);
+	if (st == CP_OK && x->idem)
+		st = check_idem_key(r->idem_key, x->e);
+	return st;
+}
+
+/* ------------------------------------------------------------ statements */
+
+static void set_when(struct ctx *x)
+{
+	struct timespec ts;
+	unsigned int ttl = x->req->ttl ? x->req->ttl : CP_TTL_DEFAULT;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (x->op == CP_OP_RESERVE)
+		ts.tv_sec += ttl;
+	db_time_from_unix(&x->when, ts.tv_sec);
+	x->when.second_part = (unsigned long)(ts.tv_nsec / 1000);
+	x->when_unix = ts.tv_sec;
+}
+
+static enum cp_status run_change(struct ctx *x, const char *sql, uint64_t *rows)
+{
+	MYSQL_BIND b[8];
+	unsigned long len[8];
+	const char *user = x->req->user_id, *order = x->req->order_id;
+
+	memset(b, 0, sizeof b);
+	for (size_t i = 0; x->def->params[i] != P_END; i++) {
+		switch (x->def->params[i]) {
+		case P_USER:
+			db_bind_str(&b[i], user, &len[i]);
+			break;
+		case P_ORDER:
+			db_bind_str(&b[i], order, &len[i]);
+			break;
+		case P_TIME:
+			db_bind_time(&b[i], &x->when, NULL);
+			break;
+		case P_CODE:
+			db_bind_str(&b[i], x->code, &len[i]);
+			break;
+		case P_END:
+			break;
+		}
+	}
+	return db_run(x->db, sql, b, rows, x->e);
+}
+
+/* Fills the reply's campaign from the connection's cache. */
+static void set_campaign(struct ctx *x, uint32_t id)
+{
+	const struct codes_campaign *k = codes_campaign(x->db, id);
+
+	x->res->campaign_id = id;
+	if (k != NULL)
+		memcpy(x->res->campaign_name, k->name, sizeof k->name);
+}
+
+/* 1: counted; 0: the user is at the limit. */
+static enum cp_status count_use(struct ctx *x, uint32_t campaign, uint32_t limit,
+				bool *ok)
+{
+	MYSQL_BIND b[3];
+	unsigned long len;
+	uint64_t rows = 0;
+	enum cp_status st;
+
+	memset(b, 0, sizeof b);
+	db_bind_u32(&b[0], &campaign);
+	db_bind_str(&b[1], x->req->user_id, &len);
+	db_bind_u32(&b[2], &limit);
+	st = db_run(x->db, usage_sql, b, &rows, x->e);
+	*ok = rows > 0;
+	return st;
+}
+
+/* ------------------------------------------------------------ refusals */
+
+/* A failure of the machinery rather than a reply to the request. */
+static bool failed(enum cp_status st)
+{
+	static const enum cp_status machinery[] = {CP_E_DB_UNAVAILABLE, CP_E_DB, CP_E_BUSY,
+						   CP_E_SCHEMA, CP_E_NOMEM, CP_E_INTERNAL,
+						   CP_E_INVALID_ARGUMENT};
+
+	for (size_t i = 0; i < sizeof machinery / sizeof machinery[0]; i++)
+		if (st == machinery[i])
+			return true;
+	return false;
+}
+
+/* Where the code stands for this request, in the order that decides the reply. */
+enum spot {
+	S_UNKNOWN,
+	S_REDEEMED_SAME, /* by this user, for this order: the original success */
+	S_REDEEMED_OTHER,
+	S_EXPIRED,
+	S_PAUSED,
+	S_NOT_STARTED,
+	S_OVER,          /* campaign archived or past its window */
+	S_MINE,          /* reserved by this user, not lapsed */
+	S_MINE_LAPSED,
+	S_THEIRS,        /* reserved by someone else, not lapsed */
+	S_FREE,          /* available, or a lapsed reservation of someone else */
+	S_COUNT
+};
+
+/* Per operation and spot: the reply. CP_E_CONFLICT = the UPDATE should have matched. */
+#define AGAIN CP_E_CONFLICT
+static const enum cp_status replies[][S_COUNT] = {
+	[CP_OP_VALIDATE] = {CP_E_UNKNOWN_CODE, CP_E_ALREADY_REDEEMED, CP_E_ALREADY_REDEEMED,
+			    CP_E_EXPIRED, CP_E_CAMPAIGN_PAUSED, CP_E_NOT_STARTED, CP_E_EXPIRED,
+			    CP_OK, CP_OK, CP_E_RESERVED, CP_OK},
+	[CP_OP_REDEEM] = {CP_E_UNKNOWN_CODE, CP_OK, CP_E_ALREADY_REDEEMED, CP_E_EXPIRED,
+			  CP_E_CAMPAIGN_PAUSED, CP_E_NOT_STARTED, CP_E_EXPIRED, CP_E_RESERVED,
+			  AGAIN, CP_E_RESERVED, AGAIN},
+	[CP_OP_RESERVE] = {CP_E_UNKNOWN_CODE, CP_E_ALREADY_REDEEMED, CP_E_ALREADY_REDEEMED,
+			   CP_E_EXPIRED, CP_E_CAMPAIGN_PAUSED, CP_E_NOT_STARTED, CP_E_EXPIRED,
+			   AGAIN, AGAIN, CP_E_RESERVED, AGAIN},
+	[CP_OP_CONFIRM] = {CP_E_UNKNOWN_CODE, CP_OK, CP_E_ALREADY_REDEEMED, CP_E_EXPIRED,
+			   CP_E_CAMPAIGN_PAUSED, CP_E_NOT_STARTED, CP_E_EXPIRED, AGAIN,
+			   CP_E_NOT_RESERVED, CP_E_NOT_RESERVED, CP_E_NOT_RESERVED},
+	/* Release ignores the campaign; its spots are read by release_reply(). */
+	[CP_OP_RELEASE] = {CP_E_UNKNOWN_CODE, CP_E_ALREADY_REDEEMED, CP_E_ALREADY_REDEEMED,
+			   CP_E_EXPIRED, CP_OK, CP_OK, CP_OK, AGAIN, AGAIN, CP_E_NOT_RESERVED,
+			   CP_OK},
+};
+
+static enum cp_status lookup(struct ctx *x, struct why *w)
+{
+	MYSQL_BIND p[2], r[14];
+	unsigned long plen[2], rlen[4] = {0, 0, 0, 0}; /* read even when no row was found */
+	enum cp_status st;
+
+	memset(w, 0, sizeof *w);
+	memset(p, 0, sizeof p);
+	memset(r, 0, sizeof r);
+	db_bind_str(&p[0], x->req->user_id, &plen[0]);
+	db_bind_str(&p[1], x->code, &plen[1]);
+	db_bind_buf(&r[0], w->status, sizeof w->status - 1, &rlen[0], NULL);
+	db_bind_buf(&r[1], w->user, sizeof w->user - 1, &rlen[1], &w->user_null);
+	db_bind_buf(&r[2], w->order, sizeof w->order - 1, &rlen[2], &w->order_null);
+	db_bind_time(&r[3], &w->redeemed_at, &w->redeemed_null);
+	db_bind_time(&r[4], &w->reserved_until, &w->reserved_null);
+	db_bind_i64(&r[5], &w->lapsed);
+	db_bind_i64(&r[6], &w->code_expired);
+	db_bind_u32(&r[7], &w->campaign_id);
+	db_bind_buf(&r[8], w->kstatus, sizeof w->kstatus - 1, &rlen[3], NULL);
+	db_bind_i64(&r[9], &w->not_started);
+	db_bind_i64(&r[10], &w->campaign_over);
+	db_bind_u32(&r[11], &w->limit);
+	db_bind_i64(&r[12], &w->used);
+	db_bind_i64(&r[13], &w->events);
+	if ((st = db_select1(x->db, why_sql, p, r, &w->found, x->e)) != CP_OK)
+		return st;
+	w->status[rlen[0] < sizeof w->status ? rlen[0] : 0] = '\0';
+	w->user[w->user_null ? 0 : rlen[1]] = '\0';
+	w->order[w->order_null ? 0 : rlen[2]] = '\0';
+	w->kstatus[rlen[3] < sizeof w->kstatus ? rlen[3] : 0] = '\0';
+	return CP_OK;
+}
+
+static bool same_user(const struct ctx *x, const struct why *w)
+{
+	return x->req->user_id != NULL && !w->user_null && strcmp(w->user, x->req->user_id) == 0;
+}
+
+/* Redeem: the same order (none on both counts as the same); confirm: any or the same. */
+static bool same_order(const struct ctx *x, const struct why *w)
+{
+	const char *o = x->req->order_id;
+
+	if (o == NULL)
+		return x->op == CP_OP_CONFIRM || w->order_null;
+	return !w->order_null && strcmp(w->order, o) == 0;
+}
+
+static enum spot campaign_spot(const struct why *w)
+{
+	if (strcmp(w->kstatus, "paused") == 0)
+		return S_PAUSED;
+	if (strcmp(w->kstatus, "active") != 0 || w->campaign_over)
+		return S_OVER;
+	return w->not_started ? S_NOT_STARTED : S_FREE;
+}
+
+static enum spot spot_of(const struct ctx *x, const struct why *w)
+{
+	enum spot s;
+
+	if (!w->found)
+		return S_UNKNOWN;
+	if (strcmp(w->status, "redeemed") == 0)
+		return same_user(x, w) && same_order(x, w) ? S_REDEEMED_SAME : S_REDEEMED_OTHER;
+	if (strcmp(w->status, "expired") == 0)
+		return S_EXPIRED;
+	if (x->op != CP_OP_RELEASE && (s = campaign_spot(w)) != S_FREE)
+		return s;
+	if (x->op != CP_OP_RELEASE && w->code_expired)
+		return S_EXPIRED;
+	if (strcmp(w->status, "pending") != 0)
+		return S_FREE;
+	if (same_user(x, w))
+		return w->lapsed ? S_MINE_LAPSED : S_MINE;
+	/* A lapsed reservation is free for others, but not theirs to release. */
+	return w->lapsed && x->op != CP_OP_RELEASE ? S_FREE : S_THEIRS;
+}
+
+/* A spot that lets the operation through, but for the campaign's per-user limit. */
+static enum cp_status limit_reply(struct ctx *x, const struct why *w, enum cp_status st)
+{
+	bool at_limit = w->limit > 0 && w->used >= w->limit;
+
+	if (at_limit && (x->op != CP_OP_VALIDATE || x->req->user_id != NULL) &&
+	    x->op != CP_OP_RELEASE)
+		return CP_E_USER_LIMIT;
+	if (st == AGAIN && w->limit > 0 && !x->use_tx_sql) {
+		/* The cache said no limit; the campaign has one now. */
+		x->use_tx_sql = true;
+		codes_stale(x->db);
+	}
+	return st;
+}
+
+static void fill_found(struct ctx *x, const struct why *w, enum spot s)
+{
+	set_campaign(x, w->campaign_id);
+	if (s == S_REDEEMED_SAME && !w->redeemed_null) {
+		x->res->redeemed_at = db_time_to_unix(&w->redeemed_at);
+		x->res->replay = true;
+	}
+	if (x->op == CP_OP_VALIDATE && s == S_MINE && !w->reserved_null)
+		x->res->reserved_until = db_time_to_unix(&w->reserved_until);
+}
+
+/* Why the UPDATE reported 0 rows (or what validate says). */
+static enum cp_status refusal(struct ctx *x)
+{
+	struct why w;
+	enum spot s;
+	enum cp_status st;
+
+	if ((st = lookup(x, &w)) != CP_OK)
+		return st;
+	s = spot_of(x, &w);
+	if (s == S_UNKNOWN && x->alt[0] != '\0') {
+		/* Another campaign's format read the input differently: try that. */
+		memcpy(x->code, x->alt, sizeof x->code);
+		x->alt[0] = '\0';
+		memcpy(x->res->code, x->code, sizeof x->code);
+		x->again = true;
+		return CP_OK;
+	}
+	st = replies[x->op][s];
+	if (s == S_FREE || s == S_MINE || s == S_MINE_LAPSED)
+		st = limit_reply(x, &w, st);
+	if (st == AGAIN && w.events && !x->events) {
+		/* The cache said no events; the autocommit statement refused the code. */
+		x->events = true;
+		codes_stale(x->db);
+	}
+	if (st == AGAIN) {
+		x->again = true;
+		return CP_OK;
+	}
+	if (s != S_UNKNOWN)
+		fill_found(x, &w, s);
+	return cp_err_set(x->e, st, "%s", cp_status_message(st));
+}
+
+/* ------------------------------------------------------------ one attempt */
+
+static void fill_success(struct ctx *x, uint32_t campaign)
+{
+	set_campaign(x, campaign);
+	if (x->op == CP_OP_RESERVE)
+		x->res->reserved_until = x->when_unix;
+	else if (x->op != CP_OP_RELEASE)
+		x->res->redeemed_at = x->when_unix;
+}
+
+/* In the operation's transaction: the outbox row of a change that matched. */
+static enum cp_status add_event(struct ctx *x, uint32_t campaign)
+{
+	const struct outbox_event ev = {
+		.type = x->def->event,
+		.campaign_id = campaign,
+		.code = x->code,
+		.user_id = x->req->user_id,
+		.order_id = x->req->order_id,
+		.at = x->def->event_time ? &x->when : NULL,
+		/* A release leaves no user on the row; the others store what happened. */
+		.from_row = x->op != CP_OP_RELEASE,
+	};
+
+	return outbox_add(x->db, &ev, x->e);
+}
+
+/* The statement that takes any campaign, in a transaction. */
+static bool use_tx(const struct ctx *x)
+{
+	return x->events || (x->use_tx_sql && x->def->counts);
+}
+
+/*
+ * The change itself. *OUTCOME gets the reply when the statements ran; the
+ * returned status is CP_OK or a database failure.
+ */
+static enum cp_status change(struct ctx *x, enum cp_status *outcome)
+{
+	const char *sql = use_tx(x) ? x->def->tx_sql : x->def->hot_sql;
+	uint64_t rows = 0, packed;
+	uint32_t campaign, limit;
+	enum cp_status st;
+	bool ok = true, events;
+
+	if ((st = run_change(x, sql, &rows)) != CP_OK)
+		return st;
+	if (rows == 0) {
+		*outcome = refusal(x);
+		return failed(*outcome) ? *outcome : CP_OK;
+	}
+	packed = db_insert_id(x->db, sql);
+	campaign = (uint32_t)(packed >> 33);
+	events = (packed >> 32) & 1;
+	limit = (uint32_t)packed;
+	/* Only the transaction statement can match a campaign with a limit. */
+	if (x->def->counts && limit > 0 && (st = count_use(x, campaign, limit, &ok)) != CP_OK)
+		return st;
+	if (!ok) {
+		set_campaign(x, campaign);
+		*outcome = cp_err_set(x->e, CP_E_USER_LIMIT, "%s",
+				      cp_status_message(CP_E_USER_LIMIT));
+		return CP_OK;
+	}
+	/* Only the transaction statement can match a campaign with events. */
+	if (events && (st = add_event(x, campaign)) != CP_OK)
+		return st;
+	fill_success(x, campaign);
+	*outcome = CP_OK;
+	return CP_OK;
+}
+
+static bool in_tx(const struct ctx *x)
+{
+	return x->idem || use_tx(x);
+}
+
+/* Ends the transaction: stores the reply with the change, or rolls back. */
+static enum cp_status finish(struct ctx *x, enum cp_status outcome)
+{
+	enum cp_status st;
+
+	x->res->status = outcome;
+	if (x->again) {
+		db_rollback(x->db);
+		return CP_OK;
+	}
+	/* A refused increment must not leave the code redeemed. */
+	if (outcome == CP_E_USER_LIMIT) {
+		db_rollback(x->db);
+		if (x->idem && (st = db_begin(x->db, x->e)) != CP_OK)
+			return st;
+	}
+	if (x->idem && (st = idem_store(x->db, &x->key, x->res, x->e)) != CP_OK) {
+		db_rollback(x->db);
+		return st;
+	}
+	if ((outcome == CP_E_USER_LIMIT && !x->idem) || (st = db_commit(x->db, x->e)) == CP_OK)
+		return CP_OK;
+	db_rollback(x->db);
+	return st;
+}
+
+/* One attempt. Returns a database failure, or CP_OK with the reply in res->status. */
+static enum cp_status attempt(struct ctx *x)
+{
+	enum cp_status st, outcome = CP_OK;
+	bool tx = in_tx(x);
+
+	x->again = false;
+	if (x->op == CP_OP_VALIDATE) {
+		if (failed(outcome = refusal(x)))
+			return outcome;
+		x->res->status = x->again ? CP_E_CONFLICT : outcome;
+		return CP_OK;
+	}
+	if (tx && (st = db_begin(x->db, x->e)) != CP_OK)
+		return st;
+	if ((st = change(x, &outcome)) != CP_OK) {
+		if (tx)
+			db_rollback(x->db);
+		return st;
+	}
+	if (tx)
+		return finish(x, outcome);
+	x->res->status = outcome;
+	return CP_OK;
+}
+
+/* ------------------------------------------------------------ retries */
+
+static void reset_result(struct ctx *x)
+{
+	unsigned int retries = x->res->retries;
+
+	memset(x->res, 0, sizeof *x->res);
+	memcpy(x->res->code, x->code, sizeof x->code);
+	x->res->retries = retries;
+}
+
+/*
+ * Deadlocks and lock-wait timeouts: roll back and retry, bounded, with jitter. A
+ * lost connection: reconnect and retry once; safe because a repeat of any
+ * operation by the same user finds its own earlier success (and an idempotency
+ * claim is found again by its token). The state moving under us (a reservation
+ * released between UPDATE and lookup): retry a few times.
+ */
+static enum cp_status run(struct ctx *x)
+{
+	unsigned int busy = 0, races = 0, limit = db_config(x->db)->retries;
+	bool reconnected = false, stored = false;
+	enum cp_status st;
+
+	for (;;) {
+		reset_result(x);
+		st = x->idem ? idem_claim(x->db, &x->key, x->res, &stored, x->e) : CP_OK;
+		if (st == CP_OK && stored)
+			return x->res->status;
+		if (st == CP_OK)
+			st = attempt(x);
+		if (st == CP_OK && !x->again)
+			return x->res->status;
+		if (st == CP_OK && ++races <= 3)
+			continue;
+		if (st == CP_OK)
+			st = cp_err_set(x->e, CP_E_BUSY, "the code kept changing under the operation");
+		if (db_retryable(st) && busy++ < limit) {
+			x->res->retries++;
+			db_backoff(busy);
+			continue;
+		}
+		if (st == CP_E_DB_UNAVAILABLE && !reconnected) {
+			reconnected = true;
+			if (cp_db_ensure(x->db, x->e) == CP_OK)
+				continue;
+		}
+		break;
+	}
+	if (x->idem && st != CP_E_IDEMPOTENCY_CONFLICT && st != CP_E_IN_PROGRESS)
+		idem_abandon(x->db, &x->key);
+	x->res->status = st;
+	return st;
+}
+
+enum cp_status cp_redeem_op(struct cp_db *db, enum cp_op op, const struct cp_redeem_req *req,
+			    struct cp_redeem_result *res, struct cp_err *e)
+{
+	struct ctx x;
+	enum cp_status st;
+
+	memset(res, 0, sizeof *res);
+	if ((unsigned int)op >= NOPS || req == NULL)
+		return res->status = cp_err_set(e, CP_E_INVALID_ARGUMENT, "bad operation");
+	memset(&x, 0, sizeof x);
+	x.db = db;
+	x.op = op;
+	x.def = &ops[op];
+	x.req = req;
+	x.res = res;
+	x.e = e;
+	x.idem = req->idem_key != NULL && op != CP_OP_VALIDATE;
+	if ((st = check_input(&x)) != CP_OK)
+		return res->status = st;
+	st = codes_normalize(db, req->code, req->code_len, x.code, x.alt, &x.hint, e);
+	if (st != CP_OK)
+		return res->status = st;
+	memcpy(res->code, x.code, sizeof x.code);
+	x.use_tx_sql = x.hint.any_limit;
+	x.events = x.hint.any_events;
+	if (x.idem && (st = idem_init(&x.key, op, req, x.code, e)) != CP_OK)
+		return res->status = st;
+	set_when(&x);
+	return run(&x);
+}
+
+enum cp_status cp_validate(struct cp_db *db, const struct cp_redeem_req *req,
+			   struct cp_redeem_result *res, struct cp_err *e)
+{
+	return cp_redeem_op(db, CP_OP_VALIDATE, req, res, e);
+}
+
+enum cp_status cp_redeem(struct cp_db *db, const struct cp_redeem_req *req,
+			 struct cp_redeem_result *res, struct cp_err *e)
+{
+	return cp_redeem_op(db, CP_OP_REDEEM, req, res, e);
+}
+
+enum cp_status cp_reserve(struct cp_db *db, const struct cp_redeem_req *req,
+			  struct cp_redeem_result *res, struct cp_err *e)
+{
+	return cp_redeem_op(db, CP_OP_RESERVE, req, res, e);
+}
+
+enum cp_status cp_confirm(struct cp_db *db, const struct cp_redeem_req *req,
+			  struct cp_redeem_result *res, struct cp_err *e)
+{
+	return cp_redeem_op(db, CP_OP_CONFIRM, req, res, e);
+}
+
+enum cp_status cp_release(struct cp_db *db, const struct cp_redeem_req *req,
+			  struct cp_redeem_result *res, struct cp_err *e)
+{
+	return cp_redeem_op(db, CP_OP_RELEASE, req, res, e);
+}

@@ -1,0 +1,430 @@
+/*
+ * Routing and the checks every request passes, in this order: path, method,
+ * content type, Content-Length (all before a byte of the body is read), then
+ * the body itself, the API key, the fields, and only then the handler.
+ */
+#include "config.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api_internal.h"
+#include "log.h"
+#include "xmalloc.h"
+
+static void h_healthz(struct api_ctx *);
+static void h_metrics(struct api_ctx *);
+
+#define RS CP_SCOPE_REDEEM
+#define AS CP_SCOPE_ADMIN
+static const struct route routes[] = {
+	{"validate", "POST", "/api/v1/validate", BODY_JSON, RS, f_validate, h_op, CP_OP_VALIDATE},
+	{"redeem", "POST", "/api/v1/redeem", BODY_JSON, RS, f_redeem, h_op, CP_OP_REDEEM},
+	{"reserve", "POST", "/api/v1/reserve", BODY_JSON, RS, f_reserve, h_op, CP_OP_RESERVE},
+	{"confirm", "POST", "/api/v1/confirm", BODY_JSON, RS, f_redeem, h_op, CP_OP_CONFIRM},
+	{"release", "POST", "/api/v1/release", BODY_JSON, RS, f_redeem, h_op, CP_OP_RELEASE},
+	{"campaign_create", "POST", "/api/v1/campaigns", BODY_JSON, AS, f_campaign,
+	 h_campaign_create, -1},
+	{"campaign_list", "GET", "/api/v1/campaigns", BODY_NONE, AS, NULL, h_campaign_list, -1},
+	{"campaign_get", "GET", "/api/v1/campaigns/*", BODY_NONE, AS, NULL, h_campaign_get, -1},
+	{"batch_create", "POST", "/api/v1/campaigns/*/batches", BODY_JSON, AS, f_batch,
+	 h_batch_create, -1},
+	{"batch_get", "GET", "/api/v1/batches/*", BODY_NONE, AS, NULL, h_batch_get, -1},
+	{"export", "GET", "/api/v1/campaigns/*/codes.csv", BODY_NONE, AS, NULL, h_export, -1},
+	{"code_get", "GET", "/api/v1/codes/*", BODY_NONE, AS, NULL, h_code_get, -1},
+	{"code_expire", "POST", "/api/v1/codes/*/expire", BODY_JSON_OPT, AS, f_reason,
+	 h_code_expire, -1},
+	{"code_unredeem", "POST", "/api/v1/codes/*/unredeem", BODY_JSON_OPT, AS, f_reason,
+	 h_code_unredeem, -1},
+	{"form", "POST", "/redeem", BODY_FORM, 0, f_form, h_form, CP_OP_REDEEM},
+	{"healthz", "GET", "/healthz", BODY_NONE, 0, NULL, h_healthz, -1},
+	{"metrics", "GET", "/metrics", BODY_NONE, 0, NULL, h_metrics, -1},
+};
+#undef RS
+#undef AS
+#define NROUTES (sizeof routes / sizeof routes[0])
+/* Metrics labels: the routes, then requests that matched none. */
+static const char *ep_names[NROUTES + 1];
+#define EP_UNKNOWN NROUTES
+
+static struct ratelimit *global_rl;
+
+double api_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void api_init(const struct cp_config *cfg, unsigned int threads)
+{
+	(void)cfg;
+	for (size_t i = 0; i < NROUTES; i++)
+		ep_names[i] = routes[i].name;
+	ep_names[EP_UNKNOWN] = "unknown";
+	metrics_init(ep_names, NROUTES + 1, threads);
+}
+
+void api_shutdown(void)
+{
+	admin_shutdown();
+}
+
+void api_wait(void)
+{
+	admin_wait();
+}
+
+const char *const *api_endpoint_names(unsigned int *n)
+{
+	*n = NROUTES + 1;
+	return ep_names;
+}
+
+void worker_init(struct worker *w, unsigned int id, const struct cp_config *cfg,
+		 struct ratelimit *rl)
+{
+	memset(w, 0, sizeof *w);
+	w->id = id;
+	w->cfg = cfg;
+	w->rl = rl;
+	global_rl = rl;
+	w->body = xmalloc(cfg->body_max + 1);
+}
+
+void worker_free(struct worker *w)
+{
+	cp_db_close(w->db);
+	free(w->body);
+	wipe(w->auth, sizeof w->auth);
+	memset(w, 0, sizeof *w);
+}
+
+/* PATTERN against PATH; '*' captures one non-empty segment into ARGS. */
+static bool match(const char *pattern, const char *path, char args[2][ARG_MAX + 1])
+{
+	unsigned int n = 0;
+
+	while (*pattern != '\0') {
+		if (*pattern == '*') {
+			size_t len = strcspn(path, "/");
+
+			if (len == 0 || len > ARG_MAX || n == 2)
+				return false;
+			memcpy(args[n], path, len);
+			args[n++][len] = '\0';
+			path += len;
+			pattern++;
+			continue;
+		}
+		if (*pattern++ != *path++)
+			return false;
+	}
+	return *path == '\0';
+}
+
+/* The route for the request; NULL after answering 404 or 405. */
+static const struct route *route(struct api_ctx *c)
+{
+	char allow[128] = "";
+	size_t alen = 0;
+
+	for (size_t i = 0; i < NROUTES; i++) {
+		if (!match(routes[i].pattern, c->req->path, c->args))
+			continue;
+		if (strcmp(routes[i].method, c->req->method) == 0)
+			return &routes[i];
+		alen += (size_t)snprintf(allow + alen, sizeof allow - alen, "%s%s",
+					 alen ? ", " : "", routes[i].method);
+	}
+	if (alen == 0) {
+		reply_error(c->resp, CP_E_NOT_FOUND, "no such endpoint");
+		return NULL;
+	}
+	http_header(c->resp, "Allow: %s", allow);
+	reply_error(c->resp, CP_E_METHOD, NULL);
+	return NULL;
+}
+
+static const char *body_type(enum body_kind k)
+{
+	return k == BODY_FORM ? "application/x-www-form-urlencoded" : "application/json";
+}
+
+/* Content type and Content-Length, before reading; *WANT gets the body length. */
+static bool admit(struct api_ctx *c, size_t *want)
+{
+	const char *cl = c->req->content_length;
+	uint64_t n = 0;
+
+	if (cl != NULL && *cl != '\0' &&
+	    cp_parse_uint(cl, 0, UINT64_MAX, &n, NULL) != CP_OK) {
+		reply_error(c->resp, CP_E_INVALID_ARGUMENT, "bad Content-Length");
+		return false;
+	}
+	if (c->rt->body == BODY_NONE) {
+		if (n != 0)
+			reply_error(c->resp, CP_E_INVALID_ARGUMENT, "this request takes no body");
+		*want = 0;
+		return n == 0;
+	}
+	/* nginx passes an absent Content-Type as an empty one. */
+	if (!(n == 0 && c->rt->body == BODY_JSON_OPT &&
+	      (c->req->content_type == NULL || *c->req->content_type == '\0')) &&
+	    !http_media_type_is(c->req->content_type, body_type(c->rt->body))) {
+		reply_error(c->resp, CP_E_MEDIA_TYPE, c->rt->body == BODY_FORM ?
+			    "expected application/x-www-form-urlencoded" : "expected application/json");
+		return false;
+	}
+	if (n > c->w->cfg->body_max) {
+		char msg[64];
+
+		snprintf(msg, sizeof msg, "the body is limited to %zu bytes", c->w->cfg->body_max);
+		reply_error(c->resp, CP_E_TOO_LARGE, msg);
+		return false;
+	}
+	*want = (size_t)n;
+	return true;
+}
+
+static bool read_body(struct api_ctx *c, size_t want, api_read_fn rd, void *src)
+{
+	size_t got = want > 0 ? rd(src, c->w->body, want) : 0;
+
+	c->w->body[got] = '\0';
+	c->req->body = c->w->body;
+	c->req->body_len = got;
+	if (got != want) {
+		reply_error(c->resp, CP_E_INVALID_ARGUMENT,
+			    "the body is shorter than its Content-Length");
+		return false;
+	}
+	return true;
+}
+
+struct cp_db *api_db(struct api_ctx *c)
+{
+	struct worker *w = c->w;
+	struct cp_err e;
+	enum cp_status st;
+
+	if (w->db != NULL)
+		return w->db;
+	/* Unreachable a moment ago: answer at once rather than queue behind connects. */
+	if (api_now() < w->db_retry_at) {
+		reply_error(c->resp, CP_E_DB_UNAVAILABLE, NULL);
+		metrics_db_error();
+		return NULL;
+	}
+	cp_err_clear(&e);
+	if ((st = cp_db_open(&w->db, w->cfg, "coupon-fcgi", &e)) != CP_OK) {
+		w->db = NULL;
+		w->db_retry_at = api_now() + 0.5;
+		api_fail(c, st, &e);
+		return NULL;
+	}
+	log_info("worker %u: connected to the database", w->id);
+	return w->db;
+}
+
+void api_fail(struct api_ctx *c, enum cp_status st, const struct cp_err *e)
+{
+	int http = cp_status_http(st);
+
+	if (http >= 500) {
+		metrics_db_error();
+		if (st == CP_E_DB_UNAVAILABLE)
+			c->w->db_retry_at = api_now() + 0.25;
+		log_error("%s %s: %s: %s", c->req->method, c->req->path, cp_status_code(st),
+			  e != NULL && e->msg[0] ? e->msg : cp_status_message(st));
+		/* Database detail stays in the log; the client gets the stable message. */
+		reply_error(c->resp, st, NULL);
+		return;
+	}
+	reply_error(c->resp, st, e != NULL ? e->msg : NULL);
+}
+
+void api_actor(const struct api_ctx *c, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "api-key:%u", (unsigned int)c->key_id);
+}
+
+static bool auth_cached(struct worker *w, const unsigned char *sha, struct api_ctx *c)
+{
+	double now = api_now();
+
+	for (unsigned int i = 0; i < API_AUTH_CACHE; i++) {
+		struct auth_entry *a = &w->auth[i];
+
+		if (a->until > now && CRYPTO_memcmp(a->sha, sha, sizeof a->sha) == 0) {
+			c->key_id = a->id;
+			c->scopes = a->scopes;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Keeps a verified key for a second: revocation shows within that, and the
+ * hot path does not pay a key lookup per request. */
+static void auth_remember(struct worker *w, const unsigned char *sha, const struct api_ctx *c)
+{
+	struct auth_entry *a = &w->auth[w->auth_next++ % API_AUTH_CACHE];
+
+	memcpy(a->sha, sha, sizeof a->sha);
+	a->id = c->key_id;
+	a->scopes = c->scopes;
+	a->until = api_now() + 1.0;
+}
+
+/*
+ * A connection the server dropped while it was idle (a restart, wait_timeout) is
+ * only found dead by using it: 2006 (server gone) or 2013 (lost), not a failed
+ * connect. Without a second try every worker answered its first request after a
+ * database restart with a 503 (tests/crash).
+ */
+static bool dropped(enum cp_status st, const struct cp_err *e)
+{
+	return st == CP_E_DB_UNAVAILABLE && (e->db_errno == 2006 || e->db_errno == 2013);
+}
+
+static bool authenticate(struct api_ctx *c)
+{
+	const char *h = c->req->authorization;
+	unsigned char sha[32];
+	struct cp_db *db;
+	struct cp_err e;
+	enum cp_status st;
+	size_t len;
+
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
+		http_header(c->resp, "WWW-Authenticate: Bearer realm=\"coupon\"");
+		reply_error(c->resp, CP_E_UNAUTHORIZED, "an Authorization: Bearer API key is required");
+		return false;
+	}
+	h += 7;
+	while (*h == ' ')
+		h++;
+	len = strlen(h);
+	if (len == 0 || len > 256 || EVP_Digest(h, len, sha, NULL, EVP_sha256(), NULL) != 1) {
+		http_header(c->resp, "WWW-Authenticate: Bearer realm=\"coupon\", error=\"invalid_token\"");
+		reply_error(c->resp, CP_E_UNAUTHORIZED, NULL);
+		return false;
+	}
+	if (!auth_cached(c->w, sha, c)) {
+		if ((db = api_db(c)) == NULL)
+			return false;
+		cp_err_clear(&e);
+		st = cp_apikey_verify(db, h, len, &c->key_id, &c->scopes, &e);
+		/* The lookup is a read: once more on a new connection. */
+		if (dropped(st, &e))
+			st = cp_apikey_verify(db, h, len, &c->key_id, &c->scopes, &e);
+		if (st == CP_E_UNAUTHORIZED)
+			http_header(c->resp, "WWW-Authenticate: Bearer realm=\"coupon\", error=\"invalid_token\"");
+		if (st != CP_OK) {
+			api_fail(c, st, st == CP_E_UNAUTHORIZED ? NULL : &e);
+			return false;
+		}
+		auth_remember(c->w, sha, c);
+	}
+	if (!cp_scope_allows(c->scopes, c->rt->scope)) {
+		reply_error(c->resp, CP_E_FORBIDDEN, NULL);
+		return false;
+	}
+	return true;
+}
+
+static bool parse(struct api_ctx *c)
+{
+	struct cp_err e;
+	enum cp_status st;
+	const struct field none[] = {{NULL, FT_STR, 0, 0, false}};
+	const struct field *f = c->rt->fields != NULL ? c->rt->fields : none;
+
+	cp_err_clear(&e);
+	switch (c->rt->body) {
+	case BODY_NONE:
+		return true;
+	case BODY_FORM:
+		st = http_parse_form(c->req->body, c->req->body_len, f, &c->ps, &e);
+		break;
+	default:
+		st = http_parse_json(c->req->body, c->req->body_len, f,
+				     c->rt->body == BODY_JSON_OPT, &c->ps, &e);
+		break;
+	}
+	if (st != CP_OK)
+		reply_error(c->resp, st, e.msg);
+	return st == CP_OK;
+}
+
+unsigned int api_serve(struct worker *w, struct http_req *req, api_read_fn rd, void *src,
+		       struct http_resp *resp)
+{
+	struct api_ctx c;
+	struct cp_err e;
+	size_t want;
+
+	memset(&c, 0, sizeof c);
+	c.w = w;
+	c.req = req;
+	c.resp = resp;
+	cp_err_clear(&e);
+	if (req->method == NULL)
+		req->method = "GET";
+	if (http_req_path(req, &e) != CP_OK) {
+		reply_error(resp, CP_E_INVALID_ARGUMENT, e.msg);
+		return EP_UNKNOWN;
+	}
+	if ((c.rt = route(&c)) == NULL)
+		return EP_UNKNOWN;
+	if (admit(&c, &want) && read_body(&c, want, rd, src) &&
+	    (c.rt->scope == 0 || authenticate(&c)) && parse(&c))
+		c.rt->fn(&c);
+	/* The public form: one refusal for every failure, HTML unless JSON is asked for. */
+	if (c.rt->body == BODY_FORM)
+		form_finish(&c);
+	params_free(&c.ps);
+	return (unsigned int)(c.rt - routes);
+}
+
+static void h_healthz(struct api_ctx *c)
+{
+	struct cp_db *db;
+	struct cp_err e;
+	enum cp_status st;
+
+	/* Always try: health checks are how an operator sees the database come back. */
+	c->w->db_retry_at = 0;
+	if ((db = api_db(c)) == NULL)
+		return;
+	cp_err_clear(&e);
+	/* A dropped connection fails the first ping; the second reconnects. */
+	if (dropped(st = cp_db_ping(db, &e), &e))
+		st = cp_db_ping(db, &e);
+	if (st != CP_OK) {
+		api_fail(c, st, &e);
+		return;
+	}
+	reply_json(c->resp, 200);
+	buf_printf(&c->resp->body, "{\"status\":\"ok\",\"database\":\"ok\",\"version\":\"%s\"}\n",
+		   cp_version());
+	http_header(c->resp, "Cache-Control: no-store");
+}
+
+static void h_metrics(struct api_ctx *c)
+{
+	unsigned long tracked = 0, evicted = 0;
+
+	if (global_rl != NULL)
+		rl_stats(global_rl, &tracked, &evicted);
+	reply_json(c->resp, 200);
+	c->resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	metrics_render(&c->resp->body, tracked, evicted);
+	http_header(c->resp, "Cache-Control: no-store");
+}

@@ -1,0 +1,612 @@
+/*
+ * The admin endpoints: campaigns, batches (generated in the background), the
+ * streamed export and the support operations on one code. Rules and audit
+ * records are the core's; this file maps JSON onto them.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api_internal.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define GEN_MAX 2 /* batch generations running at once */
+
+const struct field f_campaign[] = {
+	{"name", FT_STR, P_NAME, CP_NAME_MAX * 4, true},
+	{"status", FT_STR, P_STATUS, 16, false},
+	{"starts_at", FT_STR, P_STARTS, 40, false},
+	{"expires_at", FT_STR, P_EXPIRES, 40, false},
+	{"per_user_limit", FT_UINT, P_LIMIT, UINT32_MAX, false},
+	{"unredeem", FT_STR, P_UNREDEEM, 16, false},
+	{"alphabet", FT_STR, P_ALPHABET, CP_ALPHABET_MAX, false},
+	{"prefix", FT_STR, P_PREFIX, CP_PREFIX_MAX, false},
+	{"body_length", FT_UINT, P_BODY_LEN, CP_BODY_MAX, false},
+	{"check", FT_BOOL, P_CHECK, 0, false},
+	{"group", FT_UINT, P_GROUP, CP_BODY_MAX, false},
+	{"planned_codes", FT_UINT, P_PLANNED, 1000000000000ull, false},
+	{"events", FT_BOOL, P_EVENTS, 0, false},
+	{NULL, FT_STR, 0, 0, false},
+};
+const struct field f_batch[] = {
+	{"count", FT_UINT, P_COUNT, 100000000ull, true},
+	{"method", FT_STR, P_METHOD, 16, false},
+	{NULL, FT_STR, 0, 0, false},
+};
+const struct field f_reason[] = {
+	{"reason", FT_STR, P_REASON, 255, false},
+	{NULL, FT_STR, 0, 0, false},
+};
+static const struct field f_export_query[] = {
+	{"status", FT_STR, P_STATUS, 16, false},
+	{"batch", FT_UINT, P_BATCH, UINT64_MAX >> 1, false},
+	{NULL, FT_STR, 0, 0, false},
+};
+
+static pthread_mutex_t gen_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gen_done = PTHREAD_COND_INITIALIZER;
+static unsigned int gen_running;
+static bool stopping;
+
+void admin_shutdown(void)
+{
+	pthread_mutex_lock(&gen_lock);
+	stopping = true;
+	pthread_mutex_unlock(&gen_lock);
+}
+
+void admin_wait(void)
+{
+	pthread_mutex_lock(&gen_lock);
+	while (gen_running > 0)
+		pthread_cond_wait(&gen_done, &gen_lock);
+	pthread_mutex_unlock(&gen_lock);
+}
+
+/* "2025-01-31T12:00:00Z", fractions ignored, "+02:00" offsets honoured. */
+static bool parse_time(const char *s, time_t *out)
+{
+	struct tm tm = {0};
+	int sign = 1, oh = 0, om = 0, n = 0;
+	const char *p;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 || n != 19)
+		return false;
+	p = s + n;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	if (*p == '+' || *p == '-') {
+		sign = *p == '-' ? -1 : 1;
+		if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5 || p[6] != '\0')
+			return false;
+	} else if (strcmp(p, "Z") != 0)
+		return false;
+	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60 || tm.tm_year < 1970)
+		return false;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	*out = timegm(&tm) - sign * (oh * 3600 + om * 60);
+	return *out > 0;
+}
+
+static bool path_id(struct api_ctx *c, unsigned int arg, uint64_t max, uint64_t *id)
+{
+	if (cp_parse_uint(c->args[arg], 1, max, id, NULL) == CP_OK)
+		return true;
+	reply_error(c->resp, CP_E_NOT_FOUND, NULL);
+	return false;
+}
+
+static void campaign_json(struct buf *b, const struct cp_campaign *cp,
+			  const struct cp_code_counts *k)
+{
+	const struct cp_format *f = &cp->format;
+
+	buf_printf(b, "{\"id\":%u,\"name\":", (unsigned int)cp->id);
+	buf_json_str(b, cp->name, strlen(cp->name));
+	buf_printf(b, ",\"status\":\"%s\",\"starts_at\":", cp_campaign_status_name(cp->status));
+	buf_json_time(b, (long long)cp->starts_at);
+	buf_puts(b, ",\"expires_at\":");
+	buf_json_time(b, (long long)cp->expires_at);
+	buf_printf(b, ",\"per_user_limit\":%u,\"unredeem\":\"%s\",\"planned_codes\":%llu,"
+		      "\"events\":%s,\"format\":{\"alphabet\":\"%s\",\"prefix\":\"%s\","
+		      "\"body_length\":%u,\"check\":%s,\"group\":%u},\"created_at\":",
+		   (unsigned int)cp->per_user_limit, cp->unredeem_restores ? "restore" : "spend",
+		   (unsigned long long)cp->planned_codes, cp->events ? "true" : "false",
+		   f->alphabet, f->prefix, f->body_len, f->check ? "true" : "false", f->group);
+	buf_json_time(b, (long long)cp->created_at);
+	if (k != NULL)
+		buf_printf(b, ",\"codes\":{\"total\":%llu,\"available\":%llu,\"pending\":%llu,"
+			      "\"redeemed\":%llu,\"expired\":%llu}",
+			   (unsigned long long)k->total, (unsigned long long)k->available,
+			   (unsigned long long)k->pending, (unsigned long long)k->redeemed,
+			   (unsigned long long)k->expired);
+	buf_puts(b, "}");
+}
+
+static const char *campaign_fields(const struct params *ps, struct cp_campaign *cp)
+{
+	const struct param *v = ps->v;
+
+	memcpy(cp->name, v[P_NAME].s, v[P_NAME].len + 1);
+	if (v[P_STATUS].set) {
+		if (strcmp(v[P_STATUS].s, "active") == 0)
+			cp->status = CP_CAMPAIGN_ACTIVE;
+		else if (strcmp(v[P_STATUS].s, "paused") == 0)
+			cp->status = CP_CAMPAIGN_PAUSED;
+		else
+			return "status must be active or paused";
+	}
+	if (v[P_STARTS].set && !parse_time(v[P_STARTS].s, &cp->starts_at))
+		return "starts_at must be an RFC 3339 time such as 2025-01-31T12:00:00Z";
+	if (v[P_EXPIRES].set && !parse_time(v[P_EXPIRES].s, &cp->expires_at))
+		return "expires_at must be an RFC 3339 time such as 2025-01-31T12:00:00Z";
+	if (v[P_UNREDEEM].set) {
+		if (strcmp(v[P_UNREDEEM].s, "restore") != 0 && strcmp(v[P_UNREDEEM].s, "spend") != 0)
+			return "unredeem must be restore or spend";
+		cp->unredeem_restores = strcmp(v[P_UNREDEEM].s, "restore") == 0;
+	}
+	if (v[P_LIMIT].set)
+		cp->per_user_limit = (uint32_t)v[P_LIMIT].u;
+	if (v[P_ALPHABET].set)
+		memcpy(cp->format.alphabet, v[P_ALPHABET].s, v[P_ALPHABET].len + 1);
+	if (v[P_PREFIX].set)
+		memcpy(cp->format.prefix, v[P_PREFIX].s, v[P_PREFIX].len + 1);
+	if (v[P_CHECK].set)
+		cp->format.check = v[P_CHECK].b;
+	if (v[P_GROUP].set)
+		cp->format.group = (unsigned int)v[P_GROUP].u;
+	if (v[P_PLANNED].set)
+		cp->planned_codes = v[P_PLANNED].u;
+	if (v[P_EVENTS].set)
+		cp->events = v[P_EVENTS].b;
+	return NULL;
+}
+
+void h_campaign_create(struct api_ctx *c)
+{
+	struct cp_campaign cp;
+	struct cp_db *db;
+	struct cp_err e;
+	enum cp_status st;
+	const char *bad;
+
+	cp_campaign_init(&cp);
+	cp_err_clear(&e);
+	if ((bad = campaign_fields(&c->ps, &cp)) != NULL) {
+		reply_error(c->resp, CP_E_INVALID_ARGUMENT, bad);
+		return;
+	}
+	if ((db = api_db(c)) == NULL)
+		return;
+	/* Without an explicit length: the shortest that keeps guessing below 1e-9. */
+	if (c->ps.v[P_BODY_LEN].set)
+		cp.format.body_len = (unsigned int)c->ps.v[P_BODY_LEN].u;
+	else if ((st = cp_format_length_for(cp.format.alphabet, cp.planned_codes,
+					    CP_GUESS_TARGET_DEFAULT, &cp.format.body_len, &e)) != CP_OK) {
+		api_fail(c, st, &e);
+		return;
+	}
+	if ((st = cp_format_validate(&cp.format, &e)) != CP_OK ||
+	    (st = cp_campaign_create(db, &cp, &e)) != CP_OK) {
+		api_fail(c, st, &e);
+		return;
+	}
+	reply_json(c->resp, 201);
+	http_header(c->resp, "Location: /api/v1/campaigns/%u", (unsigned int)cp.id);
+	campaign_json(&c->resp->body, &cp, NULL);
+	buf_puts(&c->resp->body, "\n");
+}
+
+struct list_ctx {
+	struct buf *b;
+	unsigned int n;
+};
+
+static bool list_one(const struct cp_campaign *cp, void *arg)
+{
+	struct list_ctx *l = arg;
+
+	if (l->n++ > 0)
+		buf_puts(l->b, ",");
+	campaign_json(l->b, cp, NULL);
+	return true;
+}
+
+void h_campaign_list(struct api_ctx *c)
+{
+	struct list_ctx l = {&c->resp->body, 0};
+	struct cp_db *db;
+	struct cp_err e;
+	enum cp_status st;
+
+	if ((db = api_db(c)) == NULL)
+		return;
+	cp_err_clear(&e);
+	reply_json(c->resp, 200);
+	buf_puts(l.b, "{\"campaigns\":[");
+	if ((st = cp_campaign_list(db, list_one, &l, &e)) != CP_OK) {
+		api_fail(c, st, &e);
+		return;
+	}
+	buf_puts(l.b, "]}\n");
+}
+
+void h_campaign_get(struct api_ctx *c)
+{
+	struct cp_campaign cp;
+	struct cp_code_counts k;
+	struct cp_db *db;
+	struct cp_err e;
+	enum cp_status st;
+	uint64_t id;
+
+	if (!path_id(c, 0, UINT32_MAX, &id) || (db = api_db(c)) == NULL)
+		return;
+	cp_err_clear(&e);
+	if ((st = cp_campaign_get(db, (uint32_t)id, &cp, &e)) != CP_OK ||
+	    (st = cp_code_counts(db, cp.id, 0, &k, &e)) != CP_OK) {
+		api_fail(c, st, &e);
+		return;
+	}
+	reply_json(c->resp, 200);
+	campaign_json(&c->resp->body, &cp, &k);
+	buf_puts(&c->resp->body, "\n");
+}
+
+static void batch_json(struct buf *b, const struct cp_batch *bt)
+{
+	buf_printf(b, "{\"id\":%llu,\"campaign_id\":%u,\"method\":\"%s\",\"requested\":%llu,"
+		      "\"generated\":%llu,\"status\":\"%s\",\"started_at\":",
+		   (unsigned long long)bt->id, (unsigned int)bt->campaign_id,
+		   cp_gen_method_name(bt->method), (unsigned long long)bt->requested,
+		   (unsigned long long)bt->generated, cp_batch_status_name(bt->status));
+	buf_json_time(b, (long long)bt->started_at);
+	buf_puts(b, ",\"finished_at\":");
+	buf_json_time(b, (long long)bt->finished_at);
+	buf_puts(b, ",\"error\":");
+	if (bt->error[0] != '\0')
+		buf_json_str(b, bt->error, strlen(bt->error));
+	else
+		buf_puts(b, "null");
+	buf_puts(b, "}");
+}
+
+struct gen_job {
+	const struct cp_config *cfg;
+	uint64_t batch_id;
+};
+
+static bool gen_progress(const struct cp_gen_progress *p, void *arg)
+{
+	bool stop;
+
+	(void)p;
+	(void)arg;
+	pthread_mutex_lock(&gen_lock);
+	stop = stopping;
+	pthread_mutex_unlock(&gen_lock);
+	return !stop; /* at shutdown the batch stops between chunks, resumable */
+}
+
+static void *gen_thread(void *arg)
+{
+	struct gen_job *job = arg;
+	struct cp_gen_opts opts = {0};
+	struct cp_batch out;
+	struct cp_db *db = NULL;
+	struct cp_err e;
+	enum cp_status st;
+
+	cp_err_clear(&e);
+	opts.progress = gen_progress;
+	st = cp_db_open(&db, job->cfg, "coupon-fcgi-generate", &e);
+	if (st == CP_OK)
+		st = cp_batch_run(db, job->batch_id, &opts, &out, &e);
+	if (st != CP_OK)
+		log_error("batch %llu: %s", (unsigned long long)job->batch_id, e.msg);
+	else
+		log_info("batch %llu: %llu codes generated", (unsigned long long)job->batch_id,
+			 (unsigned long long)out.generated);
+	cp_db_close(db);
+	free(job);
+	pthread_mutex_lock(&gen_lock);
+	gen_running--;
+	pthread_cond_broadcast(&gen_done);
+	pthread_mutex_unlock(&gen_lock);
+	return NULL;
+}
+
+/* Takes a generation slot; false if GEN_MAX run already or we are stopping. */
+static bool gen_reserve(void)
+{
+	bool ok;
+
+	pthread_mutex_lock(&gen_lock);
+	ok = !stopping && gen_running < GEN_MAX;
+	if (ok)
+		gen_running++;
+	pthread_mutex_unlock(&gen_lock);
+	return ok;
+}
+
+static void gen_release(void)
+{
+	pthread_mutex_lock(&gen_lock);
+	gen_running--;
+	pthread_cond_broadcast(&gen_done);
+	pthread_mutex_unlock(&gen_lock);
+}
+
+static bool gen_start(const struct cp_config *cfg, uint64_t batch_id)
+{
+	struct gen_job *job = xcalloc(1, sizeof *job);
+	pthread_attr_t attr;
+	pthread_t t;
+	int rc;
+
+	job->cfg = cfg;
+	job->batch_id = batch_id;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &attr, gen_thread, job);
+	pthread_attr_destroy(&attr);
+	if (rc != 0)
+		free(job);
+	return rc == 0;
+}
+
+void h_batch_create(struct api_ctx *c)
+{
+	enum cp_gen_method method = CP_GEN_RANDOM;
+	struct cp_batch bt;
+	struct cp_db *db;
+	struct cp_err e;
+	enum cp_status st;
+	uint64_t cid, bid;
+
+	if (!path_id(c, 0, UINT32_MAX, &cid))
+		return;
+	if (c->ps.v[P_METHOD].set && !cp_gen_method_parse(c->ps.v[P_METHOD].s, &method)) {
+		reply_error(c->resp, CP_E_INVALID_ARGUMENT, "method must be random or keyed");
+		return;
+	}
+	if ((db = api_db(c)) == NULL)
+		return;
+	if (!gen_reserve()) {
+		reply_error(c->resp, CP_E_BUSY, "generation is already running; retry later");
+		http_header(c->resp, "Retry-After: 10");
+		return;
+	}
+	cp_err_clear(&e);
+	if ((st = cp_batch_create(db, (uint32_t)cid, method, c->ps.v[P_COUNT].u, &bid, &e)) != CP_OK ||
+	    (st = cp_batch_get(db, bid, &bt, &e)) != CP_OK) {
+		gen_release();
+		api_fail(c, st, &e);
+		return;
+	}
+	if (!gen_start(c->w->cfg, bid)) {
+		gen_release();
+		reply_error(c->resp, CP_E_INTERNAL, "cannot start the generation thread");
+		return;
+	}
+	reply_json(c->resp, 202);
+	http_header(c->resp, "Location: /api/v1/batches/%llu", (unsigned long long)bid);
+	batch_json(&c->resp->body, &bt);
+	buf_puts(&c->resp->body, "\n");
+}
+
+void h_batch_get(struct api_ctx *c)
+{
+	struct cp_batch bt;
+	struct cp_db *db;
+	struct cp_err e;
+	enum cp_status st;
+	uint64_t id;
+
+	if (!path_id(c, 0, UINT64_MAX >> 1, &id) || (db = api_db(c)) == NULL)
+		return;
+	cp_err_clear(&e);
+	if ((st = cp_batch_get(db, id, &bt, &e)) != CP_OK) {
+		api_fail(c, st, &e);
+		return;
+	}
+	reply_json(c->resp, 200);
+	batch_json(&c->resp->body, &bt);
+	buf_puts(&c->resp->body, "\n");
+}
+
+/* The export file, streamed after the headers, then removed. */
+struct export_file {
+	int fd;
+	char dir[64];
+	char path[128];
+};
+
+static void export_cleanup(struct export_file *x)
+{
+	char sum[sizeof x->path + 8];
+
+	if (x->fd >= 0)
+		close(x->fd);
+	snprintf(sum, sizeof sum, "%s.sha256", x->path);
+	unlink(x->path);
+	unlink(sum);
+	rmdir(x->dir);
+	free(x);
+}
+
+static enum cp_status export_stream(void *ctx, http_write_fn write_fn, void *sink)
+{
+	struct export_file *x = ctx;
+	enum cp_status st = CP_OK;
+	char chunk[65536];
+	ssize_t n;
+
+	while (write_fn != NULL && (n = read(x->fd, chunk, sizeof chunk)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || !write_fn(sink, chunk, (size_t)n)) {
+			st = CP_E_IO;
+			break;
+		}
+	}
+	export_cleanup(x);
+	return st;
+}
+
+/*
+ * cp_export() writes a file and records what left the system; it is streamed from
+ * a private temporary directory, so memory stays constant for any campaign size.
+ */
+void h_export(struct api_ctx *c)
+{
+	struct cp_export_opts o = {0};
+	struct cp_export_result res;
+	struct export_file *x;
+	struct params q;
+	struct cp_db *db;
+	struct cp_err e;
+	enum cp_status st;
+	char actor[32];
+	struct stat sb;
+	uint64_t cid;
+	const char *tmp = getenv("TMPDIR");
+
+	cp_err_clear(&e);
+	if (!path_id(c, 0, UINT32_MAX, &cid))
+		return;
+	if ((st = http_parse_form(c->req->query, strlen(c->req->query), f_export_query, &q, &e)) != CP_OK) {
+		reply_error(c->resp, st, e.msg);
+		params_free(&q);
+		return;
+	}
+	if ((db = api_db(c)) == NULL) {
+		params_free(&q);
+		return;
+	}
+	x = xcalloc(1, sizeof *x);
+	x->fd = -1;
+	snprintf(x->dir, sizeof x->dir, "%s/coupon-export.XXXXXX",
+		 tmp != NULL && strlen(tmp) < 32 ? tmp : "/tmp");
+	if (mkdtemp(x->dir) == NULL) {
+		free(x);
+		params_free(&q);
+		reply_error(c->resp, CP_E_IO, "cannot create a temporary directory");
+		return;
+	}
+	snprintf(x->path, sizeof x->path, "%s/campaign-%llu.csv", x->dir, (unsigned long long)cid);
+	api_actor(c, actor, sizeof actor);
+	o.campaign_id = (uint32_t)cid;
+	o.batch_id = q.v[P_BATCH].set ? q.v[P_BATCH].u : 0;
+	o.status = q.v[P_STATUS].set ? q.v[P_STATUS].s : NULL;
+	o.path = x->path;
+	o.actor = actor;
+	st = cp_export(db, &o, &res, &e);
+	params_free(&q);
+	if (st == CP_OK && ((x->fd = open(x->path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(x->fd, &sb) != 0))
+		st = cp_err_set(&e, CP_E_IO, "cannot read the export file: %s", strerror(errno));
+	if (st != CP_OK) {
+		export_cleanup(x);
+		api_fail(c, st, &e);
+		return;
+	}
+	reply_json(c->resp, 200);
+	c->resp->content_type = "text/csv; charset=utf-8";
+	http_header(c->resp, "Content-Length: %lld", (long long)sb.st_size);
+	http_header(c->resp, "Content-Disposition: attachment; filename=\"campaign-%llu.csv\"",
+		    (unsigned long long)cid);
+	http_header(c->resp, "X-Export-Id: %llu", (unsigned long long)res.id);
+	http_header(c->resp, "X-Codes-Count: %llu", (unsigned long long)res.count);
+	http_header(c->resp, "X-Content-SHA256: %s", res.sha256);
+	http_header(c->resp, "Cache-Control: no-store");
+	c->resp->stream = export_stream;
+	c->resp->stream_ctx = x;
+}
+
+static void code_json(struct buf *b, const struct cp_code_info *ci)
+{
+	buf_printf(b, "{\"code\":\"%s\",\"display\":\"%s\",\"status\":\"%s\",\"redeemable\":\"%s\","
+		      "\"campaign\":{\"id\":%u,\"name\":",
+		   ci->code, ci->display, cp_code_status_name(ci->status),
+		   cp_status_code(ci->redeemable), (unsigned int)ci->campaign_id);
+	buf_json_str(b, ci->campaign_name, strlen(ci->campaign_name));
+	buf_printf(b, "},\"batch_id\":%llu", (unsigned long long)ci->batch_id);
+	buf_json_kv(b, "user_id", ci->user_id[0] ? ci->user_id : NULL, 0);
+	buf_json_kv(b, "order_id", ci->order_id[0] ? ci->order_id : NULL, 0);
+	buf_json_kv(b, "expired_reason", ci->expired_reason[0] ? ci->expired_reason : NULL, 0);
+	buf_puts(b, ",\"redeemed_at\":");
+	buf_json_time(b, (long long)ci->redeemed_at);
+	buf_puts(b, ",\"reserved_until\":");
+	buf_json_time(b, (long long)ci->reserved_until);
+	buf_puts(b, ",\"expires_at\":");
+	buf_json_time(b, (long long)ci->expires_at);
+	buf_puts(b, ",\"created_at\":");
+	buf_json_time(b, (long long)ci->created_at);
+	buf_puts(b, "}\n");
+}
+
+void h_code_get(struct api_ctx *c)
+{
+	struct cp_code_info ci;
+	struct cp_db *db;
+	struct cp_err e;
+	enum cp_status st;
+
+	if ((db = api_db(c)) == NULL)
+		return;
+	cp_err_clear(&e);
+	if ((st = cp_code_show(db, c->args[0], strlen(c->args[0]), &ci, &e)) != CP_OK) {
+		api_fail(c, st, &e);
+		return;
+	}
+	reply_json(c->resp, 200);
+	code_json(&c->resp->body, &ci);
+}
+
+typedef enum cp_status (*code_op_fn)(struct cp_db *, const char *, size_t, const char *,
+				     const char *, struct cp_code_info *, struct cp_err *);
+
+static void code_op(struct api_ctx *c, code_op_fn fn)
+{
+	struct cp_code_info ci;
+	struct cp_db *db;
+	struct cp_err e;
+	enum cp_status st;
+	char actor[32];
+
+	if ((db = api_db(c)) == NULL)
+		return;
+	cp_err_clear(&e);
+	api_actor(c, actor, sizeof actor);
+	st = fn(db, c->args[0], strlen(c->args[0]), actor,
+		c->ps.v[P_REASON].set ? c->ps.v[P_REASON].s : NULL, &ci, &e);
+	if (st != CP_OK) {
+		api_fail(c, st, &e);
+		return;
+	}
+	reply_json(c->resp, 200);
+	code_json(&c->resp->body, &ci);
+}
+
+void h_code_expire(struct api_ctx *c)
+{
+	code_op(c, cp_code_expire);
+}
+
+void h_code_unredeem(struct api_ctx *c)
+{
+	code_op(c, cp_code_unredeem);
+}

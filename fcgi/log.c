@@ -1,0 +1,85 @@
+/*
+ * The file is kept on fd 2, so libraries that write to stderr land in it too.
+ * Reopening dup2()s a new descriptor over fd 2, which is atomic: writers on
+ * other threads never see a closed descriptor.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "xmalloc.h"
+
+static char *log_path;
+
+static int open_path(const char *path)
+{
+	return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+}
+
+bool log_open(const char *path, int *errnum)
+{
+	int fd;
+
+	if (path == NULL || strcmp(path, "-") == 0)
+		return true;
+	if ((fd = open_path(path)) < 0) {
+		*errnum = errno;
+		return false;
+	}
+	if (fd != STDERR_FILENO) {
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+	free(log_path);
+	log_path = xstrdup(path);
+	return true;
+}
+
+void log_reopen(void)
+{
+	int fd;
+
+	if (log_path == NULL)
+		return;
+	if ((fd = open_path(log_path)) < 0) {
+		log_error("cannot reopen %s: %s", log_path, strerror(errno));
+		return;
+	}
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+	log_info("log reopened");
+}
+
+void log_msg(const char *level, const char *fmt, ...)
+{
+	char line[2048];
+	struct timeval tv;
+	struct tm tm;
+	va_list ap;
+	size_t n;
+	int m;
+
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	n = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S", &tm);
+	m = snprintf(line + n, sizeof line - n, ".%03ldZ coupon-fcgi[%ld] %s: ",
+		     (long)tv.tv_usec / 1000, (long)getpid(), level);
+	n += m > 0 ? (size_t)m : 0;
+	va_start(ap, fmt);
+	m = vsnprintf(line + n, sizeof line - n - 1, fmt, ap);
+	va_end(ap);
+	n += m < 0 ? 0 : (size_t)m >= sizeof line - n - 1 ? sizeof line - n - 2 : (size_t)m;
+	line[n++] = '\n';
+	/* One write() per line: O_APPEND keeps concurrent lines whole. */
+	if (write(STDERR_FILENO, line, n) < 0)
+		return;
+}

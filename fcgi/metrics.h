@@ -1,0 +1,31 @@
+/*
+ * Process-wide counters for /metrics (Prometheus text format 0.0.4). Lock-free:
+ * relaxed atomic adds, read without stopping the workers.
+ */
+#ifndef METRICS_H
+#define METRICS_H
+
+#include "buf.h"
+#include "coupon.h"
+
+#define METRICS_ENDPOINTS 32
+
+/* Limits: per client (address, or API key for an API call without a user) and per user. */
+enum rl_kind { RL_ADDR, RL_USER, RL_KINDS };
+enum lookup_source { SRC_API, SRC_FORM, SRC_COUNT };
+
+/* NAMES[i] labels endpoint i (static strings); at most METRICS_ENDPOINTS. */
+void metrics_init(const char *const *names, unsigned int n, unsigned int threads);
+void metrics_request(unsigned int endpoint, int status, double seconds);
+void metrics_inflight(int delta);
+void metrics_result(enum cp_op, enum cp_status);
+void metrics_db_error(void);
+void metrics_retries(unsigned int n);
+void metrics_ratelimit_hit(enum rl_kind);
+void metrics_failed_lookup(enum lookup_source);
+void metrics_render(struct buf *, unsigned long rl_tracked, unsigned long rl_evicted);
+/* Totals since start, for the periodic log summary. */
+void metrics_totals(unsigned long long *requests, unsigned long long *errors5xx,
+		    unsigned long long *errors4xx);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * The webhook sink (libcurl): one POST per event, in order, over a kept-alive
+ * connection. The body is signed with HMAC-SHA256 under the shared secret
+ * (header X-Coupon-Signature: sha256=HEX), so the receiver can tell our events
+ * from forged ones; X-Coupon-Event-Id carries the id to drop duplicates by.
+ * Anything but a 2xx answer is a failure.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "relay.h"
+#include "xmalloc.h"
+
+struct webhook_sink {
+	const struct relay_opts *o;
+	CURL *curl;
+};
+
+/* The answer's body is not used; reading it keeps the connection reusable. */
+static size_t discard(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return size * n;
+}
+
+struct webhook_sink *webhook_sink_create(const struct relay_opts *o)
+{
+	struct webhook_sink *w = xcalloc(1, sizeof *w);
+
+	w->o = o;
+	if ((w->curl = curl_easy_init()) == NULL) {
+		free(w);
+		return NULL;
+	}
+	curl_easy_setopt(w->curl, CURLOPT_URL, o->webhook_url);
+	curl_easy_setopt(w->curl, CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
+	curl_easy_setopt(w->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)o->timeout_ms);
+	curl_easy_setopt(w->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(w->curl, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(w->curl, CURLOPT_USERAGENT, "coupon-relay/" PACKAGE_VERSION);
+	/* Redirects could move a signed event somewhere else: refuse them. */
+	curl_easy_setopt(w->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	return w;
+}
+
+void webhook_sink_free(struct webhook_sink *w)
+{
+	if (w == NULL)
+		return;
+	curl_easy_cleanup(w->curl);
+	free(w);
+}
+
+void webhook_signature(const char *key, size_t keylen, const char *body, size_t len, char *out)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+
+	HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)body, len, mac, &maclen);
+	memcpy(out, "sha256=", 7);
+	for (unsigned int i = 0; i < maclen; i++)
+		snprintf(out + 7 + 2 * i, 3, "%02x", mac[i]);
+	out[7 + 2 * maclen] = '\0';
+}
+
+static struct curl_slist *headers(const struct webhook_sink *w, const struct cp_event *ev,
+				  const char *body)
+{
+	struct curl_slist *h = NULL;
+	char line[160], sig[72];
+
+	webhook_signature(w->o->webhook_secret, w->o->webhook_secret_len, body, strlen(body), sig);
+	h = curl_slist_append(h, "Content-Type: application/json");
+	/* No "Expect: 100-continue" round trip for small bodies. */
+	h = curl_slist_append(h, "Expect:");
+	snprintf(line, sizeof line, "X-Coupon-Signature: %s", sig);
+	h = curl_slist_append(h, line);
+	snprintf(line, sizeof line, "X-Coupon-Event-Id: %s", ev->event_id);
+	h = curl_slist_append(h, line);
+	snprintf(line, sizeof line, "X-Coupon-Event: %s", ev->type);
+	return curl_slist_append(h, line);
+}
+
+static bool post(struct webhook_sink *w, const struct cp_event *ev, const char *body, char *err,
+		 size_t errsz)
+{
+	struct curl_slist *h = headers(w, ev, body);
+	long code = 0;
+	CURLcode rc;
+
+	curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	rc = curl_easy_perform(w->curl);
+	curl_slist_free_all(h);
+	if (rc != CURLE_OK)
+		return snprintf(err, errsz, "webhook: %s", curl_easy_strerror(rc)), false;
+	curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (code >= 200 && code < 300)
+		return true;
+	snprintf(err, errsz, "webhook answered HTTP %ld", code);
+	return false;
+}
+
+size_t webhook_sink_post(struct webhook_sink *w, const struct cp_event *ev,
+			 char (*body)[RELAY_JSON_MAX], size_t n, double deadline, char *err,
+			 size_t errsz)
+{
+	size_t done = 0;
+
+	while (done < n && relay_now() < deadline && post(w, &ev[done], body[done], err, errsz))
+		done++;
+	return done;
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# couponadm generate killed with SIGKILL at random moments, and its database
+# connection killed mid-batch: each time the batch resumes to exactly its count.
+. "$top_srcdir/tests/cli/lib.sh"
+scratch_db killres
+
+key=$work/coupon.key
+echo 1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100 >"$key"
+chmod 600 "$key"
+a() { "$adm" -c "$cnf" --set key-file="$key" "$@"; }
+count=300000
+
+expect_exit $LINENO 0 a migrate
+expect_exit $LINENO 0 a campaign create kr --codes 10000000
+expect_exit $LINENO 0 a campaign create kk --prefix K --codes 10000000
+
+# Milliseconds, 150..1150: most land inside a run, some between chunks.
+delay() {
+	ms=$(($(od -An -N2 -tu2 /dev/urandom) % 1000 + 150))
+	printf '%d.%03d' $((ms / 1000)) $((ms % 1000))
+}
+
+invariant() {
+	sqldb "SELECT b.generated = (SELECT COUNT(*) FROM coupon_codes c WHERE c.batch_id = b.id)
+	       FROM generation_batches b WHERE b.campaign_id = (SELECT id FROM campaigns WHERE name = '$1')"
+}
+
+kills=0
+for method in random keyed; do
+	camp=kr
+	[ $method = keyed ] && camp=kk
+	for i in 1 2 3 4; do
+		"$adm" -c "$cnf" --set key-file="$key" generate --campaign $camp --count $count --method $method --chunk 20000 --quiet &
+		pid=$!
+		sleep "$(delay)"
+		kill -9 $pid 2>/dev/null && kills=$((kills + 1))
+		wait $pid 2>/dev/null
+		check $LINENO "$method kill $i: generated == stored codes" test "$(invariant $camp)" = 1
+	done
+	expect_exit $LINENO 0 a generate --campaign $camp --count $count --method $method --quiet
+	check $LINENO "$method: one batch" test "$(sqldb "SELECT COUNT(*) FROM generation_batches b JOIN campaigns c ON c.id = b.campaign_id WHERE c.name = '$camp'")" = 1
+	check $LINENO "$method: exactly $count codes" test "$(sqldb "SELECT COUNT(*), COUNT(DISTINCT code) FROM coupon_codes c JOIN campaigns k ON k.id = c.campaign_id WHERE k.name = '$camp'")" = "$count	$count"
+	check $LINENO "$method: complete" test "$(sqldb "SELECT CONCAT(b.status, ' ', b.generated) FROM generation_batches b JOIN campaigns c ON c.id = b.campaign_id WHERE c.name = '$camp'")" = "complete $count"
+done
+check $LINENO "at least four runs were killed mid-batch" test $kills -ge 4
+
+# Keyed: no number encrypted twice, none skipped without a collision.
+check $LINENO "keyed used exactly its range" contains "$(sqldb "SELECT params FROM generation_batches WHERE method = 'keyed'")" ";used=$count;"
+
+# The database connection killed under a running generate.
+expect_exit $LINENO 0 a campaign create lost --codes 10000000
+"$adm" -c "$cnf" --set key-file="$key" generate --campaign lost --count $count --chunk 20000 >"$work/lost.out" 2>&1 &
+pid=$!
+id=
+for t in $(seq 100); do
+	id=$(sql "SELECT id FROM information_schema.processlist WHERE db = '$db' AND info LIKE 'LOAD DATA%' LIMIT 1")
+	[ -n "$id" ] && break
+	sleep 0.05
+done
+[ -n "$id" ] && sql "KILL CONNECTION $id"
+rc=0
+wait $pid || rc=$?
+out=$(cat "$work/lost.out")
+check $LINENO "lost connection: exit 1 (got $rc)" test "$rc" -eq 1
+check $LINENO "lost connection: clear message" contains "$out" "MySQL error"
+check $LINENO "lost connection: says how to resume" contains "$out" "generate --resume 3"
+check $LINENO "lost connection: batch not complete" test "$(sqldb "SELECT status <> 'complete' FROM generation_batches WHERE id = 3")" = 1
+expect_exit $LINENO 0 a generate --resume 3 --quiet
+check $LINENO "lost connection: resumed to exactly $count" test "$(sqldb "SELECT CONCAT(generated, ' ', (SELECT COUNT(*) FROM coupon_codes WHERE batch_id = 3)) FROM generation_batches WHERE id = 3")" = "$count $count"
+
+# Interrupted (SIGTERM, or SIGINT on a terminal): cancelled, then the same command finishes it, another
+# request is refused until it says --new.
+expect_exit $LINENO 0 a campaign create intr --codes 10000000
+"$adm" -c "$cnf" --set key-file="$key" generate --campaign intr --count $count --chunk 20000 >"$work/intr.out" 2>&1 &
+pid=$!
+for t in $(seq 200); do
+	[ "$(sqldb "SELECT generated > 0 FROM generation_batches WHERE id = 4")" = 1 ] && break
+	sleep 0.05
+done
+kill -TERM $pid
+rc=0
+wait $pid || rc=$?
+out=$(cat "$work/intr.out")
+check $LINENO "interrupted: exit 1 (got $rc)" test "$rc" -eq 1
+check $LINENO "interrupted: says cancelled" contains "$out" "batch 4 cancelled at"
+check $LINENO "interrupted: status cancelled" test "$(sqldb "SELECT status FROM generation_batches WHERE id = 4")" = cancelled
+expect_exit $LINENO 1 a generate --campaign intr --count 1000
+check $LINENO "another request refused while one is unfinished" contains "$out" "unfinished batch 4"
+expect_exit $LINENO 0 a generate --campaign intr --count $count
+check $LINENO "the same command resumes" contains "$out" "resuming batch 4"
+check $LINENO "resumed to exactly $count" test "$(sqldb "SELECT COUNT(*) FROM coupon_codes WHERE batch_id = 4")" = $count
+expect_exit $LINENO 0 a generate --campaign intr --count 1000 --quiet
+check $LINENO "then a new batch" test "$(sqldb "SELECT COUNT(*) FROM coupon_codes WHERE batch_id = 5")" = 1000
+done_tests

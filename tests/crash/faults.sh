@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The two promises under faults: while tests/crash/loadclient redeems through
+# nginx, coupon-fcgi is killed with SIGKILL and restarted, the private MariaDB is
+# killed with SIGKILL and restarted (crash recovery), and nginx is restarted.
+# Afterwards every request left in doubt is retried with its idempotency key,
+# and tests/crash/reconcile.awk checks every reply against the database: no
+# acknowledged redemption lost, no code redeemed twice, replies and database
+# agree exactly. Prints the figures.
+. "$top_srcdir/tests/crash/lib.sh"
+loadclient=${COUPON_LOADCLIENT:-$top_builddir/tests/crash/loadclient}
+rounds=${CRASH_ROUNDS:-2}
+# A claim left behind by a killed request is taken over after idempotency-stale:
+# 120 s by default, 3 s here so the retries settle within the test.
+FCGI_THREADS=16
+fcgi_args="--set idempotency-stale=3s --set rate-limit=1000000"
+# shellcheck disable=SC2086
+crash_setup crash $fcgi_args
+
+key=$(make_key shop redeem)
+printf '%s\n' "$key" >"$work/key"
+cid=$(make_campaign crash ${CRASH_CODES:-60000})
+sqldb "SELECT code FROM coupon_codes WHERE campaign_id = $cid ORDER BY id" >"$work/codes"
+head -n 40 "$work/codes" >"$work/hot"
+tail -n +41 "$work/codes" >"$work/own"
+
+healthz() { curl -s -m 5 -o /dev/null -w '%{http_code}' "$base/healthz"; }
+healthy() { test "$(healthz)" = 200; }
+faults=0
+
+restart_fcgi() {
+	kill -9 "$fcgi_pid"
+	wait "$fcgi_pid" 2>/dev/null
+	faults=$((faults + 1))
+	sleep 0.5
+	# shellcheck disable=SC2086
+	start_fcgi $fcgi_args
+}
+
+# The database dies under load: coupon-fcgi answers 503 (it stays up), and once
+# the server is back it serves again by itself, without a restart.
+restart_db() {
+	local pid=$fcgi_pid t0 t1
+	pdb_kill
+	faults=$((faults + 1))
+	sleep 0.3
+	check $LINENO "database down: /healthz answers 503 (got $(healthz))" test "$(healthz)" = 503
+	req POST /api/v1/redeem -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+		--data "{\"code\":\"$(head -n 1 "$work/hot")\",\"user_id\":\"probe\"}"
+	expect $LINENO 503 db_unavailable
+	sleep 1
+	t0=$(date +%s.%N)
+	pdb_run
+	t1=$(date +%s.%N)
+	check $LINENO "database back: coupon-fcgi recovers by itself" wait_until 100 healthy
+	check $LINENO "coupon-fcgi survived the database crash" kill -0 "$pid"
+	echo "database restarted (crash recovery) in $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s"
+}
+
+restart_nginx() {
+	kill -TERM "$nginx_pid"
+	wait "$nginx_pid" 2>/dev/null
+	faults=$((faults + 1))
+	start_nginx
+}
+
+"$loadclient" -p "$port" -k "$work/key" -c "$work/own" -H "$work/hot" -o "$work/log" \
+	-t 32 -d 120 -r 120 >"$work/lc.out" 2>&1 &
+lc=$!
+sleep 2
+for r in $(seq "$rounds"); do
+	restart_fcgi
+	sleep 2
+	restart_db
+	sleep 2
+	restart_nginx
+	sleep 2
+done
+kill -USR1 "$lc"
+rc=0
+wait "$lc" || rc=$?
+cat "$work/lc.out"
+check $LINENO "load client: every request settled (exit $rc)" test "$rc" -eq 0
+check $LINENO "coupon-fcgi alive at the end" kill -0 "$fcgi_pid"
+
+sqldb "SELECT code, status, IFNULL(redeemed_by_user_id, '-'), IFNULL(order_id, '-')
+       FROM coupon_codes WHERE campaign_id = $cid" >"$work/db.tsv"
+sqldb "SELECT idem_key, state, IFNULL(http_status, 0) FROM idempotency_keys" >"$work/keys.tsv"
+check $LINENO "replies and database reconcile" \
+	awk -v faults=$faults -f "$top_srcdir/tests/crash/reconcile.awk" \
+	"$work/db.tsv" "$work/keys.tsv" "$work/log"
+check $LINENO "no code stored twice" test "$(sqldb "SELECT COUNT(*) - COUNT(DISTINCT code) FROM coupon_codes")" = 0
+check $LINENO "no claim left in progress" test "$(sqldb "SELECT COUNT(*) FROM idempotency_keys WHERE state <> 'done'")" = 0
+check $LINENO "at least one request was in doubt (the faults hit)" \
+	test "$(awk -F '\t' '$1 == "retry"' "$work/log" | wc -l)" -gt 0
+done_tests

@@ -1,0 +1,261 @@
+/*
+ * Exactly once under contention: 64 threads, one connection each.
+ *  - hot spot: all redeem the same 1,000 codes: exactly 1,000 successes, every
+ *    other attempt already_redeemed, each code redeemed once, by the winner.
+ *  - the same with reservations;
+ *  - a per-user limit of 1: one user racing across 2 codes gets exactly one;
+ *  - distinct codes: every one succeeds.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "redeem_fixture.h"
+#include "testlib.h"
+
+#define THREADS 64
+#define HOT 1000
+#define PER_THREAD 16 /* distinct codes each */
+
+static struct cp_config cfg;
+static struct timespec t0;
+
+static double elapsed(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9;
+}
+static struct cp_db *db;
+static pthread_barrier_t start;
+
+struct job {
+	unsigned int n;
+	enum cp_op op;
+	char (*codes)[CP_CODE_MAX + 1];
+	size_t ncodes;
+	size_t offset;        /* where this thread starts in CODES */
+	char user[32], order[32];
+	unsigned int replays;
+	unsigned int tally[CP_STATUS_COUNT];
+	unsigned char *won;   /* per code: this thread won it */
+	unsigned int retries;
+	char err[600];
+};
+
+static void *worker(void *arg)
+{
+	struct job *j = arg;
+	struct cp_db *mine = tl_db_open(&cfg);
+	struct cp_redeem_result res;
+	struct cp_err e;
+
+	pthread_barrier_wait(&start);
+	for (size_t k = 0; k < j->ncodes; k++) {
+		size_t i = (j->offset + k) % j->ncodes;
+		struct cp_redeem_req r = fx_req(j->codes[i], j->user,
+						j->order[0] ? j->order : NULL);
+		enum cp_status st;
+
+		r.ttl = 600;
+		cp_err_clear(&e);
+		st = cp_redeem_op(mine, j->op, &r, &res, &e);
+		j->tally[st < CP_STATUS_COUNT ? st : CP_E_INTERNAL]++;
+		j->retries += res.retries;
+		j->replays += st == CP_OK && res.replay;
+		if (st == CP_OK)
+			j->won[i] = 1;
+		else if (st != CP_E_ALREADY_REDEEMED && st != CP_E_RESERVED &&
+			 st != CP_E_USER_LIMIT && j->err[0] == '\0')
+			snprintf(j->err, sizeof j->err, "%s: %s", cp_status_code(st), e.msg);
+	}
+	cp_db_close(mine);
+	return NULL;
+}
+
+static const char *own_user(unsigned int i, char *out)
+{
+	snprintf(out, 32, "user-%u", i);
+	return out;
+}
+
+static const char *one_user(unsigned int i, char *out)
+{
+	(void)i;
+	snprintf(out, 32, "greedy");
+	return out;
+}
+
+/* Runs THREADS jobs; each job's users come from USER_OF(thread). */
+static void race(struct job *jobs, enum cp_op op, char (*codes)[CP_CODE_MAX + 1],
+		 size_t ncodes, bool distinct, const char *(*user_of)(unsigned int, char *))
+{
+	pthread_t t[THREADS];
+
+	pthread_barrier_init(&start, NULL, THREADS);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned int i = 0; i < THREADS; i++) {
+		struct job *j = &jobs[i];
+
+		memset(j, 0, sizeof *j);
+		j->n = i;
+		j->op = op;
+		j->codes = distinct ? codes + (size_t)i * PER_THREAD : codes;
+		j->ncodes = distinct ? PER_THREAD : ncodes;
+		j->offset = distinct ? 0 : (size_t)i * (ncodes / THREADS + 1);
+		user_of(i, j->user);
+		if (user_of == one_user) /* each thread a checkout of its own */
+			snprintf(j->order, sizeof j->order, "order-%u", i);
+		j->won = calloc(j->ncodes, 1);
+		if (pthread_create(&t[i], NULL, worker, j) != 0)
+			abort();
+	}
+	for (unsigned int i = 0; i < THREADS; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&start);
+}
+
+static unsigned int total(const struct job *jobs, enum cp_status st)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < THREADS; i++)
+		n += jobs[i].tally[st];
+	return n;
+}
+
+static void report_errors(const struct job *jobs, const char *what)
+{
+	unsigned int retries = 0;
+
+	for (unsigned int i = 0; i < THREADS; i++) {
+		retries += jobs[i].retries;
+		CHECK(jobs[i].replays == 0, "%s: thread %u: %u replays", what, i, jobs[i].replays);
+		CHECK(jobs[i].err[0] == '\0', "%s: thread %u: %s", what, i, jobs[i].err);
+	}
+	printf("%s: %u deadlock/lock-wait retries, %.1f s\n", what, retries, elapsed());
+}
+
+/* Each code won exactly once, and the DB names the winner the reply named. */
+static void check_winners(struct job *jobs, char (*codes)[CP_CODE_MAX + 1], size_t n,
+			  const char *status, const char *what)
+{
+	char sql[512];
+	unsigned int bad = 0, wrong = 0;
+
+	for (size_t c = 0; c < n; c++) {
+		int winner = -1, wins = 0;
+
+		for (unsigned int i = 0; i < THREADS; i++) {
+			if (jobs[i].won[c]) {
+				winner = (int)i;
+				wins++;
+			}
+		}
+		if (wins != 1) {
+			bad++;
+			continue;
+		}
+		snprintf(sql, sizeof sql,
+			 "SELECT COUNT(*) FROM coupon_codes WHERE code = '%.48s' AND status = '%.16s'"
+			 " AND redeemed_by_user_id = '%.31s'", codes[c], status, jobs[winner].user);
+		wrong += tl_query_int(db, sql) != 1;
+	}
+	CHECK(bad == 0, "%s: %u codes not won exactly once", what, bad);
+	CHECK(wrong == 0, "%s: %u codes whose stored winner differs from the reply", what, wrong);
+}
+
+static void free_jobs(struct job *jobs)
+{
+	for (unsigned int i = 0; i < THREADS; i++)
+		free(jobs[i].won);
+}
+
+static void hot_spot(struct job *jobs, enum cp_op op, enum cp_status loser, const char *status)
+{
+	static char codes[HOT][CP_CODE_MAX + 1];
+	struct cp_format f;
+	char name[32], prefix[4], sql[512];
+	uint32_t id;
+
+	snprintf(name, sizeof name, "hot %s", cp_op_name(op));
+	snprintf(prefix, sizeof prefix, "H%c", op == CP_OP_REDEEM ? 'D' : 'S');
+	id = fx_campaign(db, name, prefix, "", &f);
+	fx_codes(db, id, &f, 0, HOT, codes);
+	race(jobs, op, codes, HOT, false, own_user);
+	CHECK(total(jobs, CP_OK) == HOT, "%s: %u successes, want %d", name, total(jobs, CP_OK),
+	      HOT);
+	CHECK(total(jobs, loser) == THREADS * HOT - HOT, "%s: %u %s, want %d", name,
+	      total(jobs, loser), cp_status_code(loser), THREADS * HOT - HOT);
+	report_errors(jobs, name);
+	check_winners(jobs, codes, HOT, status, name);
+	snprintf(sql, sizeof sql,
+		 "SELECT COUNT(*) FROM coupon_codes WHERE campaign_id = %u AND status = '%s'", id,
+		 status);
+	CHECK(tl_query_int(db, sql) == HOT, "%s: all codes %s", name, status);
+	free_jobs(jobs);
+}
+
+static void limit_race(struct job *jobs)
+{
+	char codes[2][CP_CODE_MAX + 1], sql[256];
+	struct cp_format f;
+	uint32_t id = fx_campaign(db, "limited race", "LR", "per_user_limit = 1", &f);
+
+	fx_codes(db, id, &f, 0, 2, codes);
+	race(jobs, CP_OP_REDEEM, codes, 2, false, one_user);
+	CHECK(total(jobs, CP_OK) == 1, "limit race: %u successes, want 1", total(jobs, CP_OK));
+	CHECK(total(jobs, CP_E_USER_LIMIT) + total(jobs, CP_E_ALREADY_REDEEMED) ==
+		      THREADS * 2 - 1,
+	      "limit race: others %u user_limit_reached + %u already_redeemed",
+	      total(jobs, CP_E_USER_LIMIT), total(jobs, CP_E_ALREADY_REDEEMED));
+	CHECK(total(jobs, CP_E_USER_LIMIT) > 0, "limit race: the limit was never reached");
+	report_errors(jobs, "limit race");
+	snprintf(sql, sizeof sql,
+		 "SELECT COUNT(*) FROM coupon_codes WHERE campaign_id = %u AND status = 'redeemed'",
+		 id);
+	CHECK(tl_query_int(db, sql) == 1, "limit race: one code redeemed");
+	snprintf(sql, sizeof sql,
+		 "SELECT used FROM campaign_user_usage WHERE campaign_id = %u AND user_id = 'greedy'",
+		 id);
+	CHECK(tl_query_int(db, sql) == 1, "limit race: usage 1");
+	free_jobs(jobs);
+}
+
+static void distinct(struct job *jobs)
+{
+	static char codes[THREADS * PER_THREAD][CP_CODE_MAX + 1];
+	struct cp_format f;
+	uint32_t id = fx_campaign(db, "distinct", "DI", "", &f);
+	char sql[256];
+
+	fx_codes(db, id, &f, 0, THREADS * PER_THREAD, codes);
+	race(jobs, CP_OP_REDEEM, codes, THREADS * PER_THREAD, true, own_user);
+	CHECK(total(jobs, CP_OK) == THREADS * PER_THREAD, "distinct: %u successes, want %d",
+	      total(jobs, CP_OK), THREADS * PER_THREAD);
+	report_errors(jobs, "distinct");
+	snprintf(sql, sizeof sql,
+		 "SELECT COUNT(*) FROM coupon_codes WHERE campaign_id = %u AND status = 'redeemed'",
+		 id);
+	CHECK(tl_query_int(db, sql) == THREADS * PER_THREAD, "distinct: all redeemed");
+	free_jobs(jobs);
+}
+
+int main(void)
+{
+	static struct job jobs[THREADS];
+
+	db = tl_db_fresh("race", &cfg);
+	hot_spot(jobs, CP_OP_REDEEM, CP_E_ALREADY_REDEEMED, "redeemed");
+	hot_spot(jobs, CP_OP_RESERVE, CP_E_RESERVED, "pending");
+	limit_race(jobs);
+	distinct(jobs);
+	cp_db_close(db);
+	cp_config_free(&cfg);
+	return tl_done("test_race");
+}

@@ -1,0 +1,414 @@
+/*
+ * The redemption operations against a real MariaDB: every refusal reason, the
+ * input checks that run before the database, window edges, reservations that
+ * lapse, and a campaign cache that goes stale under the operations.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "redeem_fixture.h"
+#include "testlib.h"
+
+#define NCODES 20
+
+static struct cp_db *db;
+static struct cp_format fmt[26];
+static uint32_t cid[26];
+static char codes[26][NCODES][CP_CODE_MAX + 1];
+
+/* Campaign letter -> prefix, extra columns. */
+static const struct {
+	char letter;
+	const char *extra;
+} campaigns[] = {
+	{'A', ""},
+	{'P', "status = 'paused'"},
+	{'N', "starts_at = NOW(6) + INTERVAL 1 DAY"},
+	{'E', "expires_at = NOW(6) - INTERVAL 1 SECOND"},
+	{'R', "status = 'archived'"},
+	{'L', "per_user_limit = 1"},
+	{'W', "starts_at = NOW(6) + INTERVAL 1 DAY"},
+	{'C', ""},
+};
+
+/* State set up with plain SQL before the table runs. */
+static const char *const setup_sql[] = {
+	"UPDATE coupon_codes SET status = 'redeemed', redeemed_by_user_id = 'u1',"
+	" order_id = 'o1', redeemed_at = NOW(6) WHERE code = '%A1'",
+	"UPDATE coupon_codes SET status = 'redeemed', redeemed_by_user_id = 'u1',"
+	" redeemed_at = NOW(6) WHERE code = '%A2'",
+	"UPDATE coupon_codes SET status = 'expired', expired_reason = 'leak' WHERE code = '%A3'",
+	"UPDATE coupon_codes SET expires_at = NOW(6) - INTERVAL 1 SECOND WHERE code = '%A4'",
+	"UPDATE coupon_codes SET status = 'pending', redeemed_by_user_id = 'u1',"
+	" order_id = 'o5', reserved_until = NOW(6) + INTERVAL 1 HOUR"
+	" WHERE code IN ('%A5', '%A7', '%A8')",
+	"UPDATE coupon_codes SET status = 'pending', redeemed_by_user_id = 'u1',"
+	" reserved_until = NOW(6) - INTERVAL 1 SECOND WHERE code IN ('%A6', '%A12', '%A13')",
+	"UPDATE coupon_codes SET expires_at = NOW(6) + INTERVAL 1 HOUR WHERE code = '%A14'",
+	"INSERT INTO campaign_user_usage (campaign_id, user_id, used) VALUES (%L, 'full', 1)",
+};
+
+enum mut { M_NONE, M_TYPED, M_WRONG_CHECK, M_UNKNOWN, M_LITERAL };
+
+struct row {
+	int line;
+	enum cp_op op;
+	char camp;
+	int idx;
+	enum mut mut;
+	const char *literal;
+	const char *user, *order;
+	enum cp_status want;
+	bool replay;
+};
+
+#define V CP_OP_VALIDATE
+#define RD CP_OP_REDEEM
+#define RS CP_OP_RESERVE
+#define CF CP_OP_CONFIRM
+#define RL CP_OP_RELEASE
+
+static const struct row rules[] = {
+	/* available */
+	{__LINE__, V, 'A', 0, M_NONE, NULL, NULL, NULL, CP_OK, false},
+	{__LINE__, RD, 'A', 0, M_TYPED, NULL, "u0", "o0", CP_OK, false},
+	{__LINE__, RD, 'A', 0, M_NONE, NULL, "u0", "o0", CP_OK, true},
+	{__LINE__, RD, 'A', 0, M_NONE, NULL, "u0", "other", CP_E_ALREADY_REDEEMED, false},
+	{__LINE__, RD, 'A', 0, M_NONE, NULL, "u0", NULL, CP_E_ALREADY_REDEEMED, false},
+	{__LINE__, V, 'A', 0, M_NONE, NULL, "u0", NULL, CP_E_ALREADY_REDEEMED, false},
+	/* redeemed before */
+	{__LINE__, RD, 'A', 1, M_NONE, NULL, "u1", "o1", CP_OK, true},
+	{__LINE__, RD, 'A', 1, M_NONE, NULL, "u2", "o1", CP_E_ALREADY_REDEEMED, false},
+	{__LINE__, RD, 'A', 2, M_NONE, NULL, "u1", NULL, CP_OK, true},
+	{__LINE__, RD, 'A', 2, M_NONE, NULL, "u1", "o2", CP_E_ALREADY_REDEEMED, false},
+	{__LINE__, RS, 'A', 1, M_NONE, NULL, "u1", "o1", CP_E_ALREADY_REDEEMED, false},
+	{__LINE__, CF, 'A', 1, M_NONE, NULL, "u2", NULL, CP_E_ALREADY_REDEEMED, false},
+	{__LINE__, RL, 'A', 1, M_NONE, NULL, "u1", NULL, CP_E_ALREADY_REDEEMED, false},
+	/* expired by staff, expired by its own date */
+	{__LINE__, RD, 'A', 3, M_NONE, NULL, "u1", NULL, CP_E_EXPIRED, false},
+	{__LINE__, V, 'A', 3, M_NONE, NULL, NULL, NULL, CP_E_EXPIRED, false},
+	{__LINE__, RS, 'A', 3, M_NONE, NULL, "u1", NULL, CP_E_EXPIRED, false},
+	{__LINE__, RL, 'A', 3, M_NONE, NULL, "u1", NULL, CP_E_EXPIRED, false},
+	{__LINE__, RD, 'A', 4, M_NONE, NULL, "u1", NULL, CP_E_EXPIRED, false},
+	{__LINE__, V, 'A', 4, M_NONE, NULL, "u1", NULL, CP_E_EXPIRED, false},
+	{__LINE__, RD, 'A', 14, M_NONE, NULL, "u1", NULL, CP_OK, false},
+	/* reserved by u1, not lapsed */
+	{__LINE__, RD, 'A', 5, M_NONE, NULL, "u2", NULL, CP_E_RESERVED, false},
+	{__LINE__, RD, 'A', 5, M_NONE, NULL, "u1", "o5", CP_E_RESERVED, false},
+	{__LINE__, V, 'A', 5, M_NONE, NULL, "u2", NULL, CP_E_RESERVED, false},
+	{__LINE__, V, 'A', 5, M_NONE, NULL, "u1", NULL, CP_OK, false},
+	{__LINE__, RS, 'A', 5, M_NONE, NULL, "u2", NULL, CP_E_RESERVED, false},
+	{__LINE__, CF, 'A', 5, M_NONE, NULL, "u2", NULL, CP_E_NOT_RESERVED, false},
+	{__LINE__, RL, 'A', 5, M_NONE, NULL, "u2", NULL, CP_E_NOT_RESERVED, false},
+	{__LINE__, RS, 'A', 5, M_NONE, NULL, "u1", "o5", CP_OK, false}, /* extends */
+	{__LINE__, CF, 'A', 7, M_NONE, NULL, "u1", NULL, CP_OK, false},
+	{__LINE__, CF, 'A', 7, M_NONE, NULL, "u1", "o5", CP_OK, true},
+	{__LINE__, CF, 'A', 7, M_NONE, NULL, "u1", "o9", CP_E_ALREADY_REDEEMED, false},
+	{__LINE__, RL, 'A', 8, M_NONE, NULL, "u1", NULL, CP_OK, false},
+	{__LINE__, RL, 'A', 8, M_NONE, NULL, "u1", NULL, CP_OK, false}, /* again: still free */
+	{__LINE__, RD, 'A', 8, M_NONE, NULL, "u3", NULL, CP_OK, false},
+	/* lapsed reservations let others in */
+	{__LINE__, V, 'A', 6, M_NONE, NULL, "u2", NULL, CP_OK, false},
+	{__LINE__, RD, 'A', 6, M_NONE, NULL, "u2", NULL, CP_OK, false},
+	{__LINE__, CF, 'A', 12, M_NONE, NULL, "u1", NULL, CP_E_NOT_RESERVED, false},
+	{__LINE__, RS, 'A', 13, M_NONE, NULL, "u2", NULL, CP_OK, false},
+	{__LINE__, RL, 'A', 12, M_NONE, NULL, "u2", NULL, CP_E_NOT_RESERVED, false},
+	{__LINE__, RL, 'A', 12, M_NONE, NULL, "u1", NULL, CP_OK, false},
+	/* confirm and release need a reservation */
+	{__LINE__, CF, 'A', 9, M_NONE, NULL, "u1", NULL, CP_E_NOT_RESERVED, false},
+	{__LINE__, RL, 'A', 10, M_NONE, NULL, "u1", NULL, CP_OK, false},
+	{__LINE__, RS, 'A', 11, M_NONE, NULL, "u2", "o11", CP_OK, false},
+	{__LINE__, CF, 'A', 11, M_NONE, NULL, "u2", NULL, CP_OK, false},
+	/* campaigns */
+	{__LINE__, RD, 'P', 0, M_NONE, NULL, "u1", NULL, CP_E_CAMPAIGN_PAUSED, false},
+	{__LINE__, V, 'P', 0, M_NONE, NULL, NULL, NULL, CP_E_CAMPAIGN_PAUSED, false},
+	{__LINE__, RS, 'P', 0, M_NONE, NULL, "u1", NULL, CP_E_CAMPAIGN_PAUSED, false},
+	{__LINE__, RD, 'N', 0, M_NONE, NULL, "u1", NULL, CP_E_NOT_STARTED, false},
+	{__LINE__, RS, 'N', 0, M_NONE, NULL, "u1", NULL, CP_E_NOT_STARTED, false},
+	{__LINE__, RD, 'E', 0, M_NONE, NULL, "u1", NULL, CP_E_EXPIRED, false},
+	/* archived: not in the cache, its format is its own: not a code we know */
+	{__LINE__, RD, 'R', 0, M_NONE, NULL, "u1", NULL, CP_E_INVALID_CODE, false},
+	/* per-user limit */
+	{__LINE__, RD, 'L', 0, M_NONE, NULL, "full", NULL, CP_E_USER_LIMIT, false},
+	{__LINE__, V, 'L', 0, M_NONE, NULL, "full", NULL, CP_E_USER_LIMIT, false},
+	{__LINE__, RS, 'L', 0, M_NONE, NULL, "full", NULL, CP_E_USER_LIMIT, false},
+	{__LINE__, V, 'L', 0, M_NONE, NULL, NULL, NULL, CP_OK, false},
+	{__LINE__, RD, 'L', 1, M_NONE, NULL, "fresh", NULL, CP_OK, false},
+	{__LINE__, RD, 'L', 2, M_NONE, NULL, "fresh", NULL, CP_E_USER_LIMIT, false},
+	{__LINE__, RD, 'L', 1, M_NONE, NULL, "fresh", NULL, CP_OK, true},
+	{__LINE__, RS, 'L', 3, M_NONE, NULL, "two", NULL, CP_OK, false},
+	{__LINE__, RS, 'L', 4, M_NONE, NULL, "two", NULL, CP_OK, false},
+	{__LINE__, CF, 'L', 3, M_NONE, NULL, "two", NULL, CP_OK, false},
+	{__LINE__, CF, 'L', 4, M_NONE, NULL, "two", NULL, CP_E_USER_LIMIT, false},
+	/* codes that are not codes */
+	{__LINE__, RD, 'A', 15, M_UNKNOWN, NULL, "u1", NULL, CP_E_UNKNOWN_CODE, false},
+	{__LINE__, V, 'A', 15, M_UNKNOWN, NULL, NULL, NULL, CP_E_UNKNOWN_CODE, false},
+	{__LINE__, RD, 'A', 15, M_WRONG_CHECK, NULL, "u1", NULL, CP_E_WRONG_CHECK, false},
+};
+
+/* Refused before the database: no statement may run for these. */
+static const struct row bad_input[] = {
+	{__LINE__, RD, 0, 0, M_LITERAL, "", "u1", NULL, CP_E_INVALID_CODE, false},
+	{__LINE__, RD, 0, 0, M_LITERAL, " - - ", "u1", NULL, CP_E_INVALID_CODE, false},
+	{__LINE__, RD, 0, 0, M_LITERAL, "A", "u1", NULL, CP_E_INVALID_CODE, false},
+	{__LINE__, RD, 0, 0, M_LITERAL, "A12345", "u1", NULL, CP_E_INVALID_CODE, false},
+	{__LINE__, RD, 0, 0, M_LITERAL, "A1234567890123456", "u1", NULL, CP_E_INVALID_CODE, false},
+	{__LINE__, RD, 0, 0, M_LITERAL, "A\xc3\xa9" "12345678901", "u1", NULL,
+	 CP_E_INVALID_CODE, false},
+	{__LINE__, V, 0, 0, M_LITERAL, "AUUUUUUUUUUUUU", NULL, NULL, CP_E_INVALID_CODE, false},
+	{__LINE__, RD, 'A', 16, M_WRONG_CHECK, NULL, "u1", NULL, CP_E_WRONG_CHECK, false},
+	{__LINE__, RD, 'A', 16, M_NONE, NULL, NULL, NULL, CP_E_INVALID_ARGUMENT, false},
+	{__LINE__, RD, 'A', 16, M_NONE, NULL, "", NULL, CP_E_INVALID_ARGUMENT, false},
+	{__LINE__, RD, 'A', 16, M_NONE, NULL,
+	 "12345678901234567890123456789012345678901234567890123456789012345", NULL,
+	 CP_E_INVALID_ARGUMENT, false},
+	{__LINE__, RD, 'A', 16, M_NONE, NULL, "u1",
+	 "12345678901234567890123456789012345678901234567890123456789012345",
+	 CP_E_INVALID_ARGUMENT, false},
+	{__LINE__, RD, 'A', 16, M_NONE, NULL, "u\xff", NULL, CP_E_INVALID_ARGUMENT, false},
+	{__LINE__, RD, 'A', 16, M_NONE, NULL, "u\xc0\xaf", NULL, CP_E_INVALID_ARGUMENT, false},
+	{__LINE__, RD, 'A', 16, M_NONE, NULL, "u\xed\xa0\x80", NULL, CP_E_INVALID_ARGUMENT,
+	 false},
+	{__LINE__, RD, 'A', 16, M_NONE, NULL, "u1", "o\n1", CP_E_INVALID_ARGUMENT, false},
+	{__LINE__, RD, 'A', 16, M_NONE, NULL, "u1", "o\xc2\x85", CP_E_INVALID_ARGUMENT, false},
+	{__LINE__, RS, 'A', 16, M_NONE, NULL, NULL, NULL, CP_E_INVALID_ARGUMENT, false},
+	{__LINE__, CF, 'A', 16, M_NONE, NULL, NULL, NULL, CP_E_INVALID_ARGUMENT, false},
+	{__LINE__, RL, 'A', 16, M_NONE, NULL, NULL, NULL, CP_E_INVALID_ARGUMENT, false},
+};
+
+static int slot(char letter)
+{
+	return letter - 'A';
+}
+
+static void expand(const char *tmpl, char *out, size_t sz)
+{
+	size_t o = 0;
+
+	for (const char *p = tmpl; *p && o + CP_CODE_MAX + 2 < sz; p++) {
+		char *end;
+		long idx;
+
+		if (*p != '%') {
+			out[o++] = *p;
+			continue;
+		}
+		idx = strtol(p + 2, &end, 10);
+		if (end == p + 2)
+			o += (size_t)snprintf(out + o, sz - o, "%u", cid[slot(p[1])]);
+		else
+			o += (size_t)snprintf(out + o, sz - o, "%s", codes[slot(p[1])][idx]);
+		p = end - 1;
+	}
+	out[o] = '\0';
+}
+
+static void setup(void)
+{
+	char name[32], sql[1024];
+
+	for (size_t i = 0; i < sizeof campaigns / sizeof campaigns[0]; i++) {
+		int s = slot(campaigns[i].letter);
+		char prefix[2] = {campaigns[i].letter, '\0'};
+
+		snprintf(name, sizeof name, "camp %c", campaigns[i].letter);
+		cid[s] = fx_campaign(db, name, prefix, campaigns[i].extra, &fmt[s]);
+		fx_codes(db, cid[s], &fmt[s], 0, NCODES - 5, codes[s]);
+		for (int k = NCODES - 5; k < NCODES; k++)
+			fx_code(&fmt[s], (uint64_t)k, codes[s][k]); /* never inserted */
+	}
+	for (size_t i = 0; i < sizeof setup_sql / sizeof setup_sql[0]; i++) {
+		expand(setup_sql[i], sql, sizeof sql);
+		tl_exec(db, sql);
+	}
+}
+
+/* The code as the row asks for it. */
+static void row_code(const struct row *r, char *out, size_t sz)
+{
+	const char *c = r->camp ? codes[slot(r->camp)][r->idx] : "";
+	size_t n = strlen(c), o = 0;
+
+	switch (r->mut) {
+	case M_LITERAL:
+		snprintf(out, sz, "%s", r->literal);
+		return;
+	case M_TYPED: /* lower case, groups, a space */
+		for (size_t i = 0; i < n && o + 3 < sz; i++) {
+			if (i > 0 && i % 4 == 1)
+				out[o++] = i == 5 ? ' ' : '-';
+			out[o++] = (char)tolower((unsigned char)c[i]);
+		}
+		out[o] = '\0';
+		return;
+	case M_WRONG_CHECK:
+		snprintf(out, sz, "%s", c);
+		out[n - 1] = out[n - 1] == '0' ? '1' : '0';
+		return;
+	case M_NONE:
+	case M_UNKNOWN:
+		snprintf(out, sz, "%s", c);
+		return;
+	}
+}
+
+static void run_row(const struct row *r, bool no_db)
+{
+	char code[CP_INPUT_MAX + 1];
+	struct cp_redeem_req q;
+	struct cp_redeem_result res;
+	struct cp_err e;
+	enum cp_status st;
+	long long before = no_db ? fx_stmt_executes(db) : 0;
+
+	row_code(r, code, sizeof code);
+	q = fx_req(code, r->user, r->order);
+	q.ttl = 600;
+	cp_err_clear(&e);
+	st = cp_redeem_op(db, r->op, &q, &res, &e);
+	CHECK_AT(r->line, st == r->want, "%s %s: got %s (%s), want %s", cp_op_name(r->op), code,
+		 cp_status_code(st), e.msg, cp_status_code(r->want));
+	CHECK_AT(r->line, res.status == st, "result status %s differs from returned %s",
+		 cp_status_code(res.status), cp_status_code(st));
+	if (st == CP_OK)
+		CHECK_AT(r->line, res.replay == r->replay, "replay %d, want %d", res.replay,
+			 r->replay);
+	if (st == CP_OK && r->camp)
+		CHECK_AT(r->line, res.campaign_id == cid[slot(r->camp)] &&
+				  strncmp(res.campaign_name, "camp ", 5) == 0,
+			 "campaign %u '%s'", res.campaign_id, res.campaign_name);
+	if (st == CP_OK && (r->op == RD || r->op == CF))
+		CHECK_AT(r->line, res.redeemed_at > time(NULL) - 7200 &&
+				  res.redeemed_at <= time(NULL) + 1,
+			 "redeemed_at %lld", (long long)res.redeemed_at);
+	if (no_db)
+		CHECK_AT(r->line, fx_stmt_executes(db) == before,
+			 "bad input reached the database");
+}
+
+static long long q(const char *tmpl)
+{
+	char sql[512];
+
+	expand(tmpl, sql, sizeof sql);
+	return tl_query_int(db, sql);
+}
+
+static void check_state(void)
+{
+	CHECK(q("SELECT COUNT(*) FROM coupon_codes WHERE code = '%A0' AND status = 'redeemed'"
+		" AND redeemed_by_user_id = 'u0' AND order_id = 'o0'") == 1, "A0 state");
+	CHECK(q("SELECT COUNT(*) FROM coupon_codes WHERE code = '%A11' AND status = 'redeemed'"
+		" AND redeemed_by_user_id = 'u2' AND order_id = 'o11'") == 1, "A11 state");
+	CHECK(q("SELECT COUNT(*) FROM coupon_codes WHERE code = '%A12' AND status = 'available'"
+		" AND redeemed_by_user_id IS NULL AND reserved_until IS NULL") == 1, "A12 state");
+	CHECK(q("SELECT COUNT(*) FROM coupon_codes WHERE code = '%A13' AND status = 'pending'"
+		" AND redeemed_by_user_id = 'u2' AND reserved_until > NOW(6)") == 1, "A13 state");
+	CHECK(q("SELECT used FROM campaign_user_usage WHERE campaign_id = %L"
+		" AND user_id = 'fresh'") == 1, "usage of fresh");
+	CHECK(q("SELECT used FROM campaign_user_usage WHERE campaign_id = %L"
+		" AND user_id = 'two'") == 1, "usage of two");
+	CHECK(q("SELECT COUNT(*) FROM coupon_codes WHERE campaign_id = %L AND status = 'redeemed'")
+		      == 2, "limited campaign: two redemptions by two users");
+	CHECK(q("SELECT COUNT(*) FROM coupon_codes WHERE code = '%L4' AND status = 'pending'") == 1,
+	      "a refused confirm leaves the reservation");
+}
+
+static enum cp_status redeem1(const char *code, const char *user, struct cp_redeem_result *res)
+{
+	struct cp_redeem_req r = fx_req(code, user, NULL);
+	struct cp_err e;
+
+	return cp_redeem(db, &r, res, &e);
+}
+
+/* Window edges: start inclusive, end exclusive, both checked by the server's clock. */
+static void window_edges(void)
+{
+	struct cp_redeem_result res;
+	char sql[256];
+
+	CHECK(redeem1(codes[slot('W')][0], "w", &res) == CP_E_NOT_STARTED, "before start");
+	snprintf(sql, sizeof sql, "UPDATE campaigns SET starts_at = NOW(6) WHERE id = %u",
+		 cid[slot('W')]);
+	tl_exec(db, sql);
+	CHECK(redeem1(codes[slot('W')][0], "w", &res) == CP_OK, "at start: %s",
+	      cp_status_code(res.status));
+	snprintf(sql, sizeof sql, "UPDATE campaigns SET expires_at = NOW(6) WHERE id = %u",
+		 cid[slot('W')]);
+	tl_exec(db, sql);
+	CHECK(redeem1(codes[slot('W')][1], "w", &res) == CP_E_EXPIRED, "at end: %s",
+	      cp_status_code(res.status));
+	snprintf(sql, sizeof sql,
+		 "UPDATE campaigns SET expires_at = NOW(6) + INTERVAL 1 HOUR WHERE id = %u",
+		 cid[slot('W')]);
+	tl_exec(db, sql);
+	CHECK(redeem1(codes[slot('W')][1], "w", &res) == CP_OK, "end moved out: %s",
+	      cp_status_code(res.status));
+}
+
+/* The cache said no limit and active; the campaign changed since. */
+static void stale_cache(void)
+{
+	struct cp_redeem_result res;
+	char sql[256];
+	const int c = slot('C');
+
+	CHECK(redeem1(codes[c][0], "s", &res) == CP_OK, "before the change");
+	snprintf(sql, sizeof sql, "UPDATE campaigns SET per_user_limit = 1 WHERE id = %u", cid[c]);
+	tl_exec(db, sql);
+	CHECK(redeem1(codes[c][1], "s", &res) == CP_OK, "first under the new limit: %s",
+	      cp_status_code(res.status));
+	CHECK(redeem1(codes[c][2], "s", &res) == CP_E_USER_LIMIT, "second under the new limit: %s",
+	      cp_status_code(res.status));
+	snprintf(sql, sizeof sql, "UPDATE campaigns SET status = 'paused' WHERE id = %u", cid[c]);
+	tl_exec(db, sql);
+	CHECK(redeem1(codes[c][3], "t", &res) == CP_E_CAMPAIGN_PAUSED, "paused at once: %s",
+	      cp_status_code(res.status));
+}
+
+/* A reservation past its time lets another user in. */
+static void lapse(void)
+{
+	const char *code = codes[slot('A')][9];
+	struct cp_redeem_req r = fx_req(code, "x1", NULL);
+	struct cp_redeem_result res;
+	struct cp_err e;
+
+	r.ttl = 1;
+	CHECK(cp_reserve(db, &r, &res, &e) == CP_OK, "reserve ttl 1: %s", e.msg);
+	CHECK(res.reserved_until >= time(NULL), "reserved_until %lld", (long long)res.reserved_until);
+	CHECK(redeem1(code, "x2", &res) == CP_E_RESERVED, "while reserved");
+	usleep(1300 * 1000);
+	CHECK(redeem1(code, "x2", &res) == CP_OK, "after the reservation lapsed: %s",
+	      cp_status_code(res.status));
+	CHECK(cp_confirm(db, &r, &res, &e) == CP_E_ALREADY_REDEEMED, "late confirm: %s",
+	      cp_status_code(res.status));
+}
+
+int main(void)
+{
+	struct cp_config cfg;
+	struct cp_redeem_result res;
+
+	db = tl_db_fresh("redeem", &cfg);
+	setup();
+	redeem1(codes[0][19], "warm", &res); /* loads the campaign cache */
+	for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+		run_row(&rules[i], false);
+	for (size_t i = 0; i < sizeof bad_input / sizeof bad_input[0]; i++)
+		run_row(&bad_input[i], true);
+	check_state();
+	window_edges();
+	stale_cache();
+	lapse();
+	cp_db_close(db);
+	cp_config_free(&cfg);
+	return tl_done("test_redeem");
+}

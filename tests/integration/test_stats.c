@@ -1,0 +1,133 @@
+/*
+ * core/stats.c against plain COUNT(*) queries: the incremental refresh must give
+ * the same figures as counting everything, after redemptions, admin expiries,
+ * new batches and archived campaigns.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+static struct cp_db *db;
+
+static long long q(const char *fmt, unsigned int id)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof sql, fmt, id);
+	return tl_query_int(db, sql);
+}
+
+/* Every figure of every campaign equals a direct count. */
+static void compare(int line, struct cp_stats_watch *w)
+{
+	struct cp_err e;
+	const struct cp_stats *s;
+
+	cp_err_clear(&e);
+	CHECK_AT(line, cp_stats_refresh(db, w, &e) == CP_OK, "refresh: %s", e.msg);
+	s = cp_stats_get(w);
+	CHECK_AT(line, (long long)s->ncampaigns == tl_query_int(db, "SELECT COUNT(*) FROM campaigns"),
+		 "campaign count %zu", s->ncampaigns);
+	for (size_t i = 0; i < s->ncampaigns; i++) {
+		const struct cp_campaign_stats *c = &s->campaigns[i];
+		static const char base[] = "SELECT COUNT(*) FROM coupon_codes WHERE campaign_id = %u";
+		char sql[256], minute[160];
+		struct {
+			const char *cond;
+			uint64_t got;
+		} rows[] = {
+			{" AND status = 'available'", c->available},
+			{" AND status = 'pending'", c->pending},
+			{" AND status = 'redeemed'", c->redeemed},
+			{" AND status = 'expired'", c->expired},
+			{minute, c->last_minute},
+		};
+
+		/* The last minute is whole seconds of the server clock at the refresh: the
+		 * same seconds here, not NOW() of a later query on a loaded machine. */
+		snprintf(minute, sizeof minute,
+			 " AND status = 'redeemed' AND redeemed_at >= FROM_UNIXTIME(%lld)"
+			 " AND redeemed_at < FROM_UNIXTIME(%lld)",
+			 (long long)s->at - 59, (long long)s->at + 1);
+
+		for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+			snprintf(sql, sizeof sql, "%s%s", base, rows[r].cond);
+			CHECK_AT(line, (long long)rows[r].got == q(sql, c->id),
+				 "campaign %u%s: stats %llu, count %lld", c->id, rows[r].cond,
+				 (unsigned long long)rows[r].got, q(sql, c->id));
+		}
+		/* The hour's far edge moves by up to LAG seconds: none of our rows are there. */
+		snprintf(sql, sizeof sql, "%s AND status = 'redeemed' AND redeemed_at >= NOW(6) - "
+			 "INTERVAL 1 HOUR", base);
+		CHECK_AT(line, (long long)c->last_hour == q(sql, c->id), "campaign %u last hour %llu",
+			 c->id, (unsigned long long)c->last_hour);
+	}
+}
+
+static void codes(unsigned int campaign, unsigned int batch, const char *prefix, int n,
+		  const char *status, const char *redeemed_at)
+{
+	char sql[1024];
+
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO coupon_codes (code, campaign_id, batch_id, status, redeemed_at)"
+		 " SELECT CONCAT('%s', seq), %u, %u, '%s', %s FROM seq_1_to_%d",
+		 prefix, campaign, batch, status, redeemed_at, n);
+	tl_exec(db, sql);
+	snprintf(sql, sizeof sql,
+		 "UPDATE generation_batches SET generated = generated + %d, requested = "
+		 "requested + %d WHERE id = %u", n, n, batch);
+	tl_exec(db, sql);
+}
+
+int main(void)
+{
+	struct cp_config cfg;
+	struct cp_stats_watch *w;
+
+	db = tl_db_fresh("stats", &cfg);
+	cp_stats_watch_create(&w, 60);
+	compare(__LINE__, w); /* no campaigns at all */
+	tl_exec(db, "INSERT INTO campaigns (id, name, alphabet, body_length) VALUES"
+		    " (1, 'a', '0123456789', 8), (2, 'b', '0123456789', 8)");
+	tl_exec(db, "INSERT INTO generation_batches (id, campaign_id, method, requested)"
+		    " VALUES (1, 1, 'random', 0), (2, 2, 'random', 0)");
+	codes(1, 1, "A", 500, "available", "NULL");
+	codes(1, 1, "B", 300, "redeemed", "NOW(6) - INTERVAL seq * 10 SECOND"); /* 50 min */
+	codes(1, 1, "C", 40, "redeemed", "NOW(6) - INTERVAL 2 HOUR");
+	codes(1, 1, "D", 7, "pending", "NULL");
+	codes(2, 2, "E", 200, "available", "NULL");
+	compare(__LINE__, w); /* the first refresh: a full count */
+	/* New redemptions arrive; two refreshes later they are past the mark. */
+	codes(1, 1, "F", 25, "redeemed", "NOW(6)");
+	codes(2, 2, "G", 10, "redeemed", "NOW(6) - INTERVAL 3 SECOND");
+	compare(__LINE__, w);
+	sleep(2);
+	tl_exec(db, "UPDATE coupon_codes SET status = 'redeemed', redeemed_at = NOW(6)"
+		    " WHERE code LIKE 'A1%'");
+	compare(__LINE__, w);
+	sleep(5);
+	compare(__LINE__, w); /* the redemptions crossed the mark */
+	/* An admin expiry: code_events names campaign 2, which is recounted. */
+	tl_exec(db, "UPDATE coupon_codes SET status = 'expired' WHERE code LIKE 'E1%'");
+	tl_exec(db, "INSERT INTO code_events (code_id, campaign_id, action, prior_status, actor)"
+		    " VALUES (1, 2, 'expire', 'available', 'test')");
+	compare(__LINE__, w);
+	/* A new campaign changes the set: everything is counted again. */
+	tl_exec(db, "INSERT INTO campaigns (id, name, alphabet, body_length, status)"
+		    " VALUES (3, 'c', '0123456789', 8, 'archived')");
+	compare(__LINE__, w);
+	CHECK(cp_stats_get(w)->recounted, "a new campaign forces a recount");
+	compare(__LINE__, w);
+	CHECK(!cp_stats_get(w)->recounted, "the next refresh is incremental");
+	CHECK(cp_stats_get(w)->queries <= 2 + 3 * 2, "steady state: %u queries",
+	      cp_stats_get(w)->queries);
+	cp_stats_watch_free(w);
+	cp_db_close(db);
+	cp_config_free(&cfg);
+	return tl_done("test_stats");
+}

@@ -1,0 +1,328 @@
+/*
+ * coupon-fcgi's request handling without a web server or database: the UTF-8
+ * and control-character check, form and JSON bodies against field tables, path
+ * decoding, media types, the rate limiter, and api_serve() for every refusal
+ * that comes before authentication.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "http.h"
+#include "metrics.h"
+#include "ratelimit.h"
+#include "testlib.h"
+
+static const struct {
+	int line;
+	const char *s;
+	size_t len; /* 0 = strlen */
+	bool space, want;
+} texts[] = {
+	{__LINE__, "plain", 0, false, true},
+	{__LINE__, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\x9f", 0, false, true},
+	{__LINE__, "a\tb", 0, false, false},
+	{__LINE__, "a\tb\r\n", 0, true, true},
+	{__LINE__, "a\x01" "b", 0, true, false},
+	{__LINE__, "a\x7f", 0, true, false},
+	{__LINE__, "a\xc2\x85", 0, true, false},          /* C1 NEL */
+	{__LINE__, "\xc0\xaf", 0, false, false},          /* overlong '/' */
+	{__LINE__, "\xe0\x80\xaf", 0, false, false},      /* overlong, 3 bytes */
+	{__LINE__, "\xed\xa0\x80", 0, false, false},      /* surrogate */
+	{__LINE__, "\xf4\x90\x80\x80", 0, false, false},  /* past U+10FFFF */
+	{__LINE__, "\xff", 0, false, false},
+	{__LINE__, "\xe2\x82", 0, false, false},          /* truncated */
+	{__LINE__, "a\0b", 3, true, false},               /* NUL */
+	{__LINE__, "", 0, false, true},
+};
+
+enum { S_CODE, S_USER, S_TTL, S_FLAG };
+static const struct field fields[] = {
+	{"code", FT_STR, S_CODE, 16, true},
+	{"user", FT_STR, S_USER, 8, false},
+	{"ttl", FT_UINT, S_TTL, 100, false},
+	{"flag", FT_BOOL, S_FLAG, 0, false},
+	{NULL, FT_STR, 0, 0, false},
+};
+
+static const struct {
+	int line;
+	const char *body;
+	enum cp_status want;
+	const char *msg_has, *code, *user;
+	uint64_t ttl;
+} jsons[] = {
+	{__LINE__, "{\"code\":\"AB\"}", CP_OK, NULL, "AB", NULL, 0},
+	{__LINE__, " {\"code\":\"AB\",\"user\":\"u\",\"ttl\":7,\"flag\":true} \n", CP_OK, NULL, "AB", "u", 7},
+	{__LINE__, "{\"code\":\"A\\u00e9\"}", CP_OK, NULL, "A\xc3\xa9", NULL, 0},
+	{__LINE__, "{\"code\":\"AB\",\"user\":null}", CP_OK, NULL, "AB", NULL, 0},
+	{__LINE__, "{\"code\":\"AB\"", CP_E_INVALID_ARGUMENT, "invalid JSON", NULL, NULL, 0},
+	{__LINE__, "{\"code\":\"AB\"}x", CP_E_INVALID_ARGUMENT, "invalid JSON", NULL, NULL, 0},
+	{__LINE__, "{\"code\":\"AB\"}{}", CP_E_INVALID_ARGUMENT, "invalid JSON", NULL, NULL, 0},
+	{__LINE__, "[\"AB\"]", CP_E_INVALID_ARGUMENT, "object", NULL, NULL, 0},
+	{__LINE__, "null", CP_E_INVALID_ARGUMENT, "object", NULL, NULL, 0},
+	{__LINE__, "", CP_E_INVALID_ARGUMENT, "empty", NULL, NULL, 0},
+	{__LINE__, "{}", CP_E_INVALID_ARGUMENT, "'code' is required", NULL, NULL, 0},
+	{__LINE__, "{\"code\":null}", CP_E_INVALID_ARGUMENT, "must be a string", NULL, NULL, 0},
+	{__LINE__, "{\"code\":\"AB\",\"x\":1}", CP_E_INVALID_ARGUMENT, "unknown field 'x'", NULL, NULL, 0},
+	{__LINE__, "{\"code\":\"AB\",\"code\":\"CD\"}", CP_E_INVALID_ARGUMENT, "twice", NULL, NULL, 0},
+	{__LINE__, "{\"code\":1}", CP_E_INVALID_ARGUMENT, "must be a string", NULL, NULL, 0},
+	{__LINE__, "{\"code\":\"AB\",\"ttl\":\"7\"}", CP_E_INVALID_ARGUMENT, "must be a number", NULL, NULL, 0},
+	{__LINE__, "{\"code\":\"AB\",\"ttl\":101}", CP_E_INVALID_ARGUMENT, "from 0 to 100", NULL, NULL, 0},
+	{__LINE__, "{\"code\":\"AB\",\"ttl\":-1}", CP_E_INVALID_ARGUMENT, "from 0 to 100", NULL, NULL, 0},
+	{__LINE__, "{\"code\":\"AB\",\"ttl\":1.5}", CP_E_INVALID_ARGUMENT, "from 0 to 100", NULL, NULL, 0},
+	{__LINE__, "{\"code\":\"AB\",\"ttl\":1e999}", CP_E_INVALID_ARGUMENT, "from 0 to 100", NULL, NULL, 0},
+	{__LINE__, "{\"code\":\"AB\",\"flag\":1}", CP_E_INVALID_ARGUMENT, "true or false", NULL, NULL, 0},
+	{__LINE__, "{\"code\":\"0123456789abcdefX\"}", CP_E_INVALID_ARGUMENT, "too long", NULL, NULL, 0},
+	{__LINE__, "{\"code\":\"AB\",\"user\":\"a\\u0001\"}", CP_E_INVALID_ARGUMENT, "control", NULL, NULL, 0},
+	{__LINE__, "{\"code\":\"AB\",\"user\":\"a\\u0000b\"}", CP_E_INVALID_ARGUMENT, "\\u0000", NULL, NULL, 0},
+	{__LINE__, "{\"code\":\"AB\",\"user\":\"a\\\\u0000\"}", CP_OK, NULL, "AB", "a\\u0000", 0},
+	{__LINE__, "{\"code\":\"AB\",\"user\":\"\\ud800\"}", CP_E_INVALID_ARGUMENT, NULL, NULL, NULL, 0},
+	{__LINE__, "{\"code\":\"AB\",\"user\":\"\xff\"}", CP_E_INVALID_ARGUMENT, "UTF-8", NULL, NULL, 0},
+	{__LINE__, "{\"code\":\"A\tB\"}", CP_E_INVALID_ARGUMENT, NULL, NULL, NULL, 0},
+	{__LINE__, "{\"code\":\"AB\",\"\xc3\xa9\":1}", CP_E_INVALID_ARGUMENT, "unknown field", NULL, NULL, 0},
+};
+
+static const struct {
+	int line;
+	const char *body;
+	enum cp_status want;
+	const char *msg_has, *code, *user;
+} forms[] = {
+	{__LINE__, "code=AB&user=u", CP_OK, NULL, "AB", "u"},
+	{__LINE__, "code=A+B%2dC&user=%C3%A9", CP_OK, NULL, "A B-C", "\xc3\xa9"},
+	{__LINE__, "&code=AB&&", CP_OK, NULL, "AB", NULL},
+	{__LINE__, "code", CP_OK, NULL, "", NULL},
+	{__LINE__, "co%64e=AB", CP_OK, NULL, "AB", NULL},
+	{__LINE__, "code=AB&code=CD", CP_E_INVALID_ARGUMENT, "twice", NULL, NULL},
+	{__LINE__, "code=AB&evil=1", CP_E_INVALID_ARGUMENT, "unknown field 'evil'", NULL, NULL},
+	{__LINE__, "user=u", CP_E_INVALID_ARGUMENT, "'code' is required", NULL, NULL},
+	{__LINE__, "code=A%2", CP_E_INVALID_ARGUMENT, "escape", NULL, NULL},
+	{__LINE__, "code=A%ZZ", CP_E_INVALID_ARGUMENT, "escape", NULL, NULL},
+	{__LINE__, "code=A%00B", CP_E_INVALID_ARGUMENT, "NUL", NULL, NULL},
+	{__LINE__, "code=A%01B", CP_E_INVALID_ARGUMENT, "control", NULL, NULL},
+	{__LINE__, "code=%FF", CP_E_INVALID_ARGUMENT, "UTF-8", NULL, NULL},
+	{__LINE__, "code=AB&user=123456789", CP_E_INVALID_ARGUMENT, "too long", NULL, NULL},
+	{__LINE__, "code=AB&ttl=x", CP_E_INVALID_ARGUMENT, "integer", NULL, NULL},
+	{__LINE__, "code=AB&flag=maybe", CP_E_INVALID_ARGUMENT, "true or false", NULL, NULL},
+};
+
+static void test_text(void)
+{
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		size_t len = texts[i].len ? texts[i].len : strlen(texts[i].s);
+
+		CHECK_AT(texts[i].line, http_text_ok(texts[i].s, len, texts[i].space) == texts[i].want,
+			 "http_text_ok");
+	}
+}
+
+static bool str_is(const struct param *p, const char *want)
+{
+	if (want == NULL)
+		return !p->set;
+	return p->set && strlen(want) == p->len && memcmp(p->s, want, p->len) == 0;
+}
+
+static void test_json(void)
+{
+	for (size_t i = 0; i < sizeof jsons / sizeof jsons[0]; i++) {
+		struct params ps;
+		struct cp_err e;
+		enum cp_status st;
+		int line = jsons[i].line;
+
+		cp_err_clear(&e);
+		st = http_parse_json(jsons[i].body, strlen(jsons[i].body), fields, false, &ps, &e);
+		CHECK_AT(line, st == jsons[i].want, "status %s, want %s (%s)", cp_status_code(st),
+			 cp_status_code(jsons[i].want), e.msg);
+		if (jsons[i].msg_has != NULL)
+			CHECK_AT(line, strstr(e.msg, jsons[i].msg_has) != NULL, "message '%s'", e.msg);
+		if (st == CP_OK) {
+			CHECK_AT(line, str_is(&ps.v[S_CODE], jsons[i].code), "code");
+			CHECK_AT(line, str_is(&ps.v[S_USER], jsons[i].user), "user");
+			CHECK_AT(line, ps.v[S_TTL].u == jsons[i].ttl, "ttl");
+		}
+		params_free(&ps);
+	}
+}
+
+static void test_form(void)
+{
+	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+		struct params ps;
+		struct cp_err e;
+		enum cp_status st;
+		int line = forms[i].line;
+
+		cp_err_clear(&e);
+		st = http_parse_form(forms[i].body, strlen(forms[i].body), fields, &ps, &e);
+		CHECK_AT(line, st == forms[i].want, "status %s (%s)", cp_status_code(st), e.msg);
+		if (forms[i].msg_has != NULL)
+			CHECK_AT(line, strstr(e.msg, forms[i].msg_has) != NULL, "message '%s'", e.msg);
+		if (st == CP_OK) {
+			CHECK_AT(line, str_is(&ps.v[S_CODE], forms[i].code), "code");
+			CHECK_AT(line, str_is(&ps.v[S_USER], forms[i].user), "user");
+		}
+		params_free(&ps);
+	}
+}
+
+static void test_small(void)
+{
+	struct http_req r;
+	struct cp_err e;
+	struct buf b;
+
+	CHECK(http_media_type_is("application/json", "application/json"), "plain type");
+	CHECK(http_media_type_is("Application/JSON; charset=utf-8", "application/json"), "params");
+	CHECK(!http_media_type_is("application/jsonx", "application/json"), "prefix only");
+	CHECK(!http_media_type_is(NULL, "application/json"), "absent");
+	CHECK(http_accepts("text/html, application/json;q=0.9", "application/json"), "accept list");
+	CHECK(!http_accepts("text/html", "application/json"), "accept html");
+	CHECK(!http_accepts(NULL, "application/json"), "accept absent");
+
+	memset(&r, 0, sizeof r);
+	r.uri = "/api/v1/codes/AB%2DCD?x=1";
+	CHECK(http_req_path(&r, &e) == CP_OK && strcmp(r.path, "/api/v1/codes/AB-CD") == 0 &&
+	      strcmp(r.query, "x=1") == 0, "path and query");
+	r.uri = "/a%00b";
+	CHECK(http_req_path(&r, &e) == CP_E_INVALID_ARGUMENT, "NUL in the path");
+	r.uri = "/a%G0";
+	CHECK(http_req_path(&r, &e) == CP_E_INVALID_ARGUMENT, "bad escape");
+	r.uri = "/api/v1/codes/AB%2fexpire";
+	CHECK(http_req_path(&r, &e) == CP_E_INVALID_ARGUMENT, "escaped slash");
+	r.uri = "/api/v1/campaigns/1/codes.csv?x=%2F";
+	CHECK(http_req_path(&r, &e) == CP_OK, "escaped slash in the query is fine");
+	r.uri = "relative";
+	CHECK(http_req_path(&r, &e) == CP_E_INVALID_ARGUMENT, "relative path");
+
+	buf_init(&b);
+	buf_json_str(&b, "a\"\\\n\x01", 5);
+	CHECK(strcmp(b.p, "\"a\\\"\\\\\\u000a\\u0001\"") == 0, "JSON escaping: %s", b.p);
+	buf_reset(&b);
+	buf_html(&b, "<a href='x'>&\"", 14);
+	CHECK(strcmp(b.p, "&lt;a href=&#39;x&#39;&gt;&amp;&quot;") == 0, "HTML escaping: %s", b.p);
+	buf_free(&b);
+}
+
+static void test_ratelimit(void)
+{
+	struct ratelimit *rl = rl_create(3, 64);
+	unsigned long tracked, evicted;
+	time_t t = 1000000020; /* 20 s into a window */
+	char key[32];
+
+	for (int i = 0; i < 3; i++) {
+		CHECK(rl_check(rl, "a:1", 3, t) == 0, "under the limit after %d failures", i);
+		rl_fail(rl, "a:1", 3, t);
+	}
+	CHECK(rl_check(rl, "a:1", 3, t) > 0, "limited after 3 failures");
+	CHECK(rl_check(rl, "a:1", 3, t) <= 120, "Retry-After bounded");
+	CHECK(rl_check(rl, "a:2", 3, t) == 0, "other keys are not limited");
+	/* The previous minute still weighs on the next; two minutes later it is gone. */
+	CHECK(rl_check(rl, "a:1", 3, t + 45) > 0, "still limited early in the next window");
+	CHECK(rl_check(rl, "a:1", 3, t + 150) == 0, "free two windows later");
+	/* Far more keys than slots: memory stays bounded and old entries give way. */
+	for (int i = 0; i < 1000; i++) {
+		snprintf(key, sizeof key, "u:%d", i);
+		rl_fail(rl, key, strlen(key), t + 200);
+	}
+	rl_stats(rl, &tracked, &evicted);
+	CHECK(tracked <= 64, "tracked %lu <= slots", tracked);
+	CHECK(evicted > 0, "entries were evicted");
+	rl_free(rl);
+}
+
+/* api_serve() for what is refused before any database access. */
+struct mem {
+	const char *p;
+	size_t n;
+};
+
+static size_t mem_read(void *src, char *buf, size_t n)
+{
+	struct mem *m = src;
+	size_t k = n < m->n ? n : m->n;
+
+	memcpy(buf, m->p, k);
+	m->p += k;
+	m->n -= k;
+	return k;
+}
+
+static const struct {
+	int line;
+	const char *method, *uri, *ctype, *clen, *body, *accept;
+	int status;
+	const char *has;
+} serves[] = {
+	{__LINE__, "GET", "/nope", NULL, NULL, "", NULL, 404, "\"not_found\""},
+	{__LINE__, "GET", "/api/v1/redeem", NULL, NULL, "", NULL, 405, "method_not_allowed"},
+	{__LINE__, "GET", "/api/%zz", NULL, NULL, "", NULL, 400, "escape"},
+	{__LINE__, "POST", "/api/v1/redeem", "text/plain", "2", "{}", NULL, 415, "unsupported_media_type"},
+	{__LINE__, "POST", "/api/v1/redeem", NULL, "2", "{}", NULL, 415, "unsupported_media_type"},
+	{__LINE__, "POST", "/api/v1/redeem", "application/json", "999999", "{}", NULL, 413, "body_too_large"},
+	{__LINE__, "POST", "/api/v1/redeem", "application/json", "-1", "{}", NULL, 400, "Content-Length"},
+	{__LINE__, "POST", "/api/v1/redeem", "application/json", "1x", "{}", NULL, 400, "Content-Length"},
+	{__LINE__, "POST", "/api/v1/redeem", "application/json", "10", "{}", NULL, 400, "shorter"},
+	{__LINE__, "POST", "/api/v1/redeem", "application/json", "2", "{}", NULL, 401, "unauthorized"},
+	{__LINE__, "GET", "/api/v1/campaigns", NULL, "3", "abc", NULL, 400, "no body"},
+	/* The public form: one refusal for every failure, HTML unless JSON is asked for. */
+	{__LINE__, "POST", "/redeem", "application/x-www-form-urlencoded", "9", "code=AB&x", NULL, 400, "cannot be redeemed"},
+	{__LINE__, "POST", "/redeem", "application/x-www-form-urlencoded", "4", "co%G", "application/json", 400, "\"invalid_code\""},
+	{__LINE__, "POST", "/redeem", "application/x-www-form-urlencoded", "6", "code=A", "application/json", 400, "cannot be redeemed"},
+	{__LINE__, "POST", "/redeem", "application/json", "2", "{}", NULL, 415, "<!DOCTYPE html>"},
+	{__LINE__, "POST", "/redeem", "application/x-www-form-urlencoded", "99999", "", "application/json", 413, "body_too_large"},
+};
+
+static void test_serve(void)
+{
+	struct cp_config cfg;
+	struct worker w;
+	struct http_resp resp;
+	struct ratelimit *rl;
+
+	cp_config_init(&cfg);
+	rl = rl_create(30, 64);
+	api_init(&cfg, 1);
+	worker_init(&w, 0, &cfg, rl);
+	http_resp_init(&resp);
+	for (size_t i = 0; i < sizeof serves / sizeof serves[0]; i++) {
+		struct http_req req;
+		struct mem m = {serves[i].body, strlen(serves[i].body)};
+		int line = serves[i].line;
+
+		memset(&req, 0, sizeof req);
+		req.method = serves[i].method;
+		req.uri = serves[i].uri;
+		req.content_type = serves[i].ctype;
+		req.content_length = serves[i].clen;
+		req.accept = serves[i].accept;
+		req.remote_addr = "192.0.2.1";
+		http_resp_reset(&resp);
+		api_serve(&w, &req, mem_read, &m, &resp);
+		CHECK_AT(line, resp.status == serves[i].status, "status %d, want %d: %s", resp.status,
+			 serves[i].status, resp.body.p);
+		CHECK_AT(line, resp.body.p != NULL && strstr(resp.body.p, serves[i].has) != NULL,
+			 "body lacks '%s': %s", serves[i].has, resp.body.p);
+	}
+	http_resp_free(&resp);
+	worker_free(&w);
+	rl_free(rl);
+	cp_config_free(&cfg);
+}
+
+int main(void)
+{
+	test_text();
+	test_json();
+	test_form();
+	test_small();
+	test_ratelimit();
+	test_serve();
+	return tl_done("test_http");
+}

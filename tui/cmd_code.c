@@ -1,0 +1,246 @@
+/*
+ * couponadm code: one code, for support staff (a customer on the phone).
+ *   code show CODE
+ *   code validate|redeem|reserve|confirm|release CODE [--user U] [--order O] [--ttl S]
+ *   code unredeem|expire CODE [--reason TEXT]
+ * couponadm idempotency purge [--older-than DURATION]
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+static const char code_usage[] =
+	"code show CODE\n"
+	"       couponadm code validate|redeem|reserve|confirm|release CODE --user U"
+	" [--order O] [--ttl SECONDS]\n"
+	"       couponadm code unredeem|expire CODE [--reason TEXT]";
+
+struct code_args {
+	const char *user, *order, *reason;
+	unsigned int ttl;
+};
+
+static void when(const char *label, time_t t)
+{
+	char buf[32];
+	struct tm tm;
+
+	if (t == 0) {
+		printf("%-15s -\n", label);
+		return;
+	}
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	printf("%-15s %s\n", label, buf);
+}
+
+static void field(const char *label, const char *v)
+{
+	printf("%-15s %s\n", label, v != NULL && *v ? v : "-");
+}
+
+static void print_event(const struct cp_code_event *v, void *arg)
+{
+	char buf[32];
+	struct tm tm;
+
+	(void)arg;
+	gmtime_r(&v->created_at, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	printf("  %s %s by %s (was %s%s%s%s%s)%s%s\n", buf, v->action, v->actor,
+	       cp_code_status_name(v->prior_status), v->prior_user_id[0] ? ", user " : "",
+	       v->prior_user_id, v->prior_order_id[0] ? ", order " : "", v->prior_order_id,
+	       v->reason[0] ? ": " : "", v->reason);
+}
+
+static void print_info(struct cp_db *db, const struct cp_code_info *i)
+{
+	char camp[CP_NAME_MAX * 4 + 32];
+	struct cp_err e;
+
+	snprintf(camp, sizeof camp, "%s (id %u)", i->campaign_name, i->campaign_id);
+	field("code:", i->code);
+	field("display:", i->display);
+	field("campaign:", camp);
+	printf("%-15s %llu\n", "batch:", (unsigned long long)i->batch_id);
+	field("status:", cp_code_status_name(i->status));
+	field("redeemable:", i->redeemable == CP_OK ? "yes" : cp_status_code(i->redeemable));
+	field("user:", i->user_id);
+	field("order:", i->order_id);
+	when("redeemed at:", i->redeemed_at);
+	when("reserved until:", i->reserved_until);
+	when("expires at:", i->expires_at);
+	field("expired reason:", i->expired_reason);
+	when("created at:", i->created_at);
+	printf("events:\n");
+	cp_err_clear(&e);
+	cp_code_events(db, i->id, print_event, NULL, &e);
+}
+
+/* A refusal: "couponadm: CODE: already_redeemed: the code was already redeemed". */
+static int refused(const char *code, enum cp_status st, const struct cp_err *e)
+{
+	if (st == CP_E_DB || st == CP_E_DB_UNAVAILABLE || st == CP_E_BUSY)
+		return cli_fail(st, e);
+	cli_warnx("%s: %s: %s", code, cp_status_code(st),
+		  e->msg[0] ? e->msg : cp_status_message(st));
+	return st == CP_E_INVALID_ARGUMENT ? EXIT_USAGE : EXIT_FAILURE;
+}
+
+static int do_show(struct cp_db *db, const char *code)
+{
+	struct cp_code_info info;
+	struct cp_err e;
+	enum cp_status st;
+
+	cp_err_clear(&e);
+	if ((st = cp_code_show(db, code, strlen(code), &info, &e)) != CP_OK)
+		return refused(code, st, &e);
+	print_info(db, &info);
+	return EXIT_SUCCESS;
+}
+
+static int do_op(struct cp_db *db, enum cp_op op, const char *code, const struct code_args *a)
+{
+	struct cp_redeem_req q;
+	struct cp_redeem_result r;
+	struct cp_err e;
+	enum cp_status st;
+
+	memset(&q, 0, sizeof q);
+	q.code = code;
+	q.code_len = strlen(code);
+	q.user_id = a->user;
+	q.order_id = a->order;
+	q.ttl = a->ttl;
+	cp_err_clear(&e);
+	if ((st = cp_redeem_op(db, op, &q, &r, &e)) != CP_OK)
+		return refused(code, st, &e);
+	printf("%s: %s ok%s, campaign %s\n", r.code, cp_op_name(op),
+	       r.replay ? " (again: the original success)" : "", r.campaign_name);
+	if (r.redeemed_at != 0)
+		when("redeemed at:", r.redeemed_at);
+	if (r.reserved_until != 0)
+		when("reserved until:", r.reserved_until);
+	return EXIT_SUCCESS;
+}
+
+static int do_admin(struct cli *cli, struct cp_db *db, const char *verb, const char *code,
+		    const struct code_args *a)
+{
+	struct cp_code_info info;
+	struct cp_err e;
+	enum cp_status st;
+	size_t n = strlen(code);
+
+	cp_err_clear(&e);
+	st = strcmp(verb, "unredeem") == 0
+		     ? cp_code_unredeem(db, code, n, cli->actor, a->reason, &info, &e)
+		     : cp_code_expire(db, code, n, cli->actor, a->reason, &info, &e);
+	if (st != CP_OK)
+		return refused(code, st, &e);
+	if (!cli->quiet)
+		print_info(db, &info);
+	return EXIT_SUCCESS;
+}
+
+static int parse_args(int argc, char **argv, struct code_args *a)
+{
+	static const struct option opts[] = {
+		{"user", required_argument, NULL, 'u'},
+		{"order", required_argument, NULL, 'o'},
+		{"reason", required_argument, NULL, 'r'},
+		{"ttl", required_argument, NULL, 't'},
+		{NULL, 0, NULL, 0},
+	};
+	uint64_t v;
+	int ch;
+
+	memset(a, 0, sizeof *a);
+	while ((ch = getopt_long(argc, argv, "u:o:r:t:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'u':
+			a->user = optarg;
+			break;
+		case 'o':
+			a->order = optarg;
+			break;
+		case 'r':
+			a->reason = optarg;
+			break;
+		case 't':
+			if (cp_parse_uint(optarg, 1, CP_TTL_MAX, &v, NULL) != CP_OK)
+				return -1;
+			a->ttl = (unsigned int)v;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return optind;
+}
+
+int cmd_code(struct cli *cli, int argc, char **argv)
+{
+	struct code_args a;
+	struct cp_db *db;
+	const char *verb, *code;
+	enum cp_op op;
+	int i;
+
+	if (argc < 3)
+		return cli_usage(code_usage);
+	verb = argv[1];
+	/* Options may follow the code: parse what comes after the verb. */
+	if ((i = parse_args(argc - 1, argv + 1, &a)) < 0 || argc - 1 - i != 1)
+		return cli_usage(code_usage);
+	code = argv[1 + i];
+	if (strcmp(verb, "show") != 0 && strcmp(verb, "unredeem") != 0 &&
+	    strcmp(verb, "expire") != 0 && !cp_op_from_name(verb, &op))
+		return cli_usage(code_usage);
+	if ((db = cli_db(cli, true)) == NULL)
+		return EXIT_FAILURE;
+	if (strcmp(verb, "show") == 0)
+		return do_show(db, code);
+	if (strcmp(verb, "unredeem") == 0 || strcmp(verb, "expire") == 0)
+		return do_admin(cli, db, verb, code, &a);
+	return do_op(db, op, code, &a);
+}
+
+int cmd_idempotency(struct cli *cli, int argc, char **argv)
+{
+	static const char usage[] = "idempotency purge [--older-than DURATION]";
+	static const struct option opts[] = {
+		{"older-than", required_argument, NULL, 'o'},
+		{NULL, 0, NULL, 0},
+	};
+	uint64_t secs = cli->cfg.idempotency_retention, deleted = 0;
+	struct cp_db *db;
+	struct cp_err e;
+	enum cp_status st;
+	int ch;
+
+	cp_err_clear(&e);
+	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		if (ch != 'o')
+			return cli_usage(usage);
+		if ((st = cp_parse_duration(optarg, &secs, &e)) != CP_OK)
+			return cli_fail(st, &e);
+	}
+	if (optind + 1 != argc || strcmp(argv[optind], "purge") != 0 || secs > UINT32_MAX)
+		return cli_usage(usage);
+	if ((db = cli_db(cli, true)) == NULL)
+		return EXIT_FAILURE;
+	if ((st = cp_idempotency_purge(db, (unsigned int)secs, &deleted, &e)) != CP_OK)
+		return cli_fail(st, &e);
+	if (!cli->quiet)
+		printf("purged %llu idempotency keys older than %llu s\n",
+		       (unsigned long long)deleted, (unsigned long long)secs);
+	return EXIT_SUCCESS;
+}
