@@ -666,6 +666,8 @@ struct cp_stats {
 	unsigned int nspark;             /* seconds in spark[] */
 	bool recounted;                  /* this refresh counted everything again */
 	unsigned int queries;            /* statements this refresh ran */
+	uint64_t outbox_pending;         /* events not yet delivered by coupon-relay */
+	double outbox_oldest;            /* age of the oldest of them, seconds */
 	double query_ms;                 /* wall time of this refresh */
 };
 

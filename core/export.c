@@ -33,15 +33,20 @@ static bool known_status(const char *s)
 	return false;
 }
 
-/* Indexed by (batch filter ? 1 : 0) | (status filter ? 2 : 0). */
+/*
+ * Indexed by (batch filter ? 1 : 0) | (status filter ? 2 : 0). No ORDER BY: the
+ * rows stream in the order of whatever access the optimiser finds cheapest, a
+ * range of ix_codes_campaign_status or ix_codes_batch_status for a campaign that
+ * is a small part of the table, a table scan for one that is most of it, and
+ * never a sort of millions of rows before the first one arrives. The file's
+ * order is not part of the contract; its manifest is.
+ */
 static const char *const select_sql[] = {
-	"SELECT code, batch_id, status FROM coupon_codes WHERE campaign_id = ? ORDER BY id",
-	"SELECT code, batch_id, status FROM coupon_codes WHERE campaign_id = ? AND batch_id = ? "
-	"ORDER BY id",
-	"SELECT code, batch_id, status FROM coupon_codes WHERE campaign_id = ? AND status = ? "
-	"ORDER BY id",
-	"SELECT code, batch_id, status FROM coupon_codes WHERE campaign_id = ? AND batch_id = ? "
-	"AND status = ? ORDER BY id",
+	"SELECT code, batch_id, status FROM coupon_codes WHERE campaign_id = ?",
+	"SELECT code, batch_id, status FROM coupon_codes WHERE campaign_id = ? AND batch_id = ?",
+	"SELECT code, batch_id, status FROM coupon_codes WHERE campaign_id = ? AND status = ?",
+	("SELECT code, batch_id, status FROM coupon_codes WHERE campaign_id = ? AND batch_id = ? "
+	 "AND status = ?"),
 };
 
 struct export {

@@ -116,7 +116,7 @@ static void serialise(const struct cp_redeem_result *r, char *out, size_t sz)
 
 static bool parse(const char *s, struct cp_redeem_result *r)
 {
-	char status[64], code[CP_CODE_MAX + 1];
+	char status[64], code[49]; /* %48s: the column's width, checked against CP_CODE_MAX */
 	long long red, res;
 	const char *nl = strchr(s, '\n');
 	size_t nlen;
@@ -125,7 +125,7 @@ static bool parse(const char *s, struct cp_redeem_result *r)
 	if (nl == NULL || sscanf(s, "v1 %63s %" SCNu32 " %lld %lld %u %48s", status,
 				 &r->campaign_id, &red, &res, &r->retries, code) != 6)
 		return false;
-	if ((st = cp_status_from_code(status)) == CP_STATUS_COUNT)
+	if ((st = cp_status_from_code(status)) == CP_STATUS_COUNT || strlen(code) > CP_CODE_MAX)
 		return false;
 	r->status = st;
 	r->redeemed_at = (time_t)red;

@@ -245,7 +245,7 @@ static enum cp_status fetch(struct cp_db *db, const char *relay, uint64_t range[
 	struct fetch_row w;
 	MYSQL_STMT *stmt;
 	enum cp_status st;
-	int rc;
+	int rc = 0; /* max may be 0: no fetch at all */
 
 	memset(p, 0, sizeof p);
 	memset(r, 0, sizeof r);

@@ -358,6 +358,18 @@ static enum cp_status read_now(struct cp_db *db, int64_t *now, uint64_t *events,
 	return db_select1(db, now_sql, NULL, r, &found, e);
 }
 
+/* The relay's backlog: one index range on ix_outbox_pending. */
+static enum cp_status outbox(struct cp_db *db, struct cp_stats *s, struct cp_err *e)
+{
+	struct cp_outbox_backlog b;
+	enum cp_status st = cp_outbox_backlog(db, &b, e);
+
+	s->queries++;
+	s->outbox_pending = st == CP_OK ? b.pending : 0;
+	s->outbox_oldest = st == CP_OK ? b.oldest_seconds : 0;
+	return st;
+}
+
 enum cp_status cp_stats_refresh(struct cp_db *db, struct cp_stats_watch *w, struct cp_err *e)
 {
 	struct timespec t0, t1;
@@ -396,6 +408,8 @@ enum cp_status cp_stats_refresh(struct cp_db *db, struct cp_stats_watch *w, stru
 		w->mark = 0; /* counts are half-moved: start again next time */
 		return st;
 	}
+	if ((st = outbox(db, &w->st, e)) != CP_OK)
+		return st;
 	if (full)
 		w->last_recount = now;
 	w->events_max = events;

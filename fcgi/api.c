@@ -383,7 +383,8 @@ unsigned int api_serve(struct worker *w, struct http_req *req, api_read_fn rd, v
 	}
 	if ((c.rt = route(&c)) == NULL)
 		return EP_UNKNOWN;
-	if (admit(&c, &want) && read_body(&c, want, rd, src) &&
+	if ((c.rt->body != BODY_FORM || form_admit(&c)) &&
+	    admit(&c, &want) && read_body(&c, want, rd, src) &&
 	    (c.rt->scope == 0 || authenticate(&c)) && parse(&c))
 		c.rt->fn(&c);
 	/* The public form: one refusal for every failure, HTML unless JSON is asked for. */
@@ -417,6 +418,18 @@ static void h_healthz(struct api_ctx *c)
 	http_header(c->resp, "Cache-Control: no-store");
 }
 
+/* The outbox backlog is read from the database; without one, the gauges say so. */
+static void metrics_outbox(struct api_ctx *c)
+{
+	struct cp_outbox_backlog b;
+	struct cp_err e;
+	bool ok;
+
+	cp_err_clear(&e);
+	ok = c->w->db != NULL && cp_outbox_backlog(c->w->db, &b, &e) == CP_OK;
+	metrics_render_outbox(&c->resp->body, ok ? &b : NULL);
+}
+
 static void h_metrics(struct api_ctx *c)
 {
 	unsigned long tracked = 0, evicted = 0;
@@ -426,5 +439,6 @@ static void h_metrics(struct api_ctx *c)
 	reply_json(c->resp, 200);
 	c->resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	metrics_render(&c->resp->body, tracked, evicted);
+	metrics_outbox(c);
 	http_header(c->resp, "Cache-Control: no-store");
 }

@@ -55,6 +55,11 @@ void api_actor(const struct api_ctx *, char *out, size_t outsz);
 /* api_redeem.c */
 void h_op(struct api_ctx *);
 void h_form(struct api_ctx *);
+/*
+ * The public form's Origin/Referer check, before the body is even read: a
+ * cross-site post is refused (403) and logged whatever it carries.
+ */
+bool form_admit(struct api_ctx *);
 void form_finish(struct api_ctx *);
 extern const struct field f_validate[], f_redeem[], f_reserve[], f_form[];
 

@@ -255,16 +255,20 @@ static void log_cross_site(const struct api_ctx *c)
 		 c->req->remote_addr != NULL ? c->req->remote_addr : "-", origin, referer);
 }
 
+bool form_admit(struct api_ctx *c)
+{
+	if (same_site(c))
+		return true;
+	log_cross_site(c);
+	reply_error(c->resp, CP_E_FORBIDDEN, "cross-site form posts are refused");
+	return false;
+}
+
 void h_form(struct api_ctx *c)
 {
 	struct cp_redeem_req rq;
 	struct rl_keys k;
 
-	if (!same_site(c)) {
-		log_cross_site(c);
-		reply_error(c->resp, CP_E_FORBIDDEN, "cross-site form posts are refused");
-		return;
-	}
 	memset(&rq, 0, sizeof rq);
 	rq.code = c->ps.v[P_CODE].s;
 	rq.code_len = c->ps.v[P_CODE].len;

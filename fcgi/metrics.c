@@ -193,6 +193,24 @@ void metrics_render(struct buf *b, unsigned long tracked, unsigned long evicted)
 	render_simple(b, tracked, evicted);
 }
 
+void metrics_render_outbox(struct buf *b, const struct cp_outbox_backlog *o)
+{
+	head(b, "coupon_outbox_up", "gauge",
+	     "Whether the outbox backlog below could be read from the database.");
+	buf_printf(b, "coupon_outbox_up %d\n", o != NULL);
+	if (o == NULL)
+		return;
+	head(b, "coupon_outbox_backlog_events", "gauge",
+	     "Events written after redemptions and not yet delivered by coupon-relay.");
+	buf_printf(b, "coupon_outbox_backlog_events %llu\n", (unsigned long long)o->pending);
+	head(b, "coupon_outbox_oldest_age_seconds", "gauge",
+	     "Age of the oldest undelivered event (0 when none).");
+	buf_printf(b, "coupon_outbox_oldest_age_seconds %.3f\n", o->oldest_seconds);
+	head(b, "coupon_outbox_oldest_attempts", "gauge",
+	     "Failed deliveries of the oldest undelivered event.");
+	buf_printf(b, "coupon_outbox_oldest_attempts %u\n", o->oldest_attempts);
+}
+
 void metrics_totals(unsigned long long *req, unsigned long long *e5, unsigned long long *e4)
 {
 	*req = *e5 = *e4 = 0;

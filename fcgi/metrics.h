@@ -24,6 +24,8 @@ void metrics_retries(unsigned int n);
 void metrics_ratelimit_hit(enum rl_kind);
 void metrics_failed_lookup(enum lookup_source);
 void metrics_render(struct buf *, unsigned long rl_tracked, unsigned long rl_evicted);
+/* Outbox backlog gauges; B NULL when the database could not be asked. */
+void metrics_render_outbox(struct buf *, const struct cp_outbox_backlog *b);
 /* Totals since start, for the periodic log summary. */
 void metrics_totals(unsigned long long *requests, unsigned long long *errors5xx,
 		    unsigned long long *errors4xx);

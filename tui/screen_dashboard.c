@@ -95,6 +95,13 @@ static enum ui_attr status_attr(enum cp_campaign_status s)
 	return a[s];
 }
 
+/* ", oldest 42 s" for the dashboard's backlog note. */
+static const char *outbox_age(double seconds, char *buf, size_t size)
+{
+	snprintf(buf, size, ", oldest %.0f s", seconds);
+	return buf;
+}
+
 static void draw_rates(struct ui *ui, WINDOW *win, int w)
 {
 	const struct cp_stats *s = stats(ui);
@@ -109,8 +116,11 @@ static void draw_rates(struct ui *ui, WINDOW *win, int w)
 		ui_num(s->last_minute, a, sizeof a), ui_num(s->last_hour, b, sizeof b),
 		s->nspark ? s->spark[s->nspark - 1] : 0);
 	ui_spark(ui, win, 1, 2, sw, s->spark, s->nspark);
-	ui_putf(ui, win, 2, 2, w - 4, UI_DIM, "per second, last %d s; peak %u/s; refresh %.1f ms, %u queries",
-		sw, peak, s->query_ms, s->queries);
+	ui_putf(ui, win, 2, 2, w - 4, UI_DIM,
+		"per second, last %d s; peak %u/s; events undelivered %s%s; refresh %.1f ms, %u queries",
+		sw, peak, ui_num(s->outbox_pending, a, sizeof a),
+		s->outbox_pending ? outbox_age(s->outbox_oldest, b, sizeof b) : "",
+		s->query_ms, s->queries);
 }
 
 /* Columns: the name takes what the numbers leave; "last hour" needs 92 columns. */

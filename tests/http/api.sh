@@ -215,6 +215,8 @@ check $LINENO "requests by endpoint and status" contains "$body" \
 	'coupon_http_requests_total{endpoint="redeem",status="429"} 1'
 check $LINENO "latency histogram" contains "$body" \
 	'coupon_http_request_duration_seconds_bucket{endpoint="redeem",le="+Inf"}'
+check $LINENO "outbox backlog is read" contains "$body" 'coupon_outbox_up 1'
+check $LINENO "outbox backlog gauge" contains "$body" 'coupon_outbox_backlog_events 0'
 check $LINENO "no request got a 5xx" test "$(printf '%s\n' "$body" | grep -c 'status="5')" -eq 0
 check $LINENO "coupon-fcgi logged no error" test "$(grep -c ' error: ' "$work/fcgi.log")" -eq 0
 done_tests

@@ -43,6 +43,11 @@ req POST /redeem -H "$form" -H "Referer: $base.evil.example/x" --data "code=$c4&
 expect $LINENO 403
 req POST /redeem -H "$form" --data "code=$c4&user=eve"
 expect $LINENO 403
+# The origin is checked before the body is read: a malformed one is still refused, and logged.
+req POST /redeem -H "$form" -H 'Origin: https://malformed.example' --data "code=%zz&bogus=1"
+expect $LINENO 403
+check $LINENO "a cross-site post with a bad body is logged" \
+	grep -q "cross-site form post refused.*malformed.example" "$work/fcgi.log"
 check $LINENO "refused posts changed nothing" test \
 	"$(sqldb "SELECT status FROM coupon_codes WHERE code = '$c4'")" = available
 

@@ -124,7 +124,17 @@ int main(void)
 	CHECK(cp_stats_get(w)->recounted, "a new campaign forces a recount");
 	compare(__LINE__, w);
 	CHECK(!cp_stats_get(w)->recounted, "the next refresh is incremental");
-	CHECK(cp_stats_get(w)->queries <= 2 + 3 * 2, "steady state: %u queries",
+	CHECK(cp_stats_get(w)->outbox_pending == 0, "outbox backlog %llu",
+	      (unsigned long long)cp_stats_get(w)->outbox_pending);
+	tl_exec(db, "INSERT INTO outbox (event_id, event_type, campaign_id, code, created_at)"
+		    " VALUES (UUID(), 'redeemed', 1, 'A1', NOW(6) - INTERVAL 30 SECOND)");
+	compare(__LINE__, w);
+	CHECK(cp_stats_get(w)->outbox_pending == 1, "outbox backlog %llu",
+	      (unsigned long long)cp_stats_get(w)->outbox_pending);
+	CHECK(cp_stats_get(w)->outbox_oldest >= 29, "oldest event %.1f s",
+	      cp_stats_get(w)->outbox_oldest);
+	/* Steady state: now + campaigns, 3 per campaign, the outbox backlog. */
+	CHECK(cp_stats_get(w)->queries <= 3 + 3 * 2, "steady state: %u queries",
 	      cp_stats_get(w)->queries);
 	cp_stats_watch_free(w);
 	cp_db_close(db);

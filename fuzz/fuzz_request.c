@@ -1,4 +1,7 @@
-/* libFuzzer target: the form (application/x-www-form-urlencoded) request parser. */
+/*
+ * libFuzzer target: a request-body parser, the form one (x-www-form-urlencoded)
+ * or, built with FUZZ_JSON, the JSON one: fuzz_form and fuzz_json.
+ */
 #include "config.h"
 
 #include <stdint.h>
@@ -28,7 +31,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(body, data, size);
 	body[size] = '\0';
 	memset(&p, 0, sizeof p);
+#ifdef FUZZ_JSON
+	if (http_parse_json(body, size, fields, true, &p, &e) == CP_OK) {
+#else
 	if (http_parse_form(body, size, fields, &p, &e) == CP_OK) {
+#endif
 		for (size_t i = 0; fields[i].name != NULL; i++) {
 			const struct param *v = &p.v[fields[i].slot];
 
