@@ -8,14 +8,10 @@
  * answer. It is refreshed every CACHE_TTL_MS and on a miss (at most every
  * MISS_RELOAD_MS, so a flood of garbage codes cannot turn into a flood of queries).
  *
- * "Per connection" without a hook in db.c: each thread keeps a list of caches keyed
- * by the cp_db, its MYSQL handle and the server's connection id, so a reconnect or a
- * new connection at a recycled address starts afresh. The list is freed when the
- * thread exits.
+ * It lives in the connection's cache slot (db_cache), so a reconnect starts afresh.
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,37 +22,12 @@
 
 #define CACHE_TTL_MS 5000
 #define MISS_RELOAD_MS 200
-#define CACHE_MAX_PER_THREAD 16
 
 struct cache {
-	struct cp_db *db;
-	MYSQL *mysql;
-	unsigned long conn_id;
 	struct codes_campaign *v;
 	size_t n;
 	int64_t loaded_ms; /* monotonic; 0 = never / stale */
-	struct cache *next;
 };
-
-static pthread_key_t cache_key;
-static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
-
-static void free_list(void *p)
-{
-	struct cache *c = p, *next;
-
-	for (; c != NULL; c = next) {
-		next = c->next;
-		free(c->v);
-		free(c);
-	}
-}
-
-static void make_key(void)
-{
-	if (pthread_key_create(&cache_key, free_list) != 0)
-		abort(); /* broken invariant: no TLS keys left at start-up */
-}
 
 static int64_t now_ms(void)
 {
@@ -66,37 +37,23 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* This thread's cache for DB; a cache for another connection id is reset. */
+static void cache_free(void *p)
+{
+	struct cache *c = p;
+
+	free(c->v);
+	free(c);
+}
+
+/* The connection's cache, made on first use. */
 static struct cache *cache_for(struct cp_db *db)
 {
-	struct cache *head, *c;
-	MYSQL *m = db_mysql(db);
-	unsigned long id = m != NULL ? mysql_thread_id(m) : 0;
-	unsigned int n = 0;
+	struct cache *c = db_cache(db);
 
-	pthread_once(&cache_once, make_key);
-	head = pthread_getspecific(cache_key);
-	for (c = head; c != NULL; c = c->next, n++) {
-		if (c->db != db)
-			continue;
-		if (c->mysql != m || c->conn_id != id) {
-			c->mysql = m;
-			c->conn_id = id;
-			c->loaded_ms = 0;
-		}
-		return c;
+	if (c == NULL) {
+		c = xcalloc(1, sizeof *c);
+		db_set_cache(db, c, cache_free);
 	}
-	if (n >= CACHE_MAX_PER_THREAD) {
-		/* A thread that opened many connections: drop the old caches. */
-		free_list(head);
-		head = NULL;
-	}
-	c = xcalloc(1, sizeof *c);
-	c->db = db;
-	c->mysql = m;
-	c->conn_id = id;
-	c->next = head;
-	pthread_setspecific(cache_key, c);
 	return c;
 }
 

@@ -28,6 +28,8 @@ struct cp_db {
 	const struct cp_config *cfg;
 	char program[64];
 	bool broken;
+	void *cache;
+	void (*cache_free)(void *);
 	unsigned int nslots;
 	struct stmt_slot slots[DB_STMT_SLOTS];
 };
@@ -52,6 +54,19 @@ void cp_library_end(void)
 MYSQL *db_mysql(struct cp_db *db)
 {
 	return db->mysql;
+}
+
+void *db_cache(struct cp_db *db)
+{
+	return db->cache;
+}
+
+void db_set_cache(struct cp_db *db, void *cache, void (*free_fn)(void *))
+{
+	if (db->cache != NULL && db->cache_free != NULL)
+		db->cache_free(db->cache);
+	db->cache = cache;
+	db->cache_free = free_fn;
 }
 
 const struct cp_config *db_config(struct cp_db *db)
@@ -209,6 +224,7 @@ static void drop_statements(struct cp_db *db)
 
 static void disconnect(struct cp_db *db)
 {
+	db_set_cache(db, NULL, NULL);
 	drop_statements(db);
 	if (db->mysql != NULL)
 		mysql_close(db->mysql);

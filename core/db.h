@@ -14,6 +14,13 @@
 #define DB_ER_UNKNOWN_COM 1047 /* Galera: node not ready */
 
 MYSQL *db_mysql(struct cp_db *);
+/*
+ * One module-owned cache per connection (the campaign cache of core/codes.c):
+ * FREE_FN runs when the connection is closed or re-established, so a cache never
+ * outlives the session it was read on.
+ */
+void *db_cache(struct cp_db *);
+void db_set_cache(struct cp_db *, void *cache, void (*free_fn)(void *));
 const struct cp_config *db_config(struct cp_db *);
 
 /*
