@@ -332,6 +332,11 @@ static uint64_t capacity(unsigned int radix, unsigned int len)
 	return cap;
 }
 
+uint64_t cp_format_capacity(const struct cp_format *fmt)
+{
+	return capacity(cp_format_radix(fmt), fmt->body_len);
+}
+
 static enum cp_status refuse_weak(const struct cp_format *fmt, unsigned int radix,
 				  uint64_t count, struct cp_err *err)
 {

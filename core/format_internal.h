@@ -8,5 +8,7 @@
 int cp_format_symbol_value(const struct cp_format *, char c);
 /* Number of symbols of FMT's alphabet (its radix). */
 unsigned int cp_format_radix(const struct cp_format *);
+/* How many distinct bodies FMT has: radix^body_len, saturating at UINT64_MAX. */
+uint64_t cp_format_capacity(const struct cp_format *);
 
 #endif

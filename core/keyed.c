@@ -108,18 +108,6 @@ static void fingerprint(const uint8_t *key, char *out)
 	OPENSSL_cleanse(md, sizeof md);
 }
 
-static uint64_t capacity(unsigned int radix, unsigned int len)
-{
-	uint64_t cap = 1;
-
-	for (unsigned int i = 0; i < len; i++) {
-		if (cap > UINT64_MAX / radix)
-			return UINT64_MAX;
-		cap *= radix;
-	}
-	return cap;
-}
-
 /* Different formats (prefix, alphabet) get unrelated permutations. */
 static void make_tweak(struct keyed *k, const struct cp_format *fmt)
 {
@@ -138,7 +126,7 @@ enum cp_status keyed_open(struct keyed *k, const char *key_file, const struct cp
 	memset(k, 0, sizeof *k);
 	k->fmt = fmt;
 	k->radix = cp_format_radix(fmt);
-	k->capacity = capacity(k->radix, fmt->body_len);
+	k->capacity = cp_format_capacity(fmt);
 	make_tweak(k, fmt);
 	if ((st = read_key(key_file, key, e)) != CP_OK)
 		return st;

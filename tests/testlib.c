@@ -29,6 +29,39 @@ void tl_fail(const char *file, int line, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+bool tl_check(const char *file, int line, bool ok, const char *fmt, ...)
+{
+	const char *base = strrchr(file, '/');
+	va_list ap;
+
+	tl_checks++;
+	if (ok)
+		return true;
+	tl_failures++;
+	fprintf(stderr, "%s:%d: ", base ? base + 1 : file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return false;
+}
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15u;
+
+uint32_t tl_rng(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 0x2545F4914F6CDD1Du) >> 32);
+}
+
+void tl_rng_bytes(uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)tl_rng();
+}
+
 int tl_done(const char *name)
 {
 	printf("%s: %u checks, %u failed\n", name, tl_checks, tl_failures);

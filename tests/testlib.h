@@ -27,6 +27,14 @@ void tl_fail(const char *file, int line, const char *fmt, ...)
 			tl_fail(__FILE__, (line), __VA_ARGS__);     \
 	} while (0)
 
+/* CHECK_AT as a function that says whether it passed (for early returns). */
+bool tl_check(const char *file, int line, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* xorshift64*: reproducible inputs, so a failure can be replayed. */
+uint32_t tl_rng(void);
+void tl_rng_bytes(uint8_t *p, size_t n);
+
 /* Prints "NAME: N checks, M failed" and returns the exit status. */
 int tl_done(const char *name);
 

@@ -16,46 +16,16 @@
 #include <openssl/evp.h>
 
 #include "coupon.h"
+#include "testlib.h"
 
 #define MAXLEN 64 /* core/ff1.c's cap on numerals */
 
-static unsigned int checks, failed;
 
-static bool check(int line, bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+#define check(line, ok, ...) tl_check(__FILE__, (line), (ok), __VA_ARGS__)
 
-static bool check(int line, bool ok, const char *fmt, ...)
-{
-	va_list ap;
+#define rng tl_rng
 
-	checks++;
-	if (ok)
-		return true;
-	failed++;
-	printf("test_ff1.c:%d: ", line);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	return false;
-}
-
-/* xorshift64*: reproducible inputs, so a failure can be replayed. */
-static uint64_t rng_state = 0x9E3779B97F4A7C15u;
-
-static uint32_t rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 0x2545F4914F6CDD1Du) >> 32);
-}
-
-static void rng_bytes(uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)rng();
-}
+#define rng_bytes tl_rng_bytes
 
 static void rng_numerals(uint16_t *x, size_t n, unsigned int radix)
 {
@@ -555,6 +525,5 @@ int main(void)
 	test_edges();
 	test_permutation();
 	bench();
-	printf("test_ff1: %u checks, %u failed\n", checks, failed);
-	return failed == 0 ? 0 : 1;
+	return tl_done("test_ff1");
 }
