@@ -108,8 +108,13 @@ static void usage(FILE *f)
 		"\n"
 		"commands:\n",
 		cp_config_search_path());
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-44s %s\n", commands[i].usage, commands[i].summary);
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		/* A long usage gets its summary on the next line, in the same column. */
+		if (strlen(commands[i].usage) > 44)
+			fprintf(f, "  %s\n  %-44s %s\n", commands[i].usage, "", commands[i].summary);
+		else
+			fprintf(f, "  %-44s %s\n", commands[i].usage, commands[i].summary);
+	}
 	fprintf(f, "\nSee couponadm(1).\n");
 }
 
