@@ -1,11 +1,15 @@
 /*
  * bench/redeem: redemptions per second and latency, side by side, in one run:
- *   core       cp_redeem() - the product's path (normalise, joined conditional
- *              UPDATE with campaign checks, reply with the campaign)
+ *   core       cp_redeem() - the product's path (normalise, the single-table
+ *              conditional UPDATE with the open campaigns and their fence, reply
+ *              with the campaign)
  *   bare       the bare conditional UPDATE, prepared, autocommit, tight loop (ceiling)
  *   forupdate  the pessimistic variant: BEGIN; SELECT ... FOR UPDATE; UPDATE; COMMIT
  * Distinct codes (each redeemed once), one connection per thread, cells of a fixed
  * duration interleaved across modes so drift hits all alike, medians of repetitions.
+ * The ratios are given twice: of the modes' medians, and the median of the ratios
+ * within each repetition (its cells run back to back, so a shared machine's drift
+ * cancels out of them).
  *
  * Seeds the campaign "bench" with N codes first if it has fewer (--seed N).
  * Not part of make check: bench/redeem (the wrapper) builds and runs it.
@@ -384,13 +388,24 @@ static unsigned int parse_list(const char *s, unsigned int *out)
 	return n;
 }
 
+/* The median over the repetitions of A's throughput over B's in the same repetition. */
+static double paired(const struct cell *a, const struct cell *b, unsigned int reps)
+{
+	double v[MAX_REPS];
+
+	for (unsigned int r = 0; r < reps; r++)
+		v[r] = b[r].ops_s > 0 ? a[r].ops_s / b[r].ops_s : 0;
+	qsort(v, reps, sizeof(double), cmp_double);
+	return v[reps / 2];
+}
+
 static void report(struct cell (*cells)[MAX_COUNTS][MAX_REPS], const unsigned int *counts,
 		   unsigned int ncounts, unsigned int reps)
 {
 	printf("\nredemptions/s (median of %u), p50/p99 latency in ms; %ld CPUs\n", reps,
 	       sysconf(_SC_NPROCESSORS_ONLN));
-	printf("%-7s | %-22s | %-22s | %-22s | %-6s | %-6s\n", "threads", "core", "bare UPDATE",
-	       "SELECT FOR UPDATE", "a/b", "a/c");
+	printf("%-7s | %-22s | %-22s | %-22s | %-6s | %-6s | %-8s | %-8s\n", "threads", "core",
+	       "bare UPDATE", "SELECT FOR UPDATE", "a/b", "a/c", "a/b rep", "a/c rep");
 	for (unsigned int t = 0; t < ncounts; t++) {
 		double med[M_COUNT][3];
 
@@ -411,8 +426,10 @@ static void report(struct cell (*cells)[MAX_COUNTS][MAX_REPS], const unsigned in
 		for (int m = 0; m < M_COUNT; m++)
 			printf(" | %7.0f %6.2f %7.2f", med[m][0], med[m][1] / 1000,
 			       med[m][2] / 1000);
-		printf(" | %5.2fx | %5.2fx\n", med[M_CORE][0] / med[M_BARE][0],
-		       med[M_CORE][0] / med[M_FORUPDATE][0]);
+		printf(" | %5.2fx | %5.2fx | %7.2fx | %7.2fx\n", med[M_CORE][0] / med[M_BARE][0],
+		       med[M_CORE][0] / med[M_FORUPDATE][0],
+		       paired(cells[M_CORE][t], cells[M_BARE][t], reps),
+		       paired(cells[M_CORE][t], cells[M_FORUPDATE][t], reps));
 	}
 }
 

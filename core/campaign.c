@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "codes.h"
 #include "db.h"
 
 static const char *const status_names[] = {
@@ -292,7 +293,9 @@ enum cp_status cp_campaign_set_status(struct cp_db *db, uint32_t id, enum cp_cam
 	db_bind_u32(&p[1], &id);
 	if ((st = db_run(db, set_status_sql, p, &n, e)) != CP_OK)
 		return st;
-	return CP_OK;
+	codes_stale(db);
+	/* Until every front end's list of open campaigns has caught up (core/codes.c). */
+	return s != CP_CAMPAIGN_ACTIVE && n > 0 ? codes_fence_wait(db, e) : CP_OK;
 }
 
 static const char counts_campaign_sql[] =

@@ -2,6 +2,8 @@
 #ifndef CODES_H
 #define CODES_H
 
+#include <mysql.h>
+
 #include "coupon.h"
 
 struct codes_campaign {
@@ -29,6 +31,27 @@ enum cp_status codes_normalize(struct cp_db *, const char *in, size_t inlen, cha
 			       char *alt, struct codes_hint *, struct cp_err *);
 /* The cached campaign ID (reloading once on a miss); NULL if unknown. */
 const struct codes_campaign *codes_campaign(struct cp_db *, uint32_t id);
+/*
+ * How long a connection's list of open campaigns holds, in the server's clock,
+ * after it was read; a pause waits this long (codes_fence_wait).
+ */
+#define CODES_FENCE_MS 2000
+
+/*
+ * The fast redemption statement: PREFIX, which ends in "campaign_id IN (", with
+ * the ids of the open campaigns (active, inside their window beyond the fence, no
+ * per-user limit, no events) appended. NULL when there are none, or when
+ * CAMPAIGN_HINT (0 = any) is not one of them. *FENCE gets the instant the caller
+ * binds to "NOW(6) < ?". The string stays valid until the cache next reloads.
+ */
+const char *codes_open_sql(struct cp_db *, const char *prefix, uint32_t campaign_hint,
+			   const MYSQL_TIME **fence);
+/*
+ * Returns once every connection's list of open campaigns read before the call
+ * has passed its fence, so a pause that committed before the call holds for
+ * every redemption that starts after the return.
+ */
+enum cp_status codes_fence_wait(struct cp_db *, struct cp_err *);
 /* Marks the cache for reload before its next use (campaign state changed). */
 void codes_stale(struct cp_db *);
 

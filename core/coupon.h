@@ -297,7 +297,11 @@ enum cp_status cp_campaign_find(struct cp_db *, const char *ref, struct cp_campa
 enum cp_status cp_campaign_list(struct cp_db *,
 				bool (*fn)(const struct cp_campaign *, void *arg), void *arg,
 				struct cp_err *);
-/* active <-> paused. An archived campaign stays archived (CP_E_CONFLICT). */
+/*
+ * active <-> paused. An archived campaign stays archived (CP_E_CONFLICT). A pause
+ * or archive returns once no redemption of the campaign can start any more, which
+ * takes up to 2 s (the front ends' campaign cache, core/codes.c).
+ */
 enum cp_status cp_campaign_set_status(struct cp_db *, uint32_t id, enum cp_campaign_status,
 				      struct cp_err *);
 

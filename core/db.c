@@ -28,6 +28,7 @@ struct cp_db {
 	const struct cp_config *cfg;
 	char program[64];
 	bool broken;
+	bool galera;
 	void *cache;
 	void (*cache_free)(void *);
 	unsigned int nslots;
@@ -168,6 +169,23 @@ static void set_options(struct cp_db *db)
 	mysql_optionsv(db->mysql, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name", db->program);
 }
 
+/* A Galera node (MySQL, which has no wsrep variables, is not one). */
+static bool is_galera(MYSQL *m)
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	bool yes = false;
+
+	if (mysql_query(m, "SELECT @@wsrep_on AND @@wsrep_provider <> 'none'") != 0)
+		return false;
+	if ((res = mysql_store_result(m)) == NULL)
+		return false;
+	if ((row = mysql_fetch_row(res)) != NULL && row[0] != NULL)
+		yes = strcmp(row[0], "1") == 0;
+	mysql_free_result(res);
+	return yes;
+}
+
 static enum cp_status connect_db(struct cp_db *db, struct cp_err *e)
 {
 	const struct cp_config *c = db->cfg;
@@ -194,8 +212,14 @@ static enum cp_status connect_db(struct cp_db *db, struct cp_err *e)
 		db->broken = true;
 		return st;
 	}
+	db->galera = is_galera(db->mysql);
 	db->broken = false;
 	return CP_OK;
+}
+
+bool db_galera(struct cp_db *db)
+{
+	return db->galera;
 }
 
 enum cp_status cp_db_open(struct cp_db **out, const struct cp_config *cfg, const char *program,
@@ -382,6 +406,17 @@ enum cp_status db_select1(struct cp_db *db, const char *sql, MYSQL_BIND *params,
 	/* Discard the rest; the statement is reused. */
 	mysql_stmt_free_result(stmt);
 	return st;
+}
+
+void db_forget(struct cp_db *db, const char *sql)
+{
+	for (unsigned int i = 0; i < db->nslots; i++) {
+		if (db->slots[i].sql != sql)
+			continue;
+		mysql_stmt_close(db->slots[i].stmt);
+		db->slots[i] = db->slots[--db->nslots];
+		return;
+	}
 }
 
 uint64_t db_insert_id(struct cp_db *db, const char *sql)

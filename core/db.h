@@ -22,6 +22,8 @@ MYSQL *db_mysql(struct cp_db *);
 void *db_cache(struct cp_db *);
 void db_set_cache(struct cp_db *, void *cache, void (*free_fn)(void *));
 const struct cp_config *db_config(struct cp_db *);
+/* Whether the server is a Galera cluster node (asked once per connection). */
+bool db_galera(struct cp_db *);
 
 /*
  * Records the connection's last error in E and classifies it: a lost connection
@@ -41,9 +43,12 @@ void db_rollback(struct cp_db *);
 
 /*
  * The prepared statement for SQL, prepared once per connection and reused. SQL
- * must be a string with static storage: the cache is keyed by its address.
+ * must be a string with static storage, or one kept alive until db_forget: the
+ * cache is keyed by its address.
  */
 MYSQL_STMT *db_prepare(struct cp_db *, const char *sql, struct cp_err *, enum cp_status *);
+/* Closes the prepared statement for SQL, if any, before SQL's storage is freed. */
+void db_forget(struct cp_db *, const char *sql);
 
 /* Executes SQL with PARAMS bound; *AFFECTED (may be NULL) gets the changed rows. */
 enum cp_status db_run(struct cp_db *, const char *sql, MYSQL_BIND *params,

@@ -21,6 +21,11 @@
  * Events: the autocommit statements exclude campaigns with events enabled, so a
  * stale cache can never commit a change without its event; it costs a refusal
  * lookup and a retry in a transaction, as a stale per-user limit does.
+ *
+ * Redeem has a faster statement still: a single-table UPDATE limited to the
+ * campaigns the connection's cache lists as open, valid until a fence in the
+ * server's clock (core/codes.c says why that is exact). A code it leaves alone
+ * that the lookup finds redeemable is tried again with the joined statement.
  */
 #include "config.h"
 
@@ -53,6 +58,20 @@
 		 " (c.status = 'pending' AND c.reserved_until < NOW(6)))" OPEN_SQL
 static const char redeem_sql[] = REDEEM_SQL;
 static const char redeem_nolimit_sql[] = REDEEM_SQL NO_LIMIT_SQL NO_EVENTS_SQL;
+/*
+ * The fast statement's prefix; the cache appends the open campaigns' ids. The
+ * index hint keeps the optimizer from estimating ranges of ix_codes_campaign_status
+ * for the IN list on every execution, which cost a third of the throughput at 16
+ * threads in a one-off measurement.
+ */
+static const char redeem_open_prefix[] =
+	"UPDATE coupon_codes FORCE INDEX (uq_codes_code) SET status = 'redeemed',"
+	" redeemed_by_user_id = ?, order_id = ?, redeemed_at = ?, reserved_until = NULL,"
+	" campaign_id = LAST_INSERT_ID(campaign_id << 33) >> 33"
+	" WHERE code = ? AND (status = 'available' OR"
+	" (status = 'pending' AND reserved_until < NOW(6)))"
+	" AND (expires_at IS NULL OR expires_at > NOW(6)) AND NOW(6) < ?"
+	" AND campaign_id IN (";
 
 /* The same user reserving again extends; a user at the limit may not hold codes. */
 #define RESERVE_SQL                                                                       \
@@ -151,6 +170,8 @@ struct ctx {
 	bool use_tx_sql; /* the campaign has (or may have) a per-user limit */
 	bool events;     /* the campaign has (or may have) events enabled */
 	bool again;      /* the state moved under us: try the operation again */
+	bool open_sql;   /* the last change ran the fast statement (redeem_open_prefix) */
+	bool joined;     /* it left a redeemable code alone: take the joined statement */
 	bool idem;
 	struct idem key;
 };
@@ -270,14 +291,18 @@ static void set_when(struct ctx *x)
 	x->when_unix = ts.tv_sec;
 }
 
-static enum cp_status run_change(struct ctx *x, const char *sql, uint64_t *rows)
+/* FENCE (may be NULL) is bound after the operation's own parameters. */
+static enum cp_status run_change(struct ctx *x, const char *sql, const MYSQL_TIME *fence,
+				 uint64_t *rows)
 {
 	MYSQL_BIND b[8];
 	unsigned long len[8];
 	const char *user = x->req->user_id, *order = x->req->order_id;
+	MYSQL_TIME until;
+	size_t i;
 
 	memset(b, 0, sizeof b);
-	for (size_t i = 0; x->def->params[i] != P_END; i++) {
+	for (i = 0; x->def->params[i] != P_END; i++) {
 		switch (x->def->params[i]) {
 		case P_USER:
 			db_bind_str(&b[i], user, &len[i]);
@@ -294,6 +319,10 @@ static enum cp_status run_change(struct ctx *x, const char *sql, uint64_t *rows)
 		case P_END:
 			break;
 		}
+	}
+	if (fence != NULL) {
+		until = *fence;
+		db_bind_time(&b[i], &until, NULL);
 	}
 	return db_run(x->db, sql, b, rows, x->e);
 }
@@ -506,6 +535,8 @@ static enum cp_status refusal(struct ctx *x)
 	st = replies[x->op][s];
 	if (s == S_FREE || s == S_MINE || s == S_MINE_LAPSED)
 		st = limit_reply(x, &w, st);
+	if (st == AGAIN && x->open_sql)
+		x->joined = true;
 	if (st == AGAIN && w.events && !x->events) {
 		/* The cache said no events; the autocommit statement refused the code. */
 		x->events = true;
@@ -558,20 +589,39 @@ static bool use_tx(const struct ctx *x)
  * The change itself. *OUTCOME gets the reply when the statements ran; the
  * returned status is CP_OK or a database failure.
  */
+/* The statement for this attempt; *FENCE is set for the fast one. */
+static const char *statement(struct ctx *x, const MYSQL_TIME **fence)
+{
+	const char *sql;
+
+	*fence = NULL;
+	x->open_sql = false;
+	if (use_tx(x))
+		return x->def->tx_sql;
+	if (x->op == CP_OP_REDEEM && !x->joined &&
+	    (sql = codes_open_sql(x->db, redeem_open_prefix, x->hint.campaign_id, fence)) != NULL) {
+		x->open_sql = true;
+		return sql;
+	}
+	return x->def->hot_sql;
+}
+
 static enum cp_status change(struct ctx *x, enum cp_status *outcome)
 {
-	const char *sql = use_tx(x) ? x->def->tx_sql : x->def->hot_sql;
+	const MYSQL_TIME *fence;
+	const char *sql = statement(x, &fence);
 	uint64_t rows = 0, packed;
 	uint32_t campaign, limit;
 	enum cp_status st;
 	bool ok = true, events;
 
-	if ((st = run_change(x, sql, &rows)) != CP_OK)
+	if ((st = run_change(x, sql, fence, &rows)) != CP_OK)
 		return st;
 	if (rows == 0) {
 		*outcome = refusal(x);
 		return failed(*outcome) ? *outcome : CP_OK;
 	}
+	/* Before anything that may reload the cache, which owns the fast statement. */
 	packed = db_insert_id(x->db, sql);
 	campaign = (uint32_t)(packed >> 33);
 	events = (packed >> 32) & 1;

@@ -265,6 +265,11 @@ static void draw(struct ui *ui)
 	ui->dirty = false;
 }
 
+void ui_flush(struct ui *ui)
+{
+	draw(ui);
+}
+
 static void quit_anyway(struct ui *ui, void *arg)
 {
 	(void)arg;

@@ -19,6 +19,11 @@ static void set_status(struct ui *ui, uint32_t id, enum cp_campaign_status to)
 	enum cp_status st;
 
 	cp_err_clear(&e);
+	if (to != CP_CAMPAIGN_ACTIVE) {
+		ui_msg(ui, false, "Campaign %u: waiting until no front end can redeem its codes"
+				  " (at most 2 s)...", id);
+		ui_flush(ui);
+	}
 	st = cp_campaign_set_status(ui->db, id, to, &e);
 	if (st != CP_OK) {
 		ui_fail(ui, "pause/resume", st, &e);

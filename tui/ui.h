@@ -149,6 +149,8 @@ void ui_pop(struct ui *);
 /* Replaces the top screen (a form that becomes its result). */
 void ui_replace(struct ui *, const struct ui_screen *, void *arg);
 void ui_dirty(struct ui *);
+/* Draws at once, before an action that blocks for a moment. */
+void ui_flush(struct ui *);
 void ui_title(struct ui *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ui_msg(struct ui *, bool bad, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* A core failure on the status line: "what: message". */

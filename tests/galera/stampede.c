@@ -34,6 +34,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "codes.h"
 #include "db.h"
 #include "testlib.h"
 
@@ -255,12 +256,19 @@ static void set_limit(void)
 {
 	MYSQL *m = db_mysql(g.admin[0]);
 	char esc[2 * CP_CODE_MAX + 1], sql[256];
+	struct cp_err e;
 
 	mysql_real_escape_string(m, esc, g.limited[0], (unsigned long)strlen(g.limited[0]));
 	snprintf(sql, sizeof sql, "UPDATE campaigns SET per_user_limit = 1000 WHERE id ="
 		 " (SELECT campaign_id FROM coupon_codes WHERE code = '%s')", esc);
 	if (mysql_query(m, sql) != 0 || mysql_affected_rows(m) != 1)
 		die("setting the per-user limit", mysql_error(m));
+	/* The campaign caches read causally on a cluster node (core/codes.c). */
+	if (!db_galera(g.admin[0]))
+		die("the connection does not see a Galera node", NULL);
+	/* A change that closes the campaign to the fast statement waits out its fence. */
+	if (codes_fence_wait(g.admin[0], &e) != CP_OK)
+		die("waiting for the campaign caches", e.msg);
 }
 
 static void run_phase(enum phase ph)

@@ -147,10 +147,10 @@ make_key() {
 # of the default format; prints the campaign id. The codes: sqldb "SELECT code ...".
 make_campaign() {
 	local name=$1 count=$2 extra=${3:-}
-	sqldb "INSERT INTO campaigns (name, alphabet, body_length, planned_codes)
-	       VALUES ('$name', '0123456789ABCDEFGHJKMNPQRSTVWXYZ', 12, 1000000)"
+	# One statement: a front end must never see the campaign without its EXTRA.
+	sqldb "INSERT INTO campaigns SET name = '$name', planned_codes = 1000000,
+	       alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ', body_length = 12${extra:+, $extra}"
 	cid=$(sqldb "SELECT id FROM campaigns WHERE name = '$name'")
-	[ -n "$extra" ] && sqldb "UPDATE campaigns SET $extra WHERE id = $cid"
 	sqldb "INSERT INTO generation_batches (campaign_id, method, requested, generated, status)
 	       VALUES ($cid, 'random', $count, $count, 'complete')"
 	bid=$(sqldb "SELECT MAX(id) FROM generation_batches WHERE campaign_id = $cid")

@@ -4,11 +4,15 @@
  *    other attempt already_redeemed, each code redeemed once, by the winner.
  *  - the same with reservations;
  *  - a per-user limit of 1: one user racing across 2 codes gets exactly one;
- *  - distinct codes: every one succeeds.
+ *  - distinct codes: every one succeeds;
+ *  - a pause under load: once cp_campaign_set_status has returned, no redemption
+ *    that starts afterwards succeeds (threads whose campaign cache was read before
+ *    the pause included).
  */
 #include "config.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,6 +250,105 @@ static void distinct(struct job *jobs)
 	free_jobs(jobs);
 }
 
+#define PAUSERS 8
+#define PAUSE_CODES 40000
+
+static struct {
+	char (*codes)[CP_CODE_MAX + 1];
+	atomic_size_t next;
+	atomic_bool stop;
+	atomic_uint ok, paused, other;
+	char err[600];
+} pz;
+
+/* Redeems the next code until told to stop; counts what it was told. */
+static void *pauser(void *arg)
+{
+	struct cp_db *mine = tl_db_open(&cfg);
+	struct cp_redeem_result res;
+	struct cp_err e;
+	char user[32];
+	size_t i;
+
+	snprintf(user, sizeof user, "pz-%u", *(unsigned int *)arg);
+	pthread_barrier_wait(&start);
+	while (!atomic_load(&pz.stop) && (i = atomic_fetch_add(&pz.next, 1)) < PAUSE_CODES) {
+		struct cp_redeem_req r = fx_req(pz.codes[i], user, NULL);
+		enum cp_status st = cp_redeem(mine, &r, &res, &e);
+
+		if (st == CP_OK)
+			atomic_fetch_add(&pz.ok, 1);
+		else if (st == CP_E_CAMPAIGN_PAUSED)
+			atomic_fetch_add(&pz.paused, 1);
+		else if (atomic_fetch_add(&pz.other, 1) == 0)
+			snprintf(pz.err, sizeof pz.err, "%s: %s", cp_status_code(st), e.msg);
+	}
+	cp_db_close(mine);
+	return NULL;
+}
+
+static void nap_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * The redemptions run on the fast statement, whose campaign list each thread's
+ * cache read up to 1.5 s before; the pause must wait until none of those lists
+ * can match any more. Afterwards at most one redemption per thread may still
+ * commit: the one already running when the pause returned.
+ */
+static void pause_race(void)
+{
+	static char codes[PAUSE_CODES][CP_CODE_MAX + 1];
+	struct cp_format f;
+	pthread_t t[PAUSERS];
+	unsigned int ids[PAUSERS];
+	uint32_t id = fx_campaign(db, "paused under load", "PZ", "", &f);
+	char sql[256];
+	long long at_return, at_end;
+	double t1, waited;
+	struct cp_err e;
+
+	fx_codes(db, id, &f, 0, PAUSE_CODES, codes);
+	pz.codes = codes;
+	snprintf(sql, sizeof sql,
+		 "SELECT COUNT(*) FROM coupon_codes WHERE campaign_id = %u AND status = 'redeemed'",
+		 id);
+	pthread_barrier_init(&start, NULL, PAUSERS + 1);
+	for (unsigned int i = 0; i < PAUSERS; i++) {
+		ids[i] = i;
+		pthread_create(&t[i], NULL, pauser, &ids[i]);
+	}
+	pthread_barrier_wait(&start);
+	while (atomic_load(&pz.ok) < 500 && atomic_load(&pz.next) < PAUSE_CODES)
+		nap_ms(10);
+	t1 = elapsed();
+	CHECK(cp_campaign_set_status(db, id, CP_CAMPAIGN_PAUSED, &e) == CP_OK, "pause: %s", e.msg);
+	waited = elapsed() - t1;
+	at_return = tl_query_int(db, sql);
+	nap_ms(1000);
+	atomic_store(&pz.stop, true);
+	for (unsigned int i = 0; i < PAUSERS; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&start);
+	at_end = tl_query_int(db, sql);
+	printf("pause under load: %u redeemed, %u refused as paused; the pause took %.2f s;"
+	       " %lld committed after it returned\n",
+	       atomic_load(&pz.ok), atomic_load(&pz.paused), waited, at_end - at_return);
+	CHECK(atomic_load(&pz.next) < PAUSE_CODES, "pause race: ran out of codes");
+	CHECK(atomic_load(&pz.paused) > 0, "pause race: no redemption was refused as paused");
+	CHECK(at_end - at_return <= PAUSERS,
+	      "pause race: %lld redemptions committed after the pause returned (at most %d"
+	      " were running)", at_end - at_return, PAUSERS);
+	CHECK(at_end == (long long)atomic_load(&pz.ok), "pause race: %lld redeemed, %u reported",
+	      at_end, atomic_load(&pz.ok));
+	CHECK(atomic_load(&pz.other) == 0, "pause race: %u other replies, first %s",
+	      atomic_load(&pz.other), pz.err);
+}
+
 int main(void)
 {
 	static struct job jobs[THREADS];
@@ -255,6 +358,7 @@ int main(void)
 	hot_spot(jobs, CP_OP_RESERVE, CP_E_RESERVED, "pending");
 	limit_race(jobs);
 	distinct(jobs);
+	pause_race();
 	cp_db_close(db);
 	cp_config_free(&cfg);
 	return tl_done("test_race");

@@ -12,12 +12,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "codes.h"
+#include "db.h"
 #include "redeem_fixture.h"
 #include "testlib.h"
 
 #define NCODES 20
 
 static struct cp_db *db;
+static struct cp_config cfg;
 static struct cp_format fmt[26];
 static uint32_t cid[26];
 static char codes[26][NCODES][CP_CODE_MAX + 1];
@@ -328,7 +331,44 @@ static enum cp_status redeem1(const char *code, const char *user, struct cp_rede
 	return cp_redeem(db, &r, res, &e);
 }
 
-/* Window edges: start inclusive, end exclusive, both checked by the server's clock. */
+static void nap_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+
+	nanosleep(&ts, NULL);
+}
+
+static long long elapsed_ms(const struct timespec *a, const struct timespec *b)
+{
+	return (long long)(b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
+}
+
+/* Runs the probe SQL built by the cache for CODE and the fence; the count it gives. */
+static long long probe_count(const char *sql, const char *code, const MYSQL_TIME *until)
+{
+	MYSQL_BIND p[2], r[1];
+	MYSQL_TIME t = *until;
+	unsigned long len;
+	int64_t n = -1;
+	bool found;
+	struct cp_err e;
+
+	memset(p, 0, sizeof p);
+	memset(r, 0, sizeof r);
+	db_bind_str(&p[0], code, &len);
+	db_bind_time(&p[1], &t, NULL);
+	db_bind_i64(&r[0], &n);
+	if (db_select1(db, sql, p, r, &found, &e) != CP_OK)
+		fprintf(stderr, "probe: %s\n", e.msg);
+	return n;
+}
+
+/*
+ * Window edges: start inclusive, end exclusive, both checked by the server's clock.
+ * The window is changed by SQL here, so the connection is told to re-read its
+ * campaigns (a change that can close a campaign must wait out the fence, as
+ * changes(), below, does).
+ */
 static void window_edges(void)
 {
 	struct cp_redeem_result res;
@@ -338,11 +378,13 @@ static void window_edges(void)
 	snprintf(sql, sizeof sql, "UPDATE campaigns SET starts_at = NOW(6) WHERE id = %u",
 		 cid[slot('W')]);
 	tl_exec(db, sql);
+	cp_campaign_cache_reset(db);
 	CHECK(redeem1(codes[slot('W')][0], "w", &res) == CP_OK, "at start: %s",
 	      cp_status_code(res.status));
 	snprintf(sql, sizeof sql, "UPDATE campaigns SET expires_at = NOW(6) WHERE id = %u",
 		 cid[slot('W')]);
 	tl_exec(db, sql);
+	cp_campaign_cache_reset(db);
 	CHECK(redeem1(codes[slot('W')][1], "w", &res) == CP_E_EXPIRED, "at end: %s",
 	      cp_status_code(res.status));
 	snprintf(sql, sizeof sql,
@@ -351,26 +393,81 @@ static void window_edges(void)
 	tl_exec(db, sql);
 	CHECK(redeem1(codes[slot('W')][1], "w", &res) == CP_OK, "end moved out: %s",
 	      cp_status_code(res.status));
+	/* Ending inside the fence: not open, so the joined statement decides. */
+	snprintf(sql, sizeof sql,
+		 "UPDATE campaigns SET expires_at = NOW(6) + INTERVAL 1 SECOND WHERE id = %u",
+		 cid[slot('W')]);
+	tl_exec(db, sql);
+	cp_campaign_cache_reset(db);
+	CHECK(redeem1(codes[slot('W')][2], "w", &res) == CP_OK, "before a near end: %s",
+	      cp_status_code(res.status));
+	nap_ms(1100);
+	CHECK(redeem1(codes[slot('W')][3], "w", &res) == CP_E_EXPIRED,
+	      "a near end reached without a reload: %s", cp_status_code(res.status));
 }
 
-/* The cache said no limit and active; the campaign changed since. */
-static void stale_cache(void)
+/*
+ * Changes that reach a connection whose cache is loaded: a per-user limit set
+ * by SQL and waited out like couponadm's own changes, and a pause by the API,
+ * both from another connection.
+ */
+static void changes(void)
 {
 	struct cp_redeem_result res;
+	struct cp_err e;
 	char sql[256];
 	const int c = slot('C');
+	struct cp_db *admin = tl_db_open(&cfg);
 
 	CHECK(redeem1(codes[c][0], "s", &res) == CP_OK, "before the change");
 	snprintf(sql, sizeof sql, "UPDATE campaigns SET per_user_limit = 1 WHERE id = %u", cid[c]);
-	tl_exec(db, sql);
+	tl_exec(admin, sql);
+	CHECK(codes_fence_wait(admin, &e) == CP_OK, "fence: %s", e.msg);
 	CHECK(redeem1(codes[c][1], "s", &res) == CP_OK, "first under the new limit: %s",
 	      cp_status_code(res.status));
 	CHECK(redeem1(codes[c][2], "s", &res) == CP_E_USER_LIMIT, "second under the new limit: %s",
 	      cp_status_code(res.status));
-	snprintf(sql, sizeof sql, "UPDATE campaigns SET status = 'paused' WHERE id = %u", cid[c]);
-	tl_exec(db, sql);
+	CHECK(cp_campaign_set_status(admin, cid[c], CP_CAMPAIGN_PAUSED, &e) == CP_OK, "pause: %s",
+	      e.msg);
 	CHECK(redeem1(codes[c][3], "t", &res) == CP_E_CAMPAIGN_PAUSED, "paused at once: %s",
 	      cp_status_code(res.status));
+	cp_db_close(admin);
+}
+
+/*
+ * The fence itself: a list of open campaigns read now matches until the server's
+ * clock passes CODES_FENCE_MS, and never after, however the connection behaves.
+ */
+static void fence(void)
+{
+	static const char probe[] = "SELECT COUNT(*) FROM coupon_codes FORCE INDEX (uq_codes_code)"
+				    " WHERE code = ? AND NOW(6) < ? AND campaign_id IN (";
+	struct cp_redeem_result res;
+	struct cp_format f;
+	char fc[2][CP_CODE_MAX + 1];
+	const MYSQL_TIME *until;
+	const char *sql;
+	const char *code = fc[1];
+	struct timespec a, b;
+	uint32_t id = fx_campaign(db, "fence", "F", "", &f);
+
+	fx_codes(db, id, &f, 0, 2, fc);
+	cp_campaign_cache_reset(db);
+	CHECK(redeem1(fc[0], "f", &res) == CP_OK, "loads the cache: %s",
+	      cp_status_code(res.status));
+	sql = codes_open_sql(db, probe, id, &until);
+	if (!tl_check(__FILE__, __LINE__, sql != NULL, "campaign A is open"))
+		return;
+	CHECK(codes_open_sql(db, probe, cid[slot('P')], &until) == NULL, "a paused one is not");
+	CHECK(codes_open_sql(db, probe, cid[slot('L')], &until) == NULL,
+	      "nor one with a per-user limit");
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	CHECK(probe_count(sql, code, until) == 1, "matches before the fence");
+	while (probe_count(sql, code, until) == 1)
+		nap_ms(50);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	CHECK(elapsed_ms(&a, &b) >= CODES_FENCE_MS - 500 && elapsed_ms(&a, &b) < CODES_FENCE_MS + 2000,
+	      "the fence fell after %lld ms", elapsed_ms(&a, &b));
 }
 
 /* A reservation past its time lets another user in. */
@@ -394,7 +491,6 @@ static void lapse(void)
 
 int main(void)
 {
-	struct cp_config cfg;
 	struct cp_redeem_result res;
 
 	db = tl_db_fresh("redeem", &cfg);
@@ -406,7 +502,8 @@ int main(void)
 		run_row(&bad_input[i], true);
 	check_state();
 	window_edges();
-	stale_cache();
+	changes();
+	fence();
 	lapse();
 	cp_db_close(db);
 	cp_config_free(&cfg);
