@@ -67,15 +67,20 @@ static enum cp_status check_name(const char *name, struct cp_err *e)
 	return CP_OK;
 }
 
+static enum cp_status check_window(const struct cp_campaign *c, struct cp_err *e)
+{
+	if (c->starts_at != 0 && c->expires_at != 0 && c->expires_at <= c->starts_at)
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT,
+				  "the campaign must expire after it starts");
+	return CP_OK;
+}
+
 static enum cp_status check_campaign(const struct cp_campaign *c, struct cp_err *e)
 {
 	enum cp_status st;
 
-	if ((st = check_name(c->name, e)) != CP_OK)
+	if ((st = check_name(c->name, e)) != CP_OK || (st = check_window(c, e)) != CP_OK)
 		return st;
-	if (c->starts_at != 0 && c->expires_at != 0 && c->expires_at <= c->starts_at)
-		return cp_err_set(e, CP_E_INVALID_ARGUMENT,
-				  "the campaign must expire after it starts");
 	if (c->planned_codes == 0)
 		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "planned codes must be at least 1");
 	if ((st = cp_format_allows(&c->format, c->planned_codes, e)) != CP_OK)
@@ -296,6 +301,52 @@ enum cp_status cp_campaign_set_status(struct cp_db *db, uint32_t id, enum cp_cam
 	codes_stale(db);
 	/* Until every front end's list of open campaigns has caught up (core/codes.c). */
 	return s != CP_CAMPAIGN_ACTIVE && n > 0 ? codes_fence_wait(db, e) : CP_OK;
+}
+
+static const char update_sql[] =
+	"UPDATE campaigns SET starts_at = ?, expires_at = ?, per_user_limit = ?,"
+	" unredeem_policy = ?, events_enabled = ? WHERE id = ? AND status <> 'archived'";
+
+/* Whether going from OLD to NEW can close the campaign to the fast redeem statement. */
+static bool narrows(const struct cp_campaign *old, const struct cp_campaign *new)
+{
+	return (old->per_user_limit == 0 && new->per_user_limit > 0) ||
+	       (!old->events && new->events) || new->starts_at > old->starts_at ||
+	       (new->expires_at != 0 && (old->expires_at == 0 || new->expires_at < old->expires_at));
+}
+
+enum cp_status cp_campaign_update(struct cp_db *db, const struct cp_campaign *c, struct cp_err *e)
+{
+	struct cp_campaign old;
+	struct row r;
+	uint32_t id = c->id;
+	uint64_t n = 0;
+	enum cp_status st;
+
+	if ((st = cp_campaign_get(db, id, &old, e)) != CP_OK)
+		return st;
+	if (old.status == CP_CAMPAIGN_ARCHIVED)
+		return cp_err_set(e, CP_E_CONFLICT, "campaign '%s' is archived", old.name);
+	if ((st = check_window(c, e)) != CP_OK)
+		return st;
+	memset(&r, 0, sizeof r);
+	r.starts_null = c->starts_at == 0;
+	r.expires_null = c->expires_at == 0;
+	db_time_from_unix(&r.starts, c->starts_at);
+	db_time_from_unix(&r.expires, c->expires_at);
+	db_bind_time(&r.b[0], &r.starts, &r.starts_null);
+	db_bind_time(&r.b[1], &r.expires, &r.expires_null);
+	r.limit = c->per_user_limit;
+	db_bind_u32(&r.b[2], &r.limit);
+	db_bind_str(&r.b[3], c->unredeem_restores ? "restore" : "spend", &r.policy_len);
+	r.events = c->events;
+	db_bind_u32(&r.b[4], &r.events);
+	db_bind_u32(&r.b[5], &id);
+	if ((st = db_run(db, update_sql, r.b, &n, e)) != CP_OK)
+		return st;
+	codes_stale(db);
+	/* As for a pause: until every front end's list of open campaigns has caught up. */
+	return n > 0 && narrows(&old, c) ? codes_fence_wait(db, e) : CP_OK;
 }
 
 static const char counts_campaign_sql[] =

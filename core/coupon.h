@@ -305,6 +305,15 @@ enum cp_status cp_campaign_list(struct cp_db *,
 enum cp_status cp_campaign_set_status(struct cp_db *, uint32_t id, enum cp_campaign_status,
 				      struct cp_err *);
 
+/*
+ * Sets the window, per-user limit, unredeem policy and events of campaign C->id to
+ * C's (name, status and format stay; fill C with cp_campaign_get first). A new
+ * per-user limit counts redemptions from then on. A change that can stop a
+ * redemption (an earlier end, a later start, a limit where there was none, events)
+ * returns once every front end applies it, as a pause does.
+ */
+enum cp_status cp_campaign_update(struct cp_db *, const struct cp_campaign *, struct cp_err *);
+
 /* Codes of a campaign (or of one batch, when BATCH_ID is not 0) by status. */
 struct cp_code_counts {
 	uint64_t available, pending, redeemed, expired, total;

@@ -1,4 +1,4 @@
-/* couponadm campaign create|list|show|pause|resume. */
+/* couponadm campaign create|set|list|show|pause|resume. */
 #include "config.h"
 
 #include <ctype.h>
@@ -16,6 +16,10 @@
 	"           [--length N | --guess P] [--no-check] [--group N] [--starts TIME]\n"   \
 	"           [--expires TIME] [--per-user-limit N] [--unredeem restore|spend]\n"      \
 	"           [--events]"
+
+#define SET_USAGE                                                                          \
+	"campaign set NAME|ID [--starts TIME|none] [--expires TIME|none]\n"                 \
+	"           [--per-user-limit N] [--unredeem restore|spend] [--events on|off]"
 
 int cli_campaign(struct cli *cli, const char *ref, struct cp_campaign *c)
 {
@@ -234,6 +238,84 @@ static int create(struct cli *cli, int argc, char **argv)
 	return EXIT_SUCCESS;
 }
 
+/* An option of campaign set into C; -1 after a message. */
+static int set_opt(struct cp_campaign *c, int ch, const char *arg)
+{
+	uint64_t v;
+
+	switch (ch) {
+	case 's':
+	case 'e': {
+		time_t *t = ch == 's' ? &c->starts_at : &c->expires_at;
+
+		if (strcmp(arg, "none") == 0) {
+			*t = 0;
+			return 0;
+		}
+		return parse_time(arg, t);
+	}
+	case 'L':
+		if (parse_num("--per-user-limit", arg, 0, UINT32_MAX, &v) != 0)
+			return -1;
+		c->per_user_limit = (uint32_t)v;
+		return 0;
+	case 'u':
+		if (strcmp(arg, "restore") != 0 && strcmp(arg, "spend") != 0)
+			return cli_warnx("--unredeem takes restore or spend"), -1;
+		c->unredeem_restores = strcmp(arg, "restore") == 0;
+		return 0;
+	case 'E':
+		if (strcmp(arg, "on") != 0 && strcmp(arg, "off") != 0)
+			return cli_warnx("--events takes on or off"), -1;
+		c->events = strcmp(arg, "on") == 0;
+		return 0;
+	}
+	return -1;
+}
+
+/* Changes of a campaign's window, limit, refund policy and events. */
+static int set(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"starts", required_argument, NULL, 's'},
+		{"expires", required_argument, NULL, 'e'},
+		{"per-user-limit", required_argument, NULL, 'L'},
+		{"unredeem", required_argument, NULL, 'u'},
+		{"events", required_argument, NULL, 'E'},
+		{NULL, 0, NULL, 0},
+	};
+	struct {
+		int ch;
+		const char *arg;
+	} given[16];
+	size_t n = 0;
+	struct cp_campaign c;
+	struct cp_err e;
+	enum cp_status st;
+	int ch, rc;
+
+	/* Read the options first: a usage error needs no database. */
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == '?' || n == sizeof given / sizeof given[0])
+			return cli_usage(SET_USAGE);
+		given[n].ch = ch;
+		given[n++].arg = optarg;
+	}
+	if (optind + 1 != argc || n == 0)
+		return cli_usage(SET_USAGE);
+	if ((rc = cli_campaign(cli, argv[optind], &c)) != EXIT_SUCCESS)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if (set_opt(&c, given[i].ch, given[i].arg) != 0)
+			return cli_usage(SET_USAGE);
+	cp_err_clear(&e);
+	if ((st = cp_campaign_update(cli->db, &c, &e)) != CP_OK)
+		return cli_fail(st, &e);
+	if (!cli->quiet)
+		printf("campaign %" PRIu32 " '%s' updated\n", c.id, c.name);
+	return EXIT_SUCCESS;
+}
+
 static void json_campaign(FILE *f, const struct cp_campaign *c)
 {
 	fprintf(f, "{\"id\":%" PRIu32 ",\"name\":", c->id);
@@ -242,8 +324,10 @@ static void json_campaign(FILE *f, const struct cp_campaign *c)
 	json_time(f, c->starts_at);
 	fputs(",\"expires_at\":", f);
 	json_time(f, c->expires_at);
-	fprintf(f, ",\"per_user_limit\":%" PRIu32 ",\"unredeem\":\"%s\",\"format\":{\"alphabet\":",
-		c->per_user_limit, c->unredeem_restores ? "restore" : "spend");
+	fprintf(f, ",\"per_user_limit\":%" PRIu32 ",\"unredeem\":\"%s\",\"events\":%s,"
+		"\"format\":{\"alphabet\":",
+		c->per_user_limit, c->unredeem_restores ? "restore" : "spend",
+		c->events ? "true" : "false");
 	cli_json_str(f, c->format.alphabet);
 	fputs(",\"prefix\":", f);
 	cli_json_str(f, c->format.prefix);
@@ -443,12 +527,14 @@ int cmd_campaign(struct cli *cli, int argc, char **argv)
 	};
 
 	if (argc < 2)
-		return cli_usage("campaign create|list|show|pause|resume ...");
+		return cli_usage("campaign create|set|list|show|pause|resume ...");
 	if (strcmp(argv[1], "create") == 0)
 		return create(cli, argc - 1, argv + 1);
+	if (strcmp(argv[1], "set") == 0)
+		return set(cli, argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
 		if (strcmp(argv[1], subs[i].name) == 0)
 			return simple(cli, argc - 1, argv + 1, subs[i].usage, subs[i].operand);
 	cli_warnx("unknown campaign command '%s'", argv[1]);
-	return cli_usage("campaign create|list|show|pause|resume ...");
+	return cli_usage("campaign create|set|list|show|pause|resume ...");
 }

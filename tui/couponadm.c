@@ -17,7 +17,7 @@
 static const struct cli_command commands[] = {
 	{"apikey", cmd_apikey, "apikey create --name N --scope S | list | revoke NAME|ID",
 	 "API keys of the HTTP API (the secret is shown once)"},
-	{"campaign", cmd_campaign, "campaign create|list|show|pause|resume ...",
+	{"campaign", cmd_campaign, "campaign create|set|list|show|pause|resume ...",
 	 "manage campaigns and their code format"},
 	{"code", cmd_code, "code show|redeem|unredeem|expire|... CODE [options]",
 	 "look up or change one code (support)"},

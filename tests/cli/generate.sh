@@ -35,6 +35,25 @@ check $LINENO "paused" contains "$out" "status          paused"
 expect_exit $LINENO 0 a campaign resume 1
 expect_exit $LINENO 0 a campaign show 1 --json
 check $LINENO "resumed, json" contains "$out" '"status":"active"'
+# Changing a campaign: window, limit, refund policy, events.
+expect_exit $LINENO 0 a campaign set small --expires 2031-01-01 --per-user-limit 3 \
+	--unredeem spend --events on
+check $LINENO "set says so" contains "$out" "'small' updated"
+expect_exit $LINENO 0 a campaign show small --json
+check $LINENO "set: json" contains "$out" '"expires_at":"2031-01-01T00:00:00Z","per_user_limit":3,"unredeem":"spend","events":true'
+small_id=$(sqldb "SELECT id FROM campaigns WHERE name = 'small'")
+expect_exit $LINENO 0 a campaign set "$small_id" --expires none --events off --per-user-limit 0
+expect_exit $LINENO 0 a campaign show small
+check $LINENO "set: no end" contains "$out" "expires         -"
+check $LINENO "set: events off" contains "$out" "events          off"
+check $LINENO "set: format kept" contains "$out" "body 9"
+expect_exit $LINENO 2 a campaign set small --starts 2032-01-01 --expires 2031-01-01
+check $LINENO "set: window refused" contains "$out" "expire after it starts"
+expect_exit $LINENO 2 a campaign set small
+expect_exit $LINENO 2 a campaign set small --events maybe
+expect_exit $LINENO 2 a campaign set small --per-user-limit -1
+expect_exit $LINENO 1 a campaign set nope --events on
+check $LINENO "set: unknown campaign" contains "$out" "no campaign named 'nope'"
 expect_exit $LINENO 1 a campaign show nope
 check $LINENO "unknown campaign named" contains "$out" "no campaign named 'nope'"
 expect_exit $LINENO 2 a campaign frob

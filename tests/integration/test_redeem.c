@@ -407,22 +407,26 @@ static void window_edges(void)
 }
 
 /*
- * Changes that reach a connection whose cache is loaded: a per-user limit set
- * by SQL and waited out like couponadm's own changes, and a pause by the API,
- * both from another connection.
+ * Changes that reach a connection whose cache is loaded, made from another
+ * connection with the API: a per-user limit where there was none, then a pause.
  */
 static void changes(void)
 {
 	struct cp_redeem_result res;
+	struct cp_campaign k;
 	struct cp_err e;
-	char sql[256];
 	const int c = slot('C');
 	struct cp_db *admin = tl_db_open(&cfg);
+	struct timespec a, b;
 
 	CHECK(redeem1(codes[c][0], "s", &res) == CP_OK, "before the change");
-	snprintf(sql, sizeof sql, "UPDATE campaigns SET per_user_limit = 1 WHERE id = %u", cid[c]);
-	tl_exec(admin, sql);
-	CHECK(codes_fence_wait(admin, &e) == CP_OK, "fence: %s", e.msg);
+	CHECK(cp_campaign_get(admin, cid[c], &k, &e) == CP_OK, "get: %s", e.msg);
+	k.per_user_limit = 1;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	CHECK(cp_campaign_update(admin, &k, &e) == CP_OK, "update: %s", e.msg);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	CHECK(elapsed_ms(&a, &b) >= CODES_FENCE_MS - 500, "a new limit waits out the fence (%lld ms)",
+	      elapsed_ms(&a, &b));
 	CHECK(redeem1(codes[c][1], "s", &res) == CP_OK, "first under the new limit: %s",
 	      cp_status_code(res.status));
 	CHECK(redeem1(codes[c][2], "s", &res) == CP_E_USER_LIMIT, "second under the new limit: %s",
