@@ -158,6 +158,20 @@ static void row_to_campaign(struct row *r, struct cp_campaign *c)
 	c->created_at = r->created_null ? 0 : db_time_to_unix(&r->created);
 }
 
+/* Binds C's window, per-user limit and unredeem policy to B[0..3], through R. */
+static void bind_terms(struct row *r, const struct cp_campaign *c, MYSQL_BIND *b)
+{
+	r->starts_null = c->starts_at == 0;
+	r->expires_null = c->expires_at == 0;
+	db_time_from_unix(&r->starts, c->starts_at);
+	db_time_from_unix(&r->expires, c->expires_at);
+	db_bind_time(&b[0], &r->starts, &r->starts_null);
+	db_bind_time(&b[1], &r->expires, &r->expires_null);
+	r->limit = c->per_user_limit;
+	db_bind_u32(&b[2], &r->limit);
+	db_bind_str(&b[3], c->unredeem_restores ? "restore" : "spend", &r->policy_len);
+}
+
 static const char insert_sql[] =
 	"INSERT INTO campaigns (name, status, starts_at, expires_at, per_user_limit, "
 	"unredeem_policy, alphabet, prefix, body_length, check_char, group_size, "
@@ -173,15 +187,7 @@ enum cp_status cp_campaign_create(struct cp_db *db, struct cp_campaign *c, struc
 	memset(&r, 0, sizeof r);
 	db_bind_str(&r.b[0], c->name, &r.name_len);
 	db_bind_str(&r.b[1], cp_campaign_status_name(c->status), &r.status_len);
-	r.starts_null = c->starts_at == 0;
-	r.expires_null = c->expires_at == 0;
-	db_time_from_unix(&r.starts, c->starts_at);
-	db_time_from_unix(&r.expires, c->expires_at);
-	db_bind_time(&r.b[2], &r.starts, &r.starts_null);
-	db_bind_time(&r.b[3], &r.expires, &r.expires_null);
-	r.limit = c->per_user_limit;
-	db_bind_u32(&r.b[4], &r.limit);
-	db_bind_str(&r.b[5], c->unredeem_restores ? "restore" : "spend", &r.policy_len);
+	bind_terms(&r, c, &r.b[2]);
 	db_bind_str(&r.b[6], c->format.alphabet, &r.alphabet_len);
 	db_bind_str(&r.b[7], c->format.prefix, &r.prefix_len);
 	r.body_len = c->format.body_len;
@@ -330,15 +336,7 @@ enum cp_status cp_campaign_update(struct cp_db *db, const struct cp_campaign *c,
 	if ((st = check_window(c, e)) != CP_OK)
 		return st;
 	memset(&r, 0, sizeof r);
-	r.starts_null = c->starts_at == 0;
-	r.expires_null = c->expires_at == 0;
-	db_time_from_unix(&r.starts, c->starts_at);
-	db_time_from_unix(&r.expires, c->expires_at);
-	db_bind_time(&r.b[0], &r.starts, &r.starts_null);
-	db_bind_time(&r.b[1], &r.expires, &r.expires_null);
-	r.limit = c->per_user_limit;
-	db_bind_u32(&r.b[2], &r.limit);
-	db_bind_str(&r.b[3], c->unredeem_restores ? "restore" : "spend", &r.policy_len);
+	bind_terms(&r, c, &r.b[0]);
 	r.events = c->events;
 	db_bind_u32(&r.b[4], &r.events);
 	db_bind_u32(&r.b[5], &id);

@@ -127,6 +127,39 @@ static void example(const struct cp_campaign *c, char *out, size_t size)
 			*p = 'X';
 }
 
+/*
+ * The options create and set share: --starts, --expires (TIME or none),
+ * --per-user-limit, --unredeem. -1 after a message.
+ */
+static int terms_opt(struct cp_campaign *c, int ch, const char *arg)
+{
+	uint64_t v;
+
+	switch (ch) {
+	case 's':
+	case 'e': {
+		time_t *t = ch == 's' ? &c->starts_at : &c->expires_at;
+
+		if (strcmp(arg, "none") == 0) {
+			*t = 0;
+			return 0;
+		}
+		return parse_time(arg, t);
+	}
+	case 'L':
+		if (parse_num("--per-user-limit", arg, 0, UINT32_MAX, &v) != 0)
+			return -1;
+		c->per_user_limit = (uint32_t)v;
+		return 0;
+	case 'u':
+		if (strcmp(arg, "restore") != 0 && strcmp(arg, "spend") != 0)
+			return cli_warnx("--unredeem takes restore or spend"), -1;
+		c->unredeem_restores = strcmp(arg, "restore") == 0;
+		return 0;
+	}
+	return -1;
+}
+
 struct create_args {
 	struct cp_campaign c;
 	double guess;
@@ -167,19 +200,10 @@ static int create_opt(struct create_args *a, int ch, const char *arg)
 		f->group = (unsigned int)v;
 		return 0;
 	case 's':
-		return parse_time(arg, &a->c.starts_at);
 	case 'e':
-		return parse_time(arg, &a->c.expires_at);
 	case 'L':
-		if (parse_num("--per-user-limit", arg, 0, UINT32_MAX, &v) != 0)
-			return -1;
-		a->c.per_user_limit = (uint32_t)v;
-		return 0;
 	case 'u':
-		if (strcmp(arg, "restore") != 0 && strcmp(arg, "spend") != 0)
-			return cli_warnx("--unredeem takes restore or spend"), -1;
-		a->c.unredeem_restores = strcmp(arg, "restore") == 0;
-		return 0;
+		return terms_opt(&a->c, ch, arg);
 	case 'E': /* relay work: outbox events for coupon-relay */
 		a->c.events = true;
 		return 0;
@@ -241,29 +265,12 @@ static int create(struct cli *cli, int argc, char **argv)
 /* An option of campaign set into C; -1 after a message. */
 static int set_opt(struct cp_campaign *c, int ch, const char *arg)
 {
-	uint64_t v;
-
 	switch (ch) {
 	case 's':
-	case 'e': {
-		time_t *t = ch == 's' ? &c->starts_at : &c->expires_at;
-
-		if (strcmp(arg, "none") == 0) {
-			*t = 0;
-			return 0;
-		}
-		return parse_time(arg, t);
-	}
+	case 'e':
 	case 'L':
-		if (parse_num("--per-user-limit", arg, 0, UINT32_MAX, &v) != 0)
-			return -1;
-		c->per_user_limit = (uint32_t)v;
-		return 0;
 	case 'u':
-		if (strcmp(arg, "restore") != 0 && strcmp(arg, "spend") != 0)
-			return cli_warnx("--unredeem takes restore or spend"), -1;
-		c->unredeem_restores = strcmp(arg, "restore") == 0;
-		return 0;
+		return terms_opt(c, ch, arg);
 	case 'E':
 		if (strcmp(arg, "on") != 0 && strcmp(arg, "off") != 0)
 			return cli_warnx("--events takes on or off"), -1;
