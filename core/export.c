@@ -319,9 +319,14 @@ enum cp_status cp_export(struct cp_db *db, const struct cp_export_opts *o,
 
 /*
  * The events are written first, from the available codes locked FOR UPDATE,
- * then the same codes are expired. The two counts must agree: a code added to
- * the batch in between (a generator still running) makes them differ, and the
- * whole step is retried rather than leaving a code expired without its event.
+ * then, if the campaign has events, one outbox row per code, then the same codes
+ * are expired. The counts must agree: a code added to the batch in between (a
+ * generator still running) makes them differ, and the whole step is retried
+ * rather than leaving a code expired without its event.
+ *
+ * The outbox rows are made by the server in one statement, so their event ids
+ * are its UUID() (version 1, unique across servers and time) rather than the
+ * version 4 ids the single-code operations draw; consumers treat both as opaque.
  */
 static const char *const events_sql[] = {
 	"INSERT INTO code_events (code_id, campaign_id, action, prior_status, prior_user_id, "
@@ -333,6 +338,12 @@ static const char *const events_sql[] = {
 	"'batch_expire', status, redeemed_by_user_id, order_id, redeemed_at, ?, ? FROM "
 	"coupon_codes WHERE campaign_id = ? AND batch_id = ? AND status = 'available' FOR UPDATE",
 };
+#define OUTBOX_SQL                                                                        \
+	"INSERT INTO outbox (event_id, event_type, campaign_id, code, created_at)"           \
+	" SELECT UUID(), 'expired', c.campaign_id, c.code, NOW(6) FROM coupon_codes c"      \
+	" JOIN campaigns k ON k.id = c.campaign_id AND k.events_enabled <> 0"               \
+	" WHERE c.campaign_id = ? AND c.status = 'available'"
+static const char *const outbox_sql[] = {OUTBOX_SQL, OUTBOX_SQL " AND c.batch_id = ?"};
 static const char *const expire_sql[] = {
 	"UPDATE coupon_codes SET status = 'expired', expired_reason = ? WHERE campaign_id = ? "
 	"AND status = 'available'",
@@ -352,7 +363,7 @@ static enum cp_status expire_tx(struct cp_db *db, struct expiry *x, uint64_t *co
 	unsigned int b = x->batch_id != 0;
 	MYSQL_BIND p[4];
 	unsigned long l1, l2;
-	uint64_t events = 0, expired = 0;
+	uint64_t events = 0, outbox = 0, expired = 0;
 	enum cp_status st;
 
 	memset(p, 0, sizeof p);
@@ -362,6 +373,11 @@ static enum cp_status expire_tx(struct cp_db *db, struct expiry *x, uint64_t *co
 	db_bind_u64(&p[3], &x->batch_id);
 	if ((st = db_run(db, events_sql[b], p, &events, e)) != CP_OK)
 		return st;
+	/* Whether the campaign has events is read here, in the transaction. */
+	if ((st = db_run(db, outbox_sql[b], &p[2], &outbox, e)) != CP_OK)
+		return st;
+	if (outbox != 0 && outbox != events)
+		return cp_err_set(e, CP_E_BUSY, "codes changed during the expiry; retrying");
 	memset(p, 0, sizeof p);
 	db_bind_str(&p[0], x->reason, &l2);
 	db_bind_u32(&p[1], &x->campaign_id);

@@ -1,7 +1,8 @@
 /*
  * Outbox events (issue #10): which operations write one and what it holds, that
  * a campaign without events keeps its one-statement hot path, that a stale
- * campaign cache cannot lose an event, and the relays' claim bookkeeping.
+ * campaign cache cannot lose an event, the relays' claim bookkeeping, and the
+ * events of a bulk expiry.
  */
 #include "config.h"
 
@@ -258,6 +259,38 @@ static void relays(void)
 	cp_db_close(other);
 }
 
+/* Expiring a whole campaign writes one "expired" event per code it expires. */
+static void bulk_expiry(void)
+{
+	char codes[6][CP_CODE_MAX + 1], sql[256];
+	struct cp_format f, g;
+	struct cp_err e;
+	uint64_t n = 0;
+	uint32_t id = fx_campaign(db, "bulk events", "BE", "events_enabled = 1", &f);
+	uint32_t quiet = fx_campaign(db, "bulk quiet", "BQ", "", &g);
+
+	fx_codes(db, id, &f, 0, 6, codes);
+	cp_campaign_cache_reset(db); /* the campaigns are new */
+	CHECK(op(RD, codes[0], "b0", NULL) == CP_OK, "a redemption before the expiry");
+	CHECK(cp_expire_codes(db, id, 0, "test", "leak", &n, &e) == CP_OK && n == 5,
+	      "bulk expiry: %llu codes, %s", (unsigned long long)n, e.msg);
+	snprintf(sql, sizeof sql,
+		 "SELECT COUNT(DISTINCT event_id) FROM outbox WHERE campaign_id = %u AND"
+		 " event_type = 'expired' AND user_id IS NULL AND order_id IS NULL", id);
+	CHECK(tl_query_int(db, sql) == 5, "bulk expiry: %lld expired events, want 5",
+	      tl_query_int(db, sql));
+	snprintf(sql, sizeof sql,
+		 "SELECT COUNT(*) FROM outbox o JOIN coupon_codes c ON c.code = o.code"
+		 " WHERE o.campaign_id = %u AND o.event_type = 'expired' AND c.status = 'expired'",
+		 id);
+	CHECK(tl_query_int(db, sql) == 5, "bulk expiry: the events name the expired codes");
+	fx_codes(db, quiet, &g, 0, 3, NULL);
+	CHECK(cp_expire_codes(db, quiet, 0, "test", "leak", &n, &e) == CP_OK && n == 3,
+	      "bulk expiry without events: %s", e.msg);
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM outbox WHERE campaign_id = %u", quiet);
+	CHECK(tl_query_int(db, sql) == 0, "no events for a campaign without them");
+}
+
 int main(void)
 {
 	db = tl_db_fresh("outbox", &cfg);
@@ -273,6 +306,7 @@ int main(void)
 	user_limit();
 	idempotent();
 	relays();
+	bulk_expiry();
 	cp_db_close(db);
 	cp_config_free(&cfg);
 	return tl_done("test_outbox");
