@@ -454,6 +454,7 @@ struct cp_redeem_result {
 	enum cp_status status;
 	bool replay;                 /* an idempotent replay of an earlier response */
 	char code[CP_CODE_MAX + 1];  /* normalised, when the code was well formed */
+	char display[CP_DISPLAY_MAX + 1]; /* as printed (prefix, groups), when the campaign is known */
 	uint32_t campaign_id;        /* 0 when unknown */
 	char campaign_name[CP_NAME_MAX * 4 + 1];
 	time_t redeemed_at;          /* redeem, confirm */

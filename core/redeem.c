@@ -337,6 +337,18 @@ static void set_campaign(struct ctx *x, uint32_t id)
 		memcpy(x->res->campaign_name, k->name, sizeof k->name);
 }
 
+/* The code as its campaign prints it, for replies to people (stored replies too). */
+static void set_display(struct ctx *x)
+{
+	const struct codes_campaign *k;
+	struct cp_redeem_result *r = x->res;
+
+	if (r->code[0] == '\0' || r->campaign_id == 0 ||
+	    (k = codes_campaign(x->db, r->campaign_id)) == NULL ||
+	    cp_code_display(&k->format, r->code, r->display, sizeof r->display) != CP_OK)
+		r->display[0] = '\0';
+}
+
 /* 1: counted; 0: the user is at the limit. */
 static enum cp_status count_use(struct ctx *x, uint32_t campaign, uint32_t limit,
 				bool *ok)
@@ -783,7 +795,9 @@ enum cp_status cp_redeem_op(struct cp_db *db, enum cp_op op, const struct cp_red
 	if (x.idem && (st = idem_init(&x.key, op, req, x.code, e)) != CP_OK)
 		return res->status = st;
 	set_when(&x);
-	return run(&x);
+	st = run(&x);
+	set_display(&x);
+	return st;
 }
 
 enum cp_status cp_validate(struct cp_db *db, const struct cp_redeem_req *req,

@@ -33,6 +33,7 @@ struct api_ctx {
 	uint32_t key_id;
 	unsigned int scopes;
 	char code[CP_CODE_MAX + 1]; /* normalised code of a successful operation */
+	char display[CP_DISPLAY_MAX + 1]; /* the same as printed, "" when unknown */
 	char campaign[CP_NAME_MAX * 4 + 1]; /* its campaign's name, for the form's page */
 };
 

@@ -131,6 +131,8 @@ static void success_body(struct api_ctx *c, enum cp_op op, const struct cp_redee
 
 	reply_json(c->resp, 200);
 	buf_printf(b, "{\"result\":\"%s\",\"code\":\"%s\"", op_state[op], r->code);
+	if (r->display[0] != '\0')
+		buf_printf(b, ",\"display\":\"%s\"", r->display);
 	if (rq->user_id != NULL)
 		buf_json_kv(b, "user_id", rq->user_id, 0);
 	if (rq->order_id != NULL)
@@ -173,6 +175,7 @@ static enum cp_status run_op(struct api_ctx *c, enum cp_op op, struct cp_redeem_
 		count_failure(c, k);
 	if (st == CP_OK) {
 		memcpy(c->code, res.code, sizeof c->code);
+		memcpy(c->display, res.display, sizeof c->display);
 		memcpy(c->campaign, res.campaign_name, sizeof c->campaign);
 		success_body(c, op, &res, rq);
 	}
@@ -341,7 +344,7 @@ static void html_redeemed(struct buf *b, const struct api_ctx *c)
 {
 	html_open(b, FS_OK);
 	buf_puts(b, "Your code <span class=\"code\"><strong>");
-	html_text(b, c->code);
+	html_text(b, c->display[0] != '\0' ? c->display : c->code);
 	buf_puts(b, "</strong></span> has been redeemed");
 	if (c->campaign[0] != '\0') {
 		buf_puts(b, " for <strong>");

@@ -57,9 +57,9 @@
 		var campaign = json.campaign && json.campaign.name ? json.campaign.name : '';
 
 		show('ok', 'Code redeemed', campaign ?
-			['Your code ', {text: json.code, cls: 'code'}, ' has been redeemed for ',
+			['Your code ', {text: json.display || json.code, cls: 'code'}, ' has been redeemed for ',
 			 {text: campaign}, '.'] :
-			['Your code ', {text: json.code, cls: 'code'}, ' has been redeemed.']);
+			['Your code ', {text: json.display || json.code, cls: 'code'}, ' has been redeemed.']);
 		codeInput.value = '';
 	}
 

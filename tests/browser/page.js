@@ -271,7 +271,8 @@ async function withJs(browser, opts) {
 	check('one request for a double submit', posts === 1, posts);
 	check('redeemed (JS)', r.state === 'ok', r);
 	check('the result names the campaign', r.text.includes(`redeemed for ${campaign}.`), r.text);
-	check('the result names the code', r.text.includes(codes[1]), r.text);
+	check('the result shows the code as printed', r.text.includes(`code ${display(codes[1])} has`),
+	      r.text);
 	check('no reload', page.url() === BASE + '/' &&
 		await page.evaluate(() => window.stillHere === true), page.url());
 	check('the result is in the live region', (await page.getByRole('status').textContent())
@@ -311,7 +312,7 @@ async function withoutJs(browser, opts) {
 	check('no JS: 200', r.status === 200, r);
 	check('no JS: the page says redeemed', r.h1 === 'Code redeemed', r);
 	check('no JS: campaign and code named',
-		r.text === `Your code ${codes[3]} has been redeemed for ${campaign}.`, r.text);
+		r.text === `Your code ${display(codes[3])} has been redeemed for ${campaign}.`, r.text);
 	check('no JS: the answer page is styled', await styled(page));
 	check('no JS: the answer is coupon-fcgi\'s page', page.url() === BASE + '/redeem', page.url());
 	const title = await page.title();

@@ -23,7 +23,8 @@ post() {
 post "$(echo "$c1" | tr A-Z a-z | sed 's/..../&-/g')" alice@example.com
 expect $LINENO 200
 check $LINENO "success is an HTML page" has_header "Content-Type: text/html; charset=utf-8"
-check $LINENO "the page names the code" contains "$body" "<strong>$c1</strong>"
+check $LINENO "the page names the code as printed" contains "$body" \
+	"<strong>$(echo "$c1" | sed 's/..../&-/g; s/-$//')</strong>"
 check $LINENO "the page is not cached" has_header "Cache-Control: no-store"
 check $LINENO "the page forbids scripts" has_header "Content-Security-Policy: default-src 'none'"
 check $LINENO "the code is redeemed by the e-mail" test \
@@ -31,6 +32,8 @@ check $LINENO "the code is redeemed by the e-mail" test \
 post "$c2" bob -H 'Accept: application/json'
 expect $LINENO 200
 check $LINENO "JSON on request" contains "$body" '"result":"redeemed"'
+check $LINENO "JSON: code and display" contains "$body" \
+	"\"code\":\"$c2\",\"display\":\"$(echo "$c2" | sed 's/..../&-/g; s/-$//')\""
 req POST /redeem -H "$form" -H "Referer: $base/index.html" --data "code=$c3&user=carol"
 expect $LINENO 200
 
