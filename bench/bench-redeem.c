@@ -6,7 +6,8 @@
  *   bare       the bare conditional UPDATE, prepared, autocommit, tight loop (ceiling)
  *   forupdate  the pessimistic variant: BEGIN; SELECT ... FOR UPDATE; UPDATE; COMMIT
  * Distinct codes (each redeemed once), one connection per thread, cells of a fixed
- * duration interleaved across modes so drift hits all alike, medians of repetitions.
+ * duration interleaved across modes in all six orders (half a second apart) so drift
+ * and the wake of the previous cell hit all alike, medians of repetitions.
  * The ratios are given twice: of the modes' medians, and the median of the ratios
  * within each repetition (its cells run back to back, so a shared machine's drift
  * cancels out of them).
@@ -31,7 +32,7 @@
 
 #define MAX_THREADS 256
 #define MAX_COUNTS 8
-#define MAX_REPS 15
+#define MAX_REPS 18
 #define LAT_CAP (1u << 17)
 
 enum mode { M_CORE, M_BARE, M_FORUPDATE, M_COUNT };
@@ -388,6 +389,19 @@ static unsigned int parse_list(const char *s, unsigned int *out)
 	return n;
 }
 
+static const enum mode orders[6][M_COUNT] = {
+	{M_CORE, M_BARE, M_FORUPDATE}, {M_BARE, M_FORUPDATE, M_CORE}, {M_FORUPDATE, M_CORE, M_BARE},
+	{M_CORE, M_FORUPDATE, M_BARE}, {M_FORUPDATE, M_BARE, M_CORE}, {M_BARE, M_CORE, M_FORUPDATE},
+};
+
+/* Lets the server's background work (purge, page flushing) of the last cell ebb. */
+static void settle(void)
+{
+	struct timespec ts = {0, 500 * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
 /* The median over the repetitions of A's throughput over B's in the same repetition. */
 static double paired(const struct cell *a, const struct cell *b, unsigned int reps)
 {
@@ -479,10 +493,16 @@ int main(int argc, char **argv)
 	for (unsigned int r = 0; r < reps; r++)
 		for (unsigned int t = 0; t < ncounts; t++)
 			for (int k = 0; k < M_COUNT; k++) {
-				/* Rotate the order so no mode always runs first. */
-				enum mode m = (enum mode)((k + r + t) % M_COUNT);
+				/*
+				 * All six orders in turn, so that every mode runs first,
+				 * last and after each other mode equally often (a cell
+				 * feels the background work of the one before: rotating
+				 * one order kept core always right after forupdate).
+				 */
+				enum mode m = orders[(r + t) % 6][k];
 				struct cell *c = &cells[m][t][r];
 
+				settle();
 				*c = run_cell(m, counts[t], seconds);
 				fprintf(stderr, "rep %u %2u threads %-9s %8.0f/s p50 %.2f ms p99 %.2f"
 						" ms%s\n", r + 1, counts[t], mode_names[m], c->ops_s,

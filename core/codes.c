@@ -347,6 +347,21 @@ const struct codes_campaign *codes_campaign(struct cp_db *db, uint32_t id)
 	return NULL;
 }
 
+bool codes_open(struct cp_db *db, uint32_t id, const MYSQL_TIME **fence)
+{
+	struct cache *c = db_cache(db);
+
+	if (c == NULL || c->loaded_ms == 0)
+		return false;
+	for (size_t i = 0; i < c->nopen; i++) {
+		if (c->open[i] == id) {
+			*fence = &c->fence;
+			return true;
+		}
+	}
+	return false;
+}
+
 const char *codes_open_sql(struct cp_db *db, const char *prefix, uint32_t campaign_hint,
 			   const MYSQL_TIME **fence)
 {

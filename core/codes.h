@@ -46,6 +46,8 @@ const struct codes_campaign *codes_campaign(struct cp_db *, uint32_t id);
  */
 const char *codes_open_sql(struct cp_db *, const char *prefix, uint32_t campaign_hint,
 			   const MYSQL_TIME **fence);
+/* Whether campaign ID is open; *FENCE as for codes_open_sql. */
+bool codes_open(struct cp_db *, uint32_t id, const MYSQL_TIME **fence);
 /*
  * Returns once every connection's list of open campaigns read before the call
  * has passed its fence, so a pause that committed before the call holds for

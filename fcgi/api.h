@@ -32,6 +32,7 @@ struct worker {
 	char *body;              /* cfg->body_max + 1 bytes */
 	struct auth_entry auth[API_AUTH_CACHE];
 	unsigned int auth_next;
+	struct evp_md_ctx_st *md; /* reused for the API key's SHA-256 */
 };
 
 /* Reads up to N bytes of the body; returns how many (fewer only at its end). */

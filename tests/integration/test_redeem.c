@@ -438,6 +438,44 @@ static void changes(void)
 	cp_db_close(admin);
 }
 
+static long long session_count(const char *name)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof sql, "SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS"
+				  " WHERE VARIABLE_NAME = '%s'", name);
+	return tl_query_int(db, sql);
+}
+
+/*
+ * Two open campaigns with one format: the code does not name its campaign, so the
+ * fast statement takes the list of open campaigns and hands the campaign back.
+ * Both single-table (Com_update), no join (Com_update_multi).
+ */
+static void twins(void)
+{
+	struct cp_redeem_result res;
+	struct cp_format f1, f2;
+	char c1[1][CP_CODE_MAX + 1], c2[1][CP_CODE_MAX + 1];
+	uint32_t t1 = fx_campaign(db, "twin 1", "TW", "", &f1);
+	uint32_t t2 = fx_campaign(db, "twin 2", "TW", "", &f2);
+	long long upd, multi;
+
+	fx_codes(db, t1, &f1, 0, 1, c1);
+	fx_codes(db, t2, &f2, 1, 1, c2);
+	cp_campaign_cache_reset(db);
+	CHECK(redeem1(c1[0], "tw", &res) == CP_OK, "twin 1 loads the cache: %s",
+	      cp_status_code(res.status));
+	upd = session_count("COM_UPDATE");
+	multi = session_count("COM_UPDATE_MULTI");
+	CHECK(redeem1(c2[0], "tw", &res) == CP_OK && res.campaign_id == t2 &&
+		      strcmp(res.campaign_name, "twin 2") == 0,
+	      "twin 2: %s, campaign %u", cp_status_code(res.status), res.campaign_id);
+	CHECK(session_count("COM_UPDATE") - upd == 1 && session_count("COM_UPDATE_MULTI") == multi,
+	      "twins: one single-table UPDATE, no join");
+	CHECK(strncmp(res.display, "TW-", 3) == 0, "display: %s", res.display);
+}
+
 /*
  * The fence itself: a list of open campaigns read now matches until the server's
  * clock passes CODES_FENCE_MS, and never after, however the connection behaves.
@@ -507,6 +545,7 @@ int main(void)
 	check_state();
 	window_edges();
 	changes();
+	twins();
 	fence();
 	lapse();
 	cp_db_close(db);
