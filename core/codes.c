@@ -217,14 +217,23 @@ static struct cache *fresh(struct cp_db *db, struct cp_err *e, enum cp_status *s
 {
 	struct cache *c;
 
-	if ((*st = cp_db_ensure(db, e)) != CP_OK)
-		return NULL;
-	c = cache_for(db);
-	if (c->loaded_ms == 0 || now_ms() - c->loaded_ms > CACHE_TTL_MS)
-		if ((*st = load(db, c, e)) != CP_OK)
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if ((*st = cp_db_ensure(db, e)) != CP_OK)
 			return NULL;
-	*st = CP_OK;
-	return c;
+		c = cache_for(db);
+		if (c->loaded_ms != 0 && now_ms() - c->loaded_ms <= CACHE_TTL_MS)
+			return c;
+		if ((*st = load(db, c, e)) == CP_OK)
+			return c;
+		/*
+		 * A connection the server dropped while idle (a restart) is only found
+		 * dead by using it: the read is tried once more on a new one, which
+		 * comes with a new cache.
+		 */
+		if (*st != CP_E_DB_UNAVAILABLE)
+			return NULL;
+	}
+	return NULL;
 }
 
 /* Reloads after a miss, unless the cache is younger than MISS_RELOAD_MS. */

@@ -477,6 +477,28 @@ static void twins(void)
 }
 
 /*
+ * A connection the server dropped while idle (a restart, wait_timeout): the next
+ * operation reconnects and reads the campaigns again instead of failing, even
+ * when reading them is the first thing it does.
+ */
+static void dropped(void)
+{
+	struct cp_redeem_result res;
+	struct cp_redeem_req q = fx_req(codes[slot('A')][0], NULL, NULL);
+	struct cp_err e;
+	struct cp_db *admin = tl_db_open(&cfg);
+	char sql[64];
+
+	snprintf(sql, sizeof sql, "KILL CONNECTION %lld",
+		 tl_query_int(db, "SELECT CONNECTION_ID()"));
+	tl_exec(admin, sql);
+	cp_db_close(admin);
+	cp_campaign_cache_reset(db); /* the campaigns are read first */
+	CHECK(cp_validate(db, &q, &res, &e) == CP_E_ALREADY_REDEEMED,
+	      "validate on a dropped connection: %s (%s)", cp_status_code(res.status), e.msg);
+}
+
+/*
  * The fence itself: a list of open campaigns read now matches until the server's
  * clock passes CODES_FENCE_MS, and never after, however the connection behaves.
  */
@@ -546,6 +568,7 @@ int main(void)
 	window_edges();
 	changes();
 	twins();
+	dropped();
 	fence();
 	lapse();
 	cp_db_close(db);
