@@ -16,11 +16,12 @@
  * (active, inside their window, no per-user limit, no events), and is made exact
  * by a fence: the cache is read together with the server's NOW(6) + FENCE_MS,
  * and the statement only matches while the server's NOW(6) is before that
- * instant. Per-user limits, events and windows never change after creation, so
- * only a pause (or archive) can make an open entry wrong, and codes_fence_wait()
- * makes every pause wait until each cache read before it has passed its fence:
- * once a pause has returned, no redemption of that campaign can start. Resuming
- * needs no wait: a campaign missing from the list takes the joined statement.
+ * instant. Whatever can make an open entry wrong (a pause or archive, and through
+ * cp_campaign_update an earlier end, a later start, a new per-user limit, events)
+ * waits in codes_fence_wait() until each cache read before it has passed its
+ * fence: once such a change has returned, no redemption that it forbids can start.
+ * Resuming and other widening changes need no wait: a campaign missing from the
+ * list takes the joined statement.
  * Each fence is in the clock of the server that read the list and is checked by
  * that same server, so on a Galera cluster (where the read is causal, below) only
  * the nodes' clock rates matter, not their offsets. A server clock stepped back
