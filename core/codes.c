@@ -372,19 +372,13 @@ bool codes_open(struct cp_db *db, uint32_t id, const MYSQL_TIME **fence)
 	return false;
 }
 
-const char *codes_open_sql(struct cp_db *db, const char *prefix, uint32_t campaign_hint,
-			   const MYSQL_TIME **fence)
+const char *codes_open_sql(struct cp_db *db, const char *prefix, const MYSQL_TIME **fence)
 {
 	struct cache *c = db_cache(db);
 	size_t len, cap;
-	bool hinted = campaign_hint == 0;
 
 	/* Loaded by codes_normalize for this very request, so young enough. */
 	if (c == NULL || c->loaded_ms == 0 || c->nopen == 0)
-		return NULL;
-	for (size_t i = 0; i < c->nopen && !hinted; i++)
-		hinted = c->open[i] == campaign_hint;
-	if (!hinted)
 		return NULL;
 	if (c->open_sql != NULL && c->open_prefix != prefix)
 		forget_open_sql(db, c);

@@ -40,12 +40,11 @@ const struct codes_campaign *codes_campaign(struct cp_db *, uint32_t id);
 /*
  * The fast redemption statement: PREFIX, which ends in "campaign_id IN (", with
  * the ids of the open campaigns (active, inside their window beyond the fence, no
- * per-user limit, no events) appended. NULL when there are none, or when
- * CAMPAIGN_HINT (0 = any) is not one of them. *FENCE gets the instant the caller
- * binds to "NOW(6) < ?". The string stays valid until the cache next reloads.
+ * per-user limit, no events) appended; NULL when there are none. *FENCE gets the
+ * instant the caller binds to "NOW(6) < ?". The string stays valid until the cache
+ * next reloads.
  */
-const char *codes_open_sql(struct cp_db *, const char *prefix, uint32_t campaign_hint,
-			   const MYSQL_TIME **fence);
+const char *codes_open_sql(struct cp_db *, const char *prefix, const MYSQL_TIME **fence);
 /* Whether campaign ID is open; *FENCE as for codes_open_sql. */
 bool codes_open(struct cp_db *, uint32_t id, const MYSQL_TIME **fence);
 /*

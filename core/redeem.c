@@ -335,6 +335,15 @@ static enum cp_status run_change(struct ctx *x, const char *sql, const MYSQL_TIM
 }
 
 /* Fills the reply's campaign from the connection's cache. */
+/* The code as campaign K prints it, for replies to people. */
+static void display_with(const struct codes_campaign *k, struct cp_redeem_result *r)
+{
+	if (k == NULL || r->code[0] == '\0' ||
+	    cp_code_display(&k->format, r->code, r->display, sizeof r->display) != CP_OK)
+		r->display[0] = '\0';
+}
+
+/* Fills the reply's campaign (name, the code as printed) from the connection's cache. */
 static void set_campaign(struct ctx *x, uint32_t id)
 {
 	const struct codes_campaign *k = codes_campaign(x->db, id);
@@ -342,18 +351,16 @@ static void set_campaign(struct ctx *x, uint32_t id)
 	x->res->campaign_id = id;
 	if (k != NULL)
 		memcpy(x->res->campaign_name, k->name, sizeof k->name);
+	display_with(k, x->res);
 }
 
-/* The code as its campaign prints it, for replies to people (stored replies too). */
+/* A stored reply (an idempotent replay) carries its campaign's id but no display. */
 static void set_display(struct ctx *x)
 {
-	const struct codes_campaign *k;
 	struct cp_redeem_result *r = x->res;
 
-	if (r->code[0] == '\0' || r->campaign_id == 0 ||
-	    (k = codes_campaign(x->db, r->campaign_id)) == NULL ||
-	    cp_code_display(&k->format, r->code, r->display, sizeof r->display) != CP_OK)
-		r->display[0] = '\0';
+	if (r->display[0] == '\0' && r->campaign_id != 0)
+		display_with(codes_campaign(x->db, r->campaign_id), r);
 }
 
 /* 1: counted; 0: the user is at the limit. */
@@ -620,11 +627,13 @@ static const char *statement(struct ctx *x, const MYSQL_TIME **fence, bool *one)
 		return x->def->tx_sql;
 	if (x->op != CP_OP_REDEEM || x->joined)
 		return x->def->hot_sql;
-	if (hint != 0 && codes_open(x->db, hint, fence)) {
+	if (hint != 0) {
+		if (!codes_open(x->db, hint, fence))
+			return x->def->hot_sql;
 		x->open_sql = *one = true;
 		return redeem_one_sql;
 	}
-	if ((sql = codes_open_sql(x->db, redeem_open_prefix, hint, fence)) != NULL) {
+	if ((sql = codes_open_sql(x->db, redeem_open_prefix, fence)) != NULL) {
 		x->open_sql = true;
 		return sql;
 	}

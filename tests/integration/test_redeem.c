@@ -519,12 +519,12 @@ static void fence(void)
 	cp_campaign_cache_reset(db);
 	CHECK(redeem1(fc[0], "f", &res) == CP_OK, "loads the cache: %s",
 	      cp_status_code(res.status));
-	sql = codes_open_sql(db, probe, id, &until);
-	if (!tl_check(__FILE__, __LINE__, sql != NULL, "campaign A is open"))
+	CHECK(codes_open(db, id, &until), "the new campaign is open");
+	CHECK(!codes_open(db, cid[slot('P')], &until), "a paused one is not");
+	CHECK(!codes_open(db, cid[slot('L')], &until), "nor one with a per-user limit");
+	sql = codes_open_sql(db, probe, &until);
+	if (!tl_check(__FILE__, __LINE__, sql != NULL, "a statement for the open campaigns"))
 		return;
-	CHECK(codes_open_sql(db, probe, cid[slot('P')], &until) == NULL, "a paused one is not");
-	CHECK(codes_open_sql(db, probe, cid[slot('L')], &until) == NULL,
-	      "nor one with a per-user limit");
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	CHECK(probe_count(sql, code, until) == 1, "matches before the fence");
 	while (probe_count(sql, code, until) == 1)
