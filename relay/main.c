@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -124,10 +125,18 @@ static int set_secret(struct relay_opts *o, const char *path)
 {
 	char buf[512];
 	FILE *f = fopen(path, "r");
+	struct stat sb = {0};
 	size_t n;
 
 	if (f == NULL)
 		return relay_log("%s: %s", path, strerror(errno)), -1;
+	/* As for the code key: a secret others can read or change is no secret. */
+	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode) || (sb.st_mode & 077) != 0) {
+		fclose(f);
+		return relay_log("%s: the webhook secret file must be a regular file of mode 0600"
+				 " or 0400 (it is %04o); chmod 600 it",
+				 path, (unsigned int)(sb.st_mode & 07777)), -1;
+	}
 	n = fread(buf, 1, sizeof buf - 1, f);
 	fclose(f);
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))

@@ -4,6 +4,7 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "coupon.h"
 
@@ -70,8 +71,10 @@ size_t webhook_sink_post(struct webhook_sink *, const struct cp_event *ev,
 			 char (*body)[RELAY_JSON_MAX], size_t n, double deadline, char *err,
 			 size_t errsz);
 void webhook_sink_free(struct webhook_sink *);
-/* "sha256=" + hex HMAC-SHA256 of BODY under KEY, in OUT (at least 72 bytes). */
-void webhook_signature(const char *key, size_t keylen, const char *body, size_t len, char *out);
+/* "t=T,v1=HEX": HMAC-SHA256 under KEY of "T." + BODY. False if libcrypto failed. */
+#define WEBHOOK_SIG_MAX 96
+bool webhook_signature(const char *key, size_t keylen, time_t t, const char *body, size_t len,
+		       char *out, size_t outsz);
 
 /* The /metrics listener on LISTEN ("127.0.0.1:9188"), in a thread of its own. */
 int metrics_start(const char *listen);

@@ -1,19 +1,22 @@
 /*
  * The webhook sink (libcurl): one POST per event, in order, over a kept-alive
- * connection. The body is signed with HMAC-SHA256 under the shared secret
- * (header X-Coupon-Signature: sha256=HEX), so the receiver can tell our events
- * from forged ones; X-Coupon-Event-Id carries the id to drop duplicates by.
- * Anything but a 2xx answer is a failure.
+ * connection. Each request is signed with HMAC-SHA256 under the shared secret
+ * over "T.BODY", T being the Unix time of sending (header X-Coupon-Signature:
+ * t=T,v1=HEX), so the receiver can tell our events from forged ones and refuse
+ * a captured request replayed later (doc/WEBHOOKS.md: a skew of five minutes);
+ * X-Coupon-Event-Id carries the id to drop duplicates by. Anything but a 2xx
+ * answer is a failure.
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/core_names.h>
 
 #include "relay.h"
 #include "xmalloc.h"
@@ -59,25 +62,42 @@ void webhook_sink_free(struct webhook_sink *w)
 	free(w);
 }
 
-void webhook_signature(const char *key, size_t keylen, const char *body, size_t len, char *out)
+bool webhook_signature(const char *key, size_t keylen, time_t t, const char *body, size_t len,
+		       char *out, size_t outsz)
 {
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int maclen = 0;
+	OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+								(char *)"SHA256", 0),
+			       OSSL_PARAM_construct_end()};
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	char stamp[24];
+	size_t mdlen = 0;
+	int n = snprintf(stamp, sizeof stamp, "%lld.", (long long)t), at;
+	bool ok = ctx != NULL && EVP_MAC_init(ctx, (const unsigned char *)key, keylen, params) &&
+		  EVP_MAC_update(ctx, (const unsigned char *)stamp, (size_t)n) &&
+		  EVP_MAC_update(ctx, (const unsigned char *)body, len) &&
+		  EVP_MAC_final(ctx, md, &mdlen, sizeof md);
 
-	HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)body, len, mac, &maclen);
-	memcpy(out, "sha256=", 7);
-	for (unsigned int i = 0; i < maclen; i++)
-		snprintf(out + 7 + 2 * i, 3, "%02x", mac[i]);
-	out[7 + 2 * maclen] = '\0';
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+	at = snprintf(out, outsz, "t=%.*s,v1=", n - 1, stamp);
+	if (!ok || at < 0 || (size_t)at + 2 * mdlen >= outsz)
+		return false;
+	for (size_t i = 0; i < mdlen; i++)
+		snprintf(out + at + 2 * i, 3, "%02x", md[i]);
+	return true;
 }
 
 static struct curl_slist *headers(const struct webhook_sink *w, const struct cp_event *ev,
 				  const char *body)
 {
 	struct curl_slist *h = NULL;
-	char line[160], sig[72];
+	char line[160], sig[WEBHOOK_SIG_MAX];
 
-	webhook_signature(w->o->webhook_secret, w->o->webhook_secret_len, body, strlen(body), sig);
+	if (!webhook_signature(w->o->webhook_secret, w->o->webhook_secret_len, time(NULL), body,
+			       strlen(body), sig, sizeof sig))
+		return NULL;
 	h = curl_slist_append(h, "Content-Type: application/json");
 	/* No "Expect: 100-continue" round trip for small bodies. */
 	h = curl_slist_append(h, "Expect:");
@@ -95,6 +115,9 @@ static bool post(struct webhook_sink *w, const struct cp_event *ev, const char *
 	struct curl_slist *h = headers(w, ev, body);
 	long code = 0;
 	CURLcode rc;
+
+	if (h == NULL)
+		return snprintf(err, errsz, "webhook: cannot sign the request (libcrypto)"), false;
 
 	curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);

@@ -1,7 +1,9 @@
 /*
- * Test helper: a webhook receiver on 127.0.0.1. Each POST's body is checked
- * against its X-Coupon-Signature (HMAC-SHA256 under the secret); one line
- * "EVENT-ID ok" or "EVENT-ID badsig" is appended to OUT per request it accepts.
+ * Test helper: a webhook receiver on 127.0.0.1, verifying as doc/WEBHOOKS.md
+ * tells receivers to: X-Coupon-Signature is "t=T,v1=HEX", HEX the HMAC-SHA256
+ * under the secret of "T." + the raw body, compared in constant time, and T
+ * within five minutes of the receiver's clock. One line "EVENT-ID ok",
+ * "EVENT-ID badsig" or "EVENT-ID stale" is appended to OUT per request it accepts.
  * Every FAIL_EVERY-th request of a connection (0 = never) is answered 503
  * without being recorded, to exercise the relay's retries. The port it listens
  * on is written to PORT-FILE (an existing one names the port to take). A process per connection, so kept-alive
@@ -19,9 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -69,17 +73,48 @@ static const char *header(const char *head, const char *name, char *val, size_t 
 	return NULL;
 }
 
-static void record(const char *id, const char *body, size_t len, const char *sig)
+#define SKEW_MAX 300 /* seconds */
+
+/* "t=T,v1=HEX" -> T and the 32 bytes of HEX; false if malformed. */
+static int parse_sig(const char *sig, long long *t, unsigned char *mac)
 {
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int maclen = 0;
-	char want[80] = "sha256=", line[160];
+	char *end;
+
+	if (strncmp(sig, "t=", 2) != 0)
+		return 0;
+	*t = strtoll(sig + 2, &end, 10);
+	if (end == sig + 2 || strncmp(end, ",v1=", 4) != 0 || strlen(end + 4) != 64)
+		return 0;
+	for (int i = 0; i < 32; i++)
+		if (sscanf(end + 4 + 2 * i, "%2hhx", &mac[i]) != 1)
+			return 0;
+	return 1;
+}
+
+static const char *verdict(const char *body, size_t len, const char *sig)
+{
+	static unsigned char signed_part[24 + sizeof ((struct conn *)0)->buf];
+	unsigned char got[32], want[EVP_MAX_MD_SIZE];
+	unsigned int wantlen = 0;
+	long long t;
 	int n;
 
-	HMAC(EVP_sha256(), secret, (int)secret_len, (const unsigned char *)body, len, mac, &maclen);
-	for (unsigned int i = 0; i < maclen; i++)
-		snprintf(want + 7 + 2 * i, 3, "%02x", mac[i]);
-	n = snprintf(line, sizeof line, "%s %s\n", id, strcmp(want, sig) == 0 ? "ok" : "badsig");
+	if (!parse_sig(sig, &t, got))
+		return "badsig";
+	n = snprintf((char *)signed_part, 24, "%lld.", t);
+	memcpy(signed_part + n, body, len);
+	if (HMAC(EVP_sha256(), secret, (int)secret_len, signed_part, (size_t)n + len, want,
+		 &wantlen) == NULL || wantlen != sizeof got ||
+	    CRYPTO_memcmp(got, want, sizeof got) != 0)
+		return "badsig";
+	return llabs((long long)time(NULL) - t) > SKEW_MAX ? "stale" : "ok";
+}
+
+static void record(const char *id, const char *body, size_t len, const char *sig)
+{
+	char line[160];
+	int n = snprintf(line, sizeof line, "%s %s\n", id, verdict(body, len, sig));
+
 	if (write(out_fd, line, (size_t)n) != n)
 		_exit(1);
 }

@@ -68,6 +68,7 @@ check $LINENO "a durable queue is bound" consumer setup
 
 # ---------------------------------------------------------------- the receiver
 od -An -tx1 -N24 /dev/urandom | tr -d ' \n' >"$work/secret"
+chmod 600 "$work/secret"
 start_receiver() {
 	setsid "$helpers/receiver" "$work/secret" "$work/hook.out" "$work/hook.port" "$1" \
 		>>"$work/receiver.log" 2>&1 &
@@ -77,10 +78,25 @@ start_receiver() {
 }
 start_receiver 0
 hook="http://127.0.0.1:$(cat "$work/hook.port")/events"
-# The receiver's check can fail: a forged signature is recorded as such.
-curl -s -o /dev/null -H 'X-Coupon-Event-Id: forged' -H 'X-Coupon-Signature: sha256=00' \
-	-H 'Content-Type: application/json' --data '{"x":1}' "$hook"
+# The receiver's checks can fail: a forged signature, a timestamp changed after
+# signing, and a correctly signed request replayed six minutes later.
+sign() { # TIME BODY -> t=TIME,v1=HEX, as doc/WEBHOOKS.md says a signature is made
+	printf 't=%s,v1=%s' "$1" "$(printf '%s.%s' "$1" "$2" |
+		openssl dgst -sha256 -hmac "$(cat "$work/secret")" | sed 's/.*= *//')"
+}
+post_signed() { # ID SIGNATURE
+	curl -s -o /dev/null -H "X-Coupon-Event-Id: $1" -H "X-Coupon-Signature: $2" \
+		-H 'Content-Type: application/json' --data '{"x":1}' "$hook"
+}
+now=$(date +%s)
+post_signed forged 't=0,v1=00'
+post_signed fresh "$(sign "$now" '{"x":1}')"
+post_signed stale "$(sign $((now - 360)) '{"x":1}')"
+post_signed moved "t=$now,$(sign $((now - 360)) '{"x":1}' | sed 's/^t=[0-9]*,//')"
 check $LINENO "a forged signature is caught" grep -qx 'forged badsig' "$work/hook.out"
+check $LINENO "a fresh signature verifies" grep -qx 'fresh ok' "$work/hook.out"
+check $LINENO "a replay six minutes late is refused" grep -qx 'stale stale' "$work/hook.out"
+check $LINENO "a changed timestamp breaks the signature" grep -qx 'moved badsig' "$work/hook.out"
 : >"$work/hook.out"
 
 # ---------------------------------------------------------------- the events
@@ -109,6 +125,14 @@ drained() {
 # Every event id of the outbox appears in FILE (ids, one a line) at least once.
 all_arrived() { sqldb "SELECT event_id FROM outbox" | sort -u | comm -23 - "$1" | grep -c . | grep -qx 0; }
 dups() { sort "$1" | uniq -d | grep -c . ; }
+
+# A secret file others may read is refused at start, saying why.
+install -m 644 "$work/secret" "$work/secret-open"
+timeout 20 "$relay" -c "$cnf" --id open --webhook-url "$hook" \
+	--webhook-secret-file "$work/secret-open" 2>"$work/open.err" >/dev/null
+rc=$?
+check $LINENO "a world-readable secret file stops the relay (exit $rc)" test "$rc" -eq 2
+check $LINENO "and the log says to chmod it" grep -q 'chmod 600' "$work/open.err"
 
 # Phase 1: two relays, nothing fails: every event exactly once at both sinks.
 start_relay A "--metrics 127.0.0.1:$metrics_port"
