@@ -282,7 +282,7 @@ static enum cp_status directive(struct cp_config *c, char *line, int depth, stru
 }
 
 static enum cp_status parse_line(struct cp_config *c, char *line, bool *in_group, int depth,
-				 struct cp_err *e)
+				 bool *secret, struct cp_err *e)
 {
 	char *eq, *key, *value = NULL;
 
@@ -307,7 +307,28 @@ static enum cp_status parse_line(struct cp_config *c, char *line, bool *in_group
 		value = unquote(trim(eq + 1));
 	}
 	key = trim(line);
+	*secret = *secret || key_equal(key, "password");
 	return cp_config_set(c, key, value, e);
+}
+
+/*
+ * A file that gives our group a password must not let others read it or anyone
+ * but its owner change it. Group read stays allowed: root owning the file and the
+ * service's own group reading it (0640) is the usual way to hand a daemon its
+ * configuration.
+ */
+static enum cp_status check_secret_mode(FILE *f, struct cp_err *e)
+{
+	struct stat sb;
+
+	if (fstat(fileno(f), &sb) != 0)
+		return cp_err_set(e, CP_E_IO, "%s", strerror(errno));
+	if ((sb.st_mode & (S_IRWXO | S_IWGRP)) != 0)
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT,
+				  "holds a password but its mode %04o lets others read or change "
+				  "it; chmod 600 (or 640 with a group only the service is in)",
+				  (unsigned int)(sb.st_mode & 07777));
+	return CP_OK;
 }
 
 static enum cp_status read_file(struct cp_config *c, const char *path, int depth,
@@ -316,7 +337,7 @@ static enum cp_status read_file(struct cp_config *c, const char *path, int depth
 	FILE *f;
 	char line[4096];
 	unsigned int lineno = 0;
-	bool in_group = false;
+	bool in_group = false, secret = false;
 	enum cp_status st = CP_OK;
 
 	if (depth > CONFIG_INCLUDE_DEPTH)
@@ -329,10 +350,12 @@ static enum cp_status read_file(struct cp_config *c, const char *path, int depth
 			st = cp_err_set(e, CP_E_INVALID_ARGUMENT, "line too long");
 			break;
 		}
-		st = parse_line(c, line, &in_group, depth, e);
+		st = parse_line(c, line, &in_group, depth, &secret, e);
 	}
 	if (st == CP_OK && ferror(f))
 		st = cp_err_set(e, CP_E_IO, "%s", strerror(errno));
+	if (st == CP_OK && secret && (st = check_secret_mode(f, e)) != CP_OK)
+		cp_err_prefix(e, "%s", path);
 	fclose(f);
 	if (st != CP_OK && e != NULL && strncmp(e->msg, path, strlen(path)) != 0)
 		cp_err_prefix(e, "%s:%u", path, lineno);

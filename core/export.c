@@ -54,6 +54,7 @@ struct export {
 	const struct cp_export_opts *o;
 	struct cp_campaign camp;
 	char *tmp, *sum, *sumtmp;
+	bool made_tmp, made_sumtmp; /* created by this export: removed if it fails */
 	FILE *f;
 	EVP_MD_CTX *md;
 	uint64_t count;
@@ -125,18 +126,37 @@ static enum cp_status stream(struct export *x, struct cp_err *e)
 	return st;
 }
 
+/*
+ * The codes are a secret until they are printed: the temporary file is created
+ * new (O_EXCL), never through a symbolic link (O_NOFOLLOW), and mode 0600 whatever
+ * the umask, so a link planted at PATH.tmp cannot send them elsewhere and nobody
+ * else reads them while they are written. The published files are this one,
+ * linked or renamed, so they keep its mode. A regular file left by a killed
+ * export is removed first.
+ */
 static enum cp_status open_tmp(const char *path, FILE **f, struct cp_err *e)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	struct stat sb;
+	int fd, err;
 
-	if (fd < 0 || (*f = fdopen(fd, "w")) == NULL) {
-		int err = errno;
-
-		if (fd >= 0)
-			close(fd);
-		return cp_err_set(e, CP_E_IO, "cannot write %s: %s", path, strerror(err));
+	if (lstat(path, &sb) == 0) {
+		if (!S_ISREG(sb.st_mode))
+			return cp_err_set(e, CP_E_IO, "refusing to write %s: it exists and is not a "
+					  "regular file (a symbolic link?)", path);
+		if (unlink(path) != 0)
+			return cp_err_set(e, CP_E_IO, "cannot remove the stale %s: %s", path,
+					  strerror(errno));
 	}
-	return CP_OK;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0 && (*f = fdopen(fd, "w")) != NULL)
+		return CP_OK;
+	err = errno;
+	if (fd >= 0)
+		close(fd);
+	if (err == EEXIST || err == ELOOP)
+		return cp_err_set(e, CP_E_IO, "refusing to write %s: something else created it "
+				  "meanwhile", path);
+	return cp_err_set(e, CP_E_IO, "cannot write %s: %s", path, strerror(err));
 }
 
 static enum cp_status close_file(FILE *f, const char *path, struct cp_err *e)
@@ -176,6 +196,7 @@ static enum cp_status write_sum(struct export *x, const char *sha, struct cp_err
 	base = base != NULL ? base + 1 : x->o->path;
 	if ((st = open_tmp(x->sumtmp, &f, e)) != CP_OK)
 		return st;
+	x->made_sumtmp = true;
 	/* sha256sum(1) format, so "sha256sum -c FILE.sha256" checks the CSV. */
 	if (fprintf(f, "%s  %s\n", sha, base) < 0) {
 		fclose(f);
@@ -239,6 +260,11 @@ static enum cp_status check_opts(struct export *x, struct cp_err *e)
 			return cp_err_set(e, CP_E_NOT_FOUND, "batch %" PRIu64 " is not a batch of "
 					  "campaign '%s'", o->batch_id, x->camp.name);
 	}
+	/* --force replaces files, never what a symbolic link points at, nor the link. */
+	if ((lstat(o->path, &sb) == 0 && S_ISLNK(sb.st_mode)) ||
+	    (lstat(x->sum, &sb) == 0 && S_ISLNK(sb.st_mode)))
+		return cp_err_set(e, CP_E_IO, "refusing to export to %s: it is a symbolic link",
+				  lstat(o->path, &sb) == 0 && S_ISLNK(sb.st_mode) ? o->path : x->sum);
 	if (!o->force && (lstat(o->path, &sb) == 0 || lstat(x->sum, &sb) == 0))
 		return cp_err_set(e, CP_E_EXISTS, "%s exists; --force replaces it",
 				  lstat(o->path, &sb) == 0 ? o->path : x->sum);
@@ -256,6 +282,7 @@ static enum cp_status run_export(struct export *x, struct cp_export_result *res,
 		return st;
 	if ((st = open_tmp(x->tmp, &x->f, e)) != CP_OK)
 		return st;
+	x->made_tmp = true;
 	setvbuf(x->f, NULL, _IOFBF, EXPORT_BUF);
 	if ((x->md = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(x->md, EVP_sha256(), NULL) != 1)
 		return cp_err_set(e, CP_E_CRYPTO, "SHA-256 init failed");
@@ -304,10 +331,10 @@ enum cp_status cp_export(struct cp_db *db, const struct cp_export_opts *o,
 		st = run_export(&x, res, e);
 	if (x.f != NULL)
 		fclose(x.f);
-	if (st != CP_OK) {
+	if (st != CP_OK && x.made_tmp)
 		unlink(x.tmp);
+	if (st != CP_OK && x.made_sumtmp)
 		unlink(x.sumtmp);
-	}
 	EVP_MD_CTX_free(x.md);
 	free(x.tmp);
 	free(x.sum);

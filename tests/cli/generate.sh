@@ -104,6 +104,21 @@ check $LINENO "unwritable path named" contains "$out" "/nonexistent/dir/codes.cs
 expect_exit $LINENO 2 a export --campaign spring --status bogus --out "$work/x.csv"
 expect_exit $LINENO 2 a export --out "$work/x.csv"
 check $LINENO "no temporary files left" test "$(ls "$work" | grep -c tmp)" = 0
+check $LINENO "the export is readable by its owner only" test "$(stat -c %a "$csv")" = 600
+check $LINENO "so is its manifest" test "$(stat -c %a "$csv.sha256")" = 600
+# Planted symbolic links: the codes go nowhere but the named file.
+echo victim >"$work/victim"
+ln -s "$work/victim" "$work/planted.csv.tmp"
+expect_exit $LINENO 1 a export --campaign spring --out "$work/planted.csv"
+check $LINENO "a link at PATH.tmp is refused" contains "$out" "not a regular file"
+check $LINENO "its target is untouched" test "$(cat "$work/victim")" = victim
+check $LINENO "the link is left for the operator to see" test -L "$work/planted.csv.tmp"
+rm "$work/planted.csv.tmp"
+ln -s "$work/victim" "$work/linked.csv"
+expect_exit $LINENO 1 a export --campaign spring --out "$work/linked.csv" --force
+check $LINENO "a link at PATH is refused even with --force" contains "$out" "symbolic link"
+check $LINENO "and its target is untouched" test "$(cat "$work/victim")" = victim
+rm "$work/linked.csv"
 
 # Bulk expiry.
 expect_exit $LINENO 0 a expire --batch 1 --reason "printer leak"

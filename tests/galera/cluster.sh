@@ -146,6 +146,7 @@ connect-timeout = 2
 read-timeout = 20
 write-timeout = 20
 EOF
+	chmod 600 "$gc_dir/node$i.cnf" # it holds a password: coupon refuses it otherwise
 }
 
 gc_cnf() { echo "$gc_dir/node$1.cnf"; }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "testlib.h"
@@ -107,6 +108,50 @@ static void test_values(void)
 	cp_config_free(&c);
 }
 
+/* A password in a file others may read or anyone but the owner change is refused. */
+static const struct {
+	int line;
+	const char *text;
+	mode_t mode;
+	enum cp_status want;
+} secrets[] = {
+	{__LINE__, "[coupon]\npassword = s3cret\n", 0600, CP_OK},
+	{__LINE__, "[coupon]\npassword = s3cret\n", 0400, CP_OK},
+	{__LINE__, "[coupon]\npassword = s3cret\n", 0640, CP_OK},
+	{__LINE__, "[coupon]\npassword = s3cret\n", 0644, CP_E_INVALID_ARGUMENT},
+	{__LINE__, "[coupon]\npassword = s3cret\n", 0604, CP_E_INVALID_ARGUMENT},
+	{__LINE__, "[coupon]\npassword = s3cret\n", 0660, CP_E_INVALID_ARGUMENT},
+	{__LINE__, "[coupon]\npassword = s3cret\n", 0602, CP_E_INVALID_ARGUMENT},
+	{__LINE__, "[client]\npassword = s3cret\n[coupon]\nthreads = 2\n", 0644, CP_OK},
+	{__LINE__, "[coupon]\nthreads = 2\n", 0666, CP_OK},
+};
+
+static void test_secret_modes(void)
+{
+	for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++) {
+		char path[] = "/tmp/coupon-test-config-XXXXXX";
+		int fd = mkstemp(path);
+		struct cp_config c;
+		struct cp_err e;
+		enum cp_status st;
+
+		if (fd < 0 || write(fd, secrets[i].text, strlen(secrets[i].text)) < 0 ||
+		    fchmod(fd, secrets[i].mode) != 0)
+			abort();
+		close(fd);
+		cp_config_init(&c);
+		cp_err_clear(&e);
+		st = cp_config_load(&c, path, &e);
+		CHECK_AT(secrets[i].line, st == secrets[i].want, "mode %04o: got %s (%s)",
+			 (unsigned int)secrets[i].mode, cp_status_code(st), e.msg);
+		if (st != CP_OK)
+			CHECK_AT(secrets[i].line, strstr(e.msg, path) != NULL &&
+				 strstr(e.msg, "chmod 600") != NULL, "message '%s'", e.msg);
+		cp_config_free(&c);
+		unlink(path);
+	}
+}
+
 static void test_numbers(void)
 {
 	for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
@@ -141,6 +186,7 @@ int main(void)
 {
 	test_files();
 	test_values();
+	test_secret_modes();
 	test_numbers();
 	test_status_table();
 	return tl_done("test_config");
