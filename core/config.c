@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "coupon.h"
@@ -82,6 +83,7 @@ void cp_config_init(struct cp_config *c)
 	c->idempotency_stale = 120;
 	c->retries = 5;
 	c->rate_limit = 30;
+	c->tls_verify = -1;
 }
 
 void cp_config_free(struct cp_config *c)
@@ -168,6 +170,35 @@ static bool is_conn_opt(const char *key)
 	return false;
 }
 
+/* A boolean as MySQL's option files spell it; a bare key means on. */
+static int parse_bool(const char *v)
+{
+	static const char *const on[] = {"1", "on", "true", "yes"}, *const off[] = {
+		"0", "off", "false", "no"};
+
+	if (v == NULL)
+		return 1;
+	for (size_t i = 0; i < sizeof on / sizeof on[0]; i++) {
+		if (strcasecmp(v, on[i]) == 0)
+			return 1;
+		if (strcasecmp(v, off[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* What the core must know of Connector/C's TLS keys (see struct cp_config). */
+static enum cp_status note_tls(struct cp_config *c, const char *key, const char *value,
+			       struct cp_err *e)
+{
+	if (key_equal(key, "ssl-ca") || key_equal(key, "ssl-capath"))
+		c->tls_ca = true;
+	if (key_equal(key, "ssl-verify-server-cert") && (c->tls_verify = parse_bool(value)) < 0)
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT,
+				  "ssl-verify-server-cert: '%s' is not 0 or 1", value);
+	return CP_OK;
+}
+
 static enum cp_status set_opt(struct cp_config *c, const struct opt *o, const char *value,
 			      struct cp_err *e)
 {
@@ -218,7 +249,7 @@ enum cp_status cp_config_set(struct cp_config *c, const char *key, const char *v
 		}
 	}
 	if (is_conn_opt(key))
-		return CP_OK;
+		return note_tls(c, key, value, e);
 	return cp_err_set(e, CP_E_INVALID_ARGUMENT, "unknown option '%s'", key);
 }
 

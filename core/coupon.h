@@ -128,6 +128,13 @@ struct cp_config {
 	unsigned int idempotency_stale; /* seconds before a dead claim is taken over */
 	unsigned int retries;        /* bounded retries of 1205/1213 */
 	unsigned int rate_limit;     /* failed lookups a minute per address/user */
+	/*
+	 * TLS to the database is Connector/C's (ssl-ca, ssl-cert, ssl-key, ... in the
+	 * same group); the core only makes a CA imply checking the server's
+	 * certificate and host name, which Connector/C 3.3 does not do by default.
+	 */
+	bool tls_ca;                 /* ssl-ca or ssl-capath is set */
+	int tls_verify;              /* ssl-verify-server-cert: -1 unset, 0 off, 1 on */
 };
 
 /* Fills defaults. */

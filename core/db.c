@@ -167,6 +167,20 @@ static void set_options(struct cp_db *db)
 	mysql_optionsv(db->mysql, MYSQL_OPT_WRITE_TIMEOUT, &wt);
 	mysql_optionsv(db->mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	mysql_optionsv(db->mysql, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name", db->program);
+	/* A CA is there to check the server with: on unless the file turns it off. */
+	if (c->tls_ca && c->tls_verify != 0) {
+		my_bool on = 1;
+
+		mysql_optionsv(db->mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+	}
+}
+
+/* Connect errors an operator cannot act on without being told where to look. */
+static void explain_connect(struct cp_db *db, struct cp_err *e)
+{
+	if (e != NULL && e->db_errno == 2026 /* CR_SSL_CONNECTION_ERROR */ && db->cfg->tls_ca)
+		cp_err_prefix(e, "TLS to the database failed (the server's certificate must be "
+			      "signed by ssl-ca and name the host connected to)");
 }
 
 /* A Galera node (MySQL, which has no wsrep variables, is not one). */
@@ -197,6 +211,7 @@ static enum cp_status connect_db(struct cp_db *db, struct cp_err *e)
 			       c->socket, 0) == NULL) {
 		enum cp_status st = db_fail(db, e, "connect");
 
+		explain_connect(db, e);
 		/* Every connect failure means no database for the caller right now. */
 		mysql_close(db->mysql);
 		db->mysql = NULL;

@@ -5,7 +5,8 @@
 # point that variable at the private server's option file.
 #
 # PDB_FLUSH=0 (innodb_flush_log_at_trx_commit) makes commits non-durable: the
-# crash test must then fail, which shows it can.
+# crash test must then fail, which shows it can. PDB_NET replaces
+# --skip-networking with the server's network (and TLS) options.
 #
 # Like every server test, these run under ./quickstart test (COUPON_TEST_CONFIG
 # set) and skip in a by-hand build without it.
@@ -31,7 +32,7 @@ pdb_run() {
 	local me
 	me=$(id -un)
 	PATH=$PATH:/usr/sbin mariadbd --no-defaults --datadir="$pdb_dir/data" \
-		--socket="$pdb_dir/mysqld.sock" --skip-networking --pid-file="$pdb_dir/mysqld.pid" \
+		--socket="$pdb_dir/mysqld.sock" ${PDB_NET:---skip-networking} --pid-file="$pdb_dir/mysqld.pid" \
 		--log-error="$pdb_dir/error.log" --user="$me" --skip-name-resolve \
 		--innodb-flush-log-at-trx-commit="${PDB_FLUSH:-1}" --sync-binlog=1 --innodb-buffer-pool-size=256M \
 		--innodb-log-file-size=64M --max-connections=500 --local-infile=1 \
