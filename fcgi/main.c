@@ -3,8 +3,9 @@
  *
  * This file is the transport: options, the listening socket (inherited from
  * spawn-fcgi or opened with --listen), N worker threads each with its own
- * database connection accepting with FCGX_Accept_r, signals, and the mapping of
- * FastCGI requests onto api_serve(). Everything a request means is in api*.c.
+ * database connection accepting with FCGX_Accept_r, and signals. The mapping of
+ * a FastCGI request onto api_serve() is transport.c's; everything a request
+ * means is in api*.c.
  */
 #include "config.h"
 
@@ -25,6 +26,7 @@
 #include "api.h"
 #include "log.h"
 #include "metrics.h"
+#include "transport.h"
 #include "xmalloc.h"
 
 #define SUMMARY_INTERVAL 60      /* seconds between log summaries */
@@ -96,75 +98,6 @@ static int check(const struct cp_config *cfg)
 	return EXIT_SUCCESS;
 }
 
-/* ------------------------------------------------------------ transport */
-
-static size_t fcgx_read(void *src, char *buf, size_t n)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		int r = FCGX_GetStr(buf + got, (int)(n - got), src);
-
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	return got;
-}
-
-static bool fcgx_write(void *sink, const void *p, size_t n)
-{
-	return FCGX_PutStr(p, (int)n, sink) == (int)n;
-}
-
-static const char *param(FCGX_Request *rq, const char *name)
-{
-	return FCGX_GetParam(name, rq->envp);
-}
-
-static void fill_request(FCGX_Request *rq, struct http_req *req)
-{
-	memset(req, 0, sizeof *req);
-	req->method = param(rq, "REQUEST_METHOD");
-	req->uri = param(rq, "REQUEST_URI");
-	if (req->uri == NULL) /* servers without REQUEST_URI give the script name */
-		req->uri = param(rq, "SCRIPT_NAME");
-	req->content_type = param(rq, "CONTENT_TYPE");
-	req->content_length = param(rq, "CONTENT_LENGTH");
-	req->authorization = param(rq, "HTTP_AUTHORIZATION");
-	req->idem_key = param(rq, "HTTP_IDEMPOTENCY_KEY");
-	req->accept = param(rq, "HTTP_ACCEPT");
-	req->origin = param(rq, "HTTP_ORIGIN");
-	req->referer = param(rq, "HTTP_REFERER");
-	req->remote_addr = param(rq, "REMOTE_ADDR");
-}
-
-/* Headers and body; a streamed body follows the headers. */
-static bool write_response(FCGX_Request *rq, struct http_resp *r)
-{
-	FCGX_Stream *out = rq->out;
-	enum cp_status st;
-	char head[160];
-	int n;
-
-	/* snprintf, not FCGX_FPrintF: libfcgi's own formatter lacks %zu. */
-	n = snprintf(head, sizeof head, "Status: %d %s\r\nContent-Type: %s\r\n", r->status,
-		     http_reason(r->status), r->content_type);
-	if (r->stream == NULL)
-		n += snprintf(head + n, sizeof head - (size_t)n, "Content-Length: %zu\r\n",
-			      r->body.len);
-	FCGX_PutStr(head, n, out);
-	FCGX_PutStr(r->headers, (int)r->hlen, out);
-	FCGX_PutStr("\r\n", 2, out);
-	if (r->stream == NULL)
-		return FCGX_PutStr(r->body.p != NULL ? r->body.p : "", (int)r->body.len, out) >= 0;
-	/* The status is out: a failure now can only cut the body short. */
-	st = r->stream(r->stream_ctx, fcgx_write, out);
-	if (st != CP_OK)
-		log_error("%s: streamed response cut short", param(rq, "REQUEST_URI"));
-	return st == CP_OK;
-}
-
 static void serve(struct wthread *t)
 {
 	double t0 = api_now();
@@ -172,10 +105,10 @@ static void serve(struct wthread *t)
 	unsigned int ep;
 
 	metrics_inflight(1);
-	fill_request(&t->rq, &req);
+	transport_request(&t->rq, &req);
 	http_resp_reset(&t->resp);
-	ep = api_serve(&t->w, &req, fcgx_read, t->rq.in, &t->resp);
-	write_response(&t->rq, &t->resp);
+	ep = api_serve(&t->w, &req, transport_read, t->rq.in, &t->resp);
+	transport_respond(&t->rq, &t->resp);
 	FCGX_Finish_r(&t->rq);
 	metrics_request(ep, t->resp.status, api_now() - t0);
 	metrics_inflight(-1);
