@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "codes.h"
 #include "db.h"
@@ -52,12 +53,22 @@ const char *cp_code_status_name(enum cp_code_status s)
 	return (unsigned int)s < 4 ? status_names[s] : "unknown";
 }
 
-static enum cp_code_status status_from(const char *s)
+bool cp_code_status_parse(const char *s, enum cp_code_status *out)
 {
 	for (unsigned int i = 0; i < 4; i++)
-		if (strcmp(s, status_names[i]) == 0)
-			return (enum cp_code_status)i;
-	return CP_CODE_EXPIRED;
+		if (strcasecmp(s, status_names[i]) == 0) {
+			*out = (enum cp_code_status)i;
+			return true;
+		}
+	return false;
+}
+
+/* A row's status; one this program does not know is not usable. */
+static enum cp_code_status status_from(const char *s)
+{
+	enum cp_code_status st;
+
+	return cp_code_status_parse(s, &st) ? st : CP_CODE_EXPIRED;
 }
 
 /* Row buffers of the show statement. */
