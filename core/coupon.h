@@ -347,11 +347,12 @@ enum cp_status cp_campaign_update(struct cp_db *, const struct cp_campaign *, st
  * Every front end reads a campaign's settings through cp_campaign_set: the HTTP
  * API by its JSON members, couponadm by its options, the console by its form.
  * FIELD is the API name, TEXT as typed (numbers in decimal, booleans yes/no,
- * true/false or on/off):
+ * true/false or on/off; "" is the field's cp_campaign_init default, as null is
+ * in JSON):
  *   name, status (active|paused), starts_at, expires_at (cp_parse_time),
- *   per_user_limit, unredeem (restore|spend), alphabet ("" = Crockford),
- *   prefix (upper-cased), body_length ("" = chosen at create), check, group,
- *   planned_codes (1..CP_PLANNED_MAX), events.
+ *   per_user_limit, unredeem (restore|spend), alphabet (default Crockford),
+ *   prefix (upper-cased), body_length (default: chosen at create), check,
+ *   group, planned_codes (1..CP_PLANNED_MAX), events.
  * Whether the whole is acceptable is cp_campaign_create's decision. Refusals are
  * CP_E_INVALID_ARGUMENT with cp_err.field = FIELD.
  */

@@ -48,7 +48,7 @@ static bool read_civil(const char **p, struct civil *c)
 	    !skip(p, '-') || !digits(p, 2, &c->day))
 		return false;
 	if (!skip(p, 'T') && !skip(p, 't') && !skip(p, ' '))
-		return true;
+		return **p == '\0'; /* a date alone has no zone */
 	if (!digits(p, 2, &c->hour) || !skip(p, ':') || !digits(p, 2, &c->min))
 		return false;
 	if (!skip(p, ':'))
@@ -194,17 +194,6 @@ static enum cp_status set_number(struct cp_campaign *c, const struct field_def *
 	return CP_OK;
 }
 
-/* Empty: the shortest safe length, chosen when the campaign is created. */
-static enum cp_status set_length(struct cp_campaign *c, const struct field_def *f,
-				 const char *s, struct cp_err *e)
-{
-	if (*s == '\0') {
-		c->format.body_len = 0;
-		return CP_OK;
-	}
-	return set_number(c, f, s, e);
-}
-
 static enum cp_status set_time(struct cp_campaign *c, const struct field_def *f, const char *s,
 			       struct cp_err *e)
 {
@@ -246,14 +235,13 @@ static enum cp_status set_name(struct cp_campaign *c, const struct field_def *f,
 	return set_text(c, f, s, e);
 }
 
-/* Empty: Crockford Base32. */
 static enum cp_status set_alphabet(struct cp_campaign *c, const struct field_def *f,
 				   const char *s, struct cp_err *e)
 {
 	if (strlen(s) > CP_ALPHABET_MAX)
 		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, f->name,
 					"the alphabet is longer than %d symbols", CP_ALPHABET_MAX);
-	return set_text(c, f, *s != '\0' ? s : CP_ALPHABET_CROCKFORD, e);
+	return set_text(c, f, s, e);
 }
 
 /* Codes are read case-folded: a prefix typed in lower case means the same. */
@@ -306,7 +294,7 @@ static const struct field_def fields[] = {
 	{"unredeem", set_unredeem, AT(unredeem_restores), 0, 0},
 	{"alphabet", set_alphabet, AT(format.alphabet), 0, 0},
 	{"prefix", set_prefix, AT(format.prefix), 0, 0},
-	{"body_length", set_length, AT(format.body_len), CP_BODY_MIN, CP_BODY_MAX},
+	{"body_length", set_number, AT(format.body_len), CP_BODY_MIN, CP_BODY_MAX},
 	{"check", set_bool, AT(format.check), 0, 0},
 	{"group", set_number, AT(format.group), 0, CP_BODY_MAX},
 	{"planned_codes", set_number, AT(planned_codes), 1, CP_PLANNED_MAX},
@@ -314,12 +302,27 @@ static const struct field_def fields[] = {
 };
 #undef AT
 
+/* Empty text is the field's default, as null or an absent member is in JSON. */
+static void set_default(struct cp_campaign *c, const struct field_def *f)
+{
+	struct cp_campaign d;
+
+	cp_campaign_init(&d);
+	memcpy(member(c, f), member(&d, f), f->size);
+}
+
 enum cp_status cp_campaign_set(struct cp_campaign *c, const char *field, const char *text,
 			       struct cp_err *e)
 {
-	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-		if (strcmp(fields[i].name, field) == 0)
-			return fields[i].set(c, &fields[i], text, e);
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		if (strcmp(fields[i].name, field) != 0)
+			continue;
+		if (*text == '\0') {
+			set_default(c, &fields[i]);
+			return CP_OK;
+		}
+		return fields[i].set(c, &fields[i], text, e);
+	}
 	return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, field, "no campaign setting '%.32s'",
 				field);
 }
