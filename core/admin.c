@@ -10,10 +10,10 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "codes.h"
 #include "db.h"
+#include "field.h"
 #include "outbox.h"
 
 #define SHOW_COLUMNS                                                                    \
@@ -55,12 +55,11 @@ const char *cp_code_status_name(enum cp_code_status s)
 
 bool cp_code_status_parse(const char *s, enum cp_code_status *out)
 {
-	for (unsigned int i = 0; i < 4; i++)
-		if (strcasecmp(s, status_names[i]) == 0) {
-			*out = (enum cp_code_status)i;
-			return true;
-		}
-	return false;
+	int i = field_name_index(status_names, 4, s);
+
+	if (i >= 0)
+		*out = (enum cp_code_status)i;
+	return i >= 0;
 }
 
 /* A row's status; one this program does not know is not usable. */

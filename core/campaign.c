@@ -7,10 +7,10 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "codes.h"
 #include "db.h"
+#include "field.h"
 
 static const char *const status_names[] = {
 	[CP_CAMPAIGN_ACTIVE] = "active",
@@ -26,12 +26,11 @@ const char *cp_campaign_status_name(enum cp_campaign_status s)
 
 bool cp_campaign_status_parse(const char *s, enum cp_campaign_status *out)
 {
-	for (unsigned int i = 0; i < sizeof status_names / sizeof status_names[0]; i++)
-		if (strcasecmp(s, status_names[i]) == 0) {
-			*out = (enum cp_campaign_status)i;
-			return true;
-		}
-	return false;
+	int i = field_name_index(status_names, sizeof status_names / sizeof status_names[0], s);
+
+	if (i >= 0)
+		*out = (enum cp_campaign_status)i;
+	return i >= 0;
 }
 
 /* A row's status; one this program does not know takes no redemptions. */
@@ -52,12 +51,11 @@ const char *cp_unredeem_name(bool restores)
 
 bool cp_unredeem_parse(const char *s, bool *restores)
 {
-	for (int i = 0; i < 2; i++)
-		if (strcasecmp(s, unredeem_names[i]) == 0) {
-			*restores = i;
-			return true;
-		}
-	return false;
+	int i = field_name_index(unredeem_names, 2, s);
+
+	if (i >= 0)
+		*restores = i;
+	return i >= 0;
 }
 
 void cp_campaign_init(struct cp_campaign *c)

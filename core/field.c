@@ -13,6 +13,15 @@
 #include <time.h>
 
 #include "coupon.h"
+#include "field.h"
+
+int field_name_index(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] != NULL && strcasecmp(s, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
 
 /* ------------------------------------------------------------ time */
 
@@ -203,14 +212,14 @@ static enum cp_status set_time(struct cp_campaign *c, const struct field_def *f,
 static enum cp_status set_bool(struct cp_campaign *c, const struct field_def *f, const char *s,
 			       struct cp_err *e)
 {
-	static const char *const words[][2] = {{"no", "yes"}, {"false", "true"}, {"off", "on"}};
+	/* Even indexes are false, odd ones true. */
+	static const char *const words[] = {"no", "yes", "false", "true", "off", "on"};
+	int i = field_name_index(words, sizeof words / sizeof words[0], s);
 
-	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-		for (int v = 0; v < 2; v++)
-			if (strcasecmp(s, words[i][v]) == 0) {
-				*(bool *)member(c, f) = v;
-				return CP_OK;
-			}
+	if (i >= 0) {
+		*(bool *)member(c, f) = i % 2 == 1;
+		return CP_OK;
+	}
 	return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, f->name,
 				"'%.40s' is not yes or no (nor true/false, on/off)", s);
 }

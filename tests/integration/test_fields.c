@@ -161,22 +161,6 @@ static void take_stored(const char *name, struct outcome *o)
 
 /* ------------------------------------------------------------ the HTTP API */
 
-struct mem {
-	const char *p;
-	size_t n;
-};
-
-static size_t mem_read(void *src, char *buf, size_t n)
-{
-	struct mem *m = src;
-	size_t k = n < m->n ? n : m->n;
-
-	memcpy(buf, m->p, k);
-	m->p += k;
-	m->n -= k;
-	return k;
-}
-
 /* The JSON a script would send: numbers as numbers, empty as null. */
 static char *row_json(size_t r, const char *name)
 {
@@ -205,7 +189,7 @@ static char *row_json(size_t r, const char *name)
 static void via_http(struct worker *w, size_t r, const char *name, struct outcome *o)
 {
 	char *body = row_json(r, name), clen[24], auth[64];
-	struct mem m = {body, strlen(body)};
+	struct tl_mem m = {body, strlen(body)};
 	struct http_resp resp;
 	struct http_req req;
 	cJSON *j, *err;
@@ -220,7 +204,7 @@ static void via_http(struct worker *w, size_t r, const char *name, struct outcom
 	req.authorization = auth;
 	req.remote_addr = "192.0.2.1";
 	http_resp_init(&resp);
-	api_serve(w, &req, mem_read, &m, &resp);
+	api_serve(w, &req, tl_mem_read, &m, &resp);
 	j = cJSON_Parse(resp.body.p != NULL ? resp.body.p : "");
 	err = cJSON_GetObjectItem(j, "error");
 	if (resp.status == 201) {

@@ -238,22 +238,6 @@ static void test_ratelimit(void)
 }
 
 /* api_serve() for what is refused before any database access. */
-struct mem {
-	const char *p;
-	size_t n;
-};
-
-static size_t mem_read(void *src, char *buf, size_t n)
-{
-	struct mem *m = src;
-	size_t k = n < m->n ? n : m->n;
-
-	memcpy(buf, m->p, k);
-	m->p += k;
-	m->n -= k;
-	return k;
-}
-
 static const struct {
 	int line;
 	const char *method, *uri, *ctype, *clen, *body, *accept;
@@ -293,7 +277,7 @@ static void test_serve(void)
 	http_resp_init(&resp);
 	for (size_t i = 0; i < sizeof serves / sizeof serves[0]; i++) {
 		struct http_req req;
-		struct mem m = {serves[i].body, strlen(serves[i].body)};
+		struct tl_mem m = {serves[i].body, strlen(serves[i].body)};
 		int line = serves[i].line;
 
 		memset(&req, 0, sizeof req);
@@ -304,7 +288,7 @@ static void test_serve(void)
 		req.accept = serves[i].accept;
 		req.remote_addr = "192.0.2.1";
 		http_resp_reset(&resp);
-		api_serve(&w, &req, mem_read, &m, &resp);
+		api_serve(&w, &req, tl_mem_read, &m, &resp);
 		CHECK_AT(line, resp.status == serves[i].status, "status %d, want %d: %s", resp.status,
 			 serves[i].status, resp.body.p);
 		CHECK_AT(line, resp.body.p != NULL && strstr(resp.body.p, serves[i].has) != NULL,
