@@ -334,7 +334,7 @@ static enum cp_status admin_change(struct cp_db *db, const char *code, size_t le
 	bool restores = true;
 	enum cp_status st;
 
-	if (c->reason != NULL && (st = cp_check_ident("reason", c->reason, 255, e)) != CP_OK)
+	if (c->reason != NULL && (st = cp_check_ident("reason", c->reason, CP_REASON_MAX, e)) != CP_OK)
 		return st;
 	if ((st = stored_form(db, code, len, norm, e)) != CP_OK)
 		return st;

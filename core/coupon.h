@@ -385,6 +385,8 @@ enum cp_batch_status { CP_BATCH_RUNNING, CP_BATCH_COMPLETE, CP_BATCH_FAILED, CP_
 
 const char *cp_gen_method_name(enum cp_gen_method);
 bool cp_gen_method_parse(const char *, enum cp_gen_method *);
+/* The same for what people type (core/field.c): refusals name the field "method". */
+enum cp_status cp_parse_method(const char *s, enum cp_gen_method *, struct cp_err *);
 const char *cp_batch_status_name(enum cp_batch_status);
 
 struct cp_batch {
@@ -619,6 +621,8 @@ struct cp_code_info {
 	char expired_reason[256];
 	time_t redeemed_at, reserved_until, expires_at, created_at; /* 0 = none */
 };
+
+#define CP_REASON_MAX 255 /* bytes of the reason given for an admin change */
 
 struct cp_code_event {
 	uint64_t id;

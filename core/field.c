@@ -167,6 +167,14 @@ enum cp_status cp_parse_ttl(const char *s, unsigned int *ttl, struct cp_err *e)
 	return CP_OK;
 }
 
+enum cp_status cp_parse_method(const char *s, enum cp_gen_method *m, struct cp_err *e)
+{
+	if (!cp_gen_method_parse(s, m))
+		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, "method",
+					"method must be random or keyed, not '%.40s'", s);
+	return CP_OK;
+}
+
 /* ------------------------------------------------------------ campaign fields */
 
 struct field_def;

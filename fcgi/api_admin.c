@@ -44,7 +44,7 @@ const struct field f_batch[] = {
 	{NULL, FT_STR, 0, 0, false},
 };
 const struct field f_reason[] = {
-	{"reason", FT_STR, P_REASON, 255, false},
+	{"reason", FT_STR, P_REASON, CP_REASON_MAX, false},
 	{NULL, FT_STR, 0, 0, false},
 };
 static const struct field f_export_query[] = {
@@ -319,8 +319,9 @@ void h_batch_create(struct api_ctx *c)
 
 	if (!path_id(c, 0, UINT32_MAX, &cid))
 		return;
-	if (c->ps.v[P_METHOD].set && !cp_gen_method_parse(c->ps.v[P_METHOD].s, &method)) {
-		reply_error(c->resp, CP_E_INVALID_ARGUMENT, "method must be random or keyed");
+	cp_err_clear(&e);
+	if (c->ps.v[P_METHOD].set && (st = cp_parse_method(c->ps.v[P_METHOD].s, &method, &e)) != CP_OK) {
+		api_fail(c, st, &e);
 		return;
 	}
 	if ((db = api_db(c)) == NULL)

@@ -238,6 +238,34 @@ static void test_ttls(void)
 	}
 }
 
+static const struct {
+	int line;
+	const char *in;
+	int want; /* enum cp_gen_method, -1 = refused */
+} methods[] = {
+	{__LINE__, "random", CP_GEN_RANDOM},
+	{__LINE__, "Keyed", CP_GEN_KEYED},
+	{__LINE__, "sideways", -1},
+	{__LINE__, "", -1},
+};
+
+static void test_methods(void)
+{
+	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+		enum cp_gen_method m = CP_GEN_RANDOM;
+		struct cp_err e;
+		enum cp_status st;
+
+		cp_err_clear(&e);
+		st = cp_parse_method(methods[i].in, &m, &e);
+		CHECK_AT(methods[i].line, methods[i].want >= 0
+						  ? st == CP_OK && (int)m == methods[i].want
+						  : st == CP_E_INVALID_ARGUMENT &&
+							    strcmp(e.field, "method") == 0,
+			 "method '%s': %s %d (%s)", methods[i].in, cp_status_code(st), (int)m, e.msg);
+	}
+}
+
 /* Each name table reads back what it writes, and nothing else. */
 static void test_names(void)
 {
@@ -289,6 +317,7 @@ int main(void)
 	test_times();
 	test_sets();
 	test_ttls();
+	test_methods();
 	test_names();
 	test_length();
 	return tl_done("test_field");
