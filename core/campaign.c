@@ -197,8 +197,8 @@ static void row_to_campaign(struct row *r, struct cp_campaign *c)
 	c->starts_at = r->starts_null ? 0 : db_time_to_unix(&r->starts);
 	c->expires_at = r->expires_null ? 0 : db_time_to_unix(&r->expires);
 	c->per_user_limit = r->limit;
-	if (!cp_unredeem_parse(r->policy, &c->unredeem_restores))
-		c->unredeem_restores = false;
+	/* A policy this program does not know stays spend: it never frees a code. */
+	(void)cp_unredeem_parse(r->policy, &c->unredeem_restores);
 	memcpy(c->format.alphabet, r->alphabet, sizeof c->format.alphabet);
 	memcpy(c->format.prefix, r->prefix, sizeof c->format.prefix);
 	c->format.body_len = r->body_len;

@@ -309,8 +309,9 @@ void cp_campaign_init(struct cp_campaign *);
  */
 enum cp_status cp_campaign_choose_length(struct cp_campaign *, double target, struct cp_err *);
 /*
- * Checks the name, window and format (cp_format_allows for planned_codes) and
- * inserts the campaign; fills id and created_at. CP_E_EXISTS for a taken name.
+ * Checks the name, window and format (cp_format_allows for planned_codes, after
+ * cp_campaign_choose_length when no length was set) and inserts the campaign;
+ * fills id, the body length and created_at. CP_E_EXISTS for a taken name.
  */
 enum cp_status cp_campaign_create(struct cp_db *, struct cp_campaign *, struct cp_err *);
 enum cp_status cp_campaign_get(struct cp_db *, uint32_t id, struct cp_campaign *,

@@ -23,7 +23,6 @@
 #define EXPORT_BUF (256 * 1024)
 #define EXPIRE_TRIES 5
 
-
 /*
  * Indexed by (batch filter ? 1 : 0) | (status filter ? 2 : 0). No ORDER BY: the
  * rows stream in the order of whatever access the optimiser finds cheapest, a
