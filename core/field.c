@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
