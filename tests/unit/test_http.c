@@ -209,6 +209,22 @@ static void test_small(void)
 	buf_free(&b);
 }
 
+/* A refusal names its field; one that concerns none has no "field". */
+static void test_error_field(void)
+{
+	struct http_resp resp;
+
+	http_resp_init(&resp);
+	reply_error_field(&resp, CP_E_INVALID_ARGUMENT, "starts_at", "not a time");
+	CHECK(resp.status == 400 && strcmp(resp.body.p, "{\"error\":{\"code\":\"invalid_argument\","
+						   "\"message\":\"not a time\",\"field\":\"starts_at\"}}\n") == 0,
+	      "with a field: %s", resp.body.p);
+	http_resp_reset(&resp);
+	reply_error_field(&resp, CP_E_CONFLICT, "", NULL);
+	CHECK(strstr(resp.body.p, "\"field\"") == NULL, "without: %s", resp.body.p);
+	http_resp_free(&resp);
+}
+
 static void test_ratelimit(void)
 {
 	struct ratelimit *rl = rl_create(3, 64);
@@ -306,6 +322,7 @@ int main(void)
 	test_json();
 	test_form();
 	test_small();
+	test_error_field();
 	test_ratelimit();
 	test_serve();
 	return tl_done("test_http");
