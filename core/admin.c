@@ -13,6 +13,7 @@
 
 #include "codes.h"
 #include "db.h"
+#include "field.h"
 #include "outbox.h"
 
 #define SHOW_COLUMNS                                                                    \
@@ -52,12 +53,21 @@ const char *cp_code_status_name(enum cp_code_status s)
 	return (unsigned int)s < 4 ? status_names[s] : "unknown";
 }
 
+bool cp_code_status_parse(const char *s, enum cp_code_status *out)
+{
+	int i = field_name_index(status_names, 4, s);
+
+	if (i >= 0)
+		*out = (enum cp_code_status)i;
+	return i >= 0;
+}
+
+/* A row's status; one this program does not know is not usable. */
 static enum cp_code_status status_from(const char *s)
 {
-	for (unsigned int i = 0; i < 4; i++)
-		if (strcmp(s, status_names[i]) == 0)
-			return (enum cp_code_status)i;
-	return CP_CODE_EXPIRED;
+	enum cp_code_status st;
+
+	return cp_code_status_parse(s, &st) ? st : CP_CODE_EXPIRED;
 }
 
 /* Row buffers of the show statement. */
@@ -324,7 +334,7 @@ static enum cp_status admin_change(struct cp_db *db, const char *code, size_t le
 	bool restores = true;
 	enum cp_status st;
 
-	if (c->reason != NULL && (st = cp_check_ident("reason", c->reason, 255, e)) != CP_OK)
+	if (c->reason != NULL && (st = cp_check_ident("reason", c->reason, CP_REASON_MAX, e)) != CP_OK)
 		return st;
 	if ((st = stored_form(db, code, len, norm, e)) != CP_OK)
 		return st;

@@ -10,6 +10,7 @@
 
 #include "codes.h"
 #include "db.h"
+#include "field.h"
 
 static const char *const status_names[] = {
 	[CP_CAMPAIGN_ACTIVE] = "active",
@@ -23,12 +24,38 @@ const char *cp_campaign_status_name(enum cp_campaign_status s)
 									       : "unknown";
 }
 
+bool cp_campaign_status_parse(const char *s, enum cp_campaign_status *out)
+{
+	int i = field_name_index(status_names, sizeof status_names / sizeof status_names[0], s);
+
+	if (i >= 0)
+		*out = (enum cp_campaign_status)i;
+	return i >= 0;
+}
+
+/* A row's status; one this program does not know takes no redemptions. */
 static enum cp_campaign_status status_parse(const char *s)
 {
-	for (unsigned int i = 0; i < sizeof status_names / sizeof status_names[0]; i++)
-		if (strcmp(s, status_names[i]) == 0)
-			return (enum cp_campaign_status)i;
-	return CP_CAMPAIGN_ARCHIVED;
+	enum cp_campaign_status st;
+
+	return cp_campaign_status_parse(s, &st) ? st : CP_CAMPAIGN_ARCHIVED;
+}
+
+/* By unredeem_restores; also the values of campaigns.unredeem_policy. */
+static const char *const unredeem_names[] = {[false] = "spend", [true] = "restore"};
+
+const char *cp_unredeem_name(bool restores)
+{
+	return unredeem_names[restores];
+}
+
+bool cp_unredeem_parse(const char *s, bool *restores)
+{
+	int i = field_name_index(unredeem_names, 2, s);
+
+	if (i >= 0)
+		*restores = i;
+	return i >= 0;
 }
 
 void cp_campaign_init(struct cp_campaign *c)
@@ -38,6 +65,21 @@ void cp_campaign_init(struct cp_campaign *c)
 	c->unredeem_restores = true;
 	c->planned_codes = 1000000;
 	cp_format_default(&c->format);
+	c->format.body_len = 0;
+}
+
+enum cp_status cp_campaign_choose_length(struct cp_campaign *c, double target, struct cp_err *e)
+{
+	enum cp_status st;
+
+	if (c->format.body_len != 0)
+		return CP_OK;
+	st = cp_format_length_for(c->format.alphabet, c->planned_codes,
+				  target != 0 ? target : CP_GUESS_TARGET_DEFAULT,
+				  &c->format.body_len, e);
+	if (st != CP_OK)
+		cp_err_field(e, "planned_codes");
+	return st;
 }
 
 /* 1..CP_NAME_MAX characters of valid UTF-8, no control characters. */
@@ -51,40 +93,48 @@ static enum cp_status check_name(const char *name, struct cp_err *e)
 			       : *p >= 0xC2 ? 1 : 4;
 
 		if (n == 4 || (n == 0 && (*p < 0x20 || *p == 0x7F)))
-			return cp_err_set(e, CP_E_INVALID_ARGUMENT,
-					  "campaign name: invalid character at byte %zu",
-					  (size_t)(p - (const unsigned char *)name));
+			return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, "name",
+						"campaign name: invalid character at byte %zu",
+						(size_t)(p - (const unsigned char *)name));
 		for (unsigned int k = 1; k <= n; k++)
 			if ((p[k] & 0xC0) != 0x80)
-				return cp_err_set(e, CP_E_INVALID_ARGUMENT,
-						  "campaign name: invalid UTF-8");
+				return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, "name",
+							"campaign name: invalid UTF-8");
 		p += n + 1;
 		chars++;
 	}
 	if (chars == 0 || chars > CP_NAME_MAX)
-		return cp_err_set(e, CP_E_INVALID_ARGUMENT,
-				  "campaign name: 1 to %d characters, not %zu", CP_NAME_MAX, chars);
+		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, "name",
+					"campaign name: 1 to %d characters, not %zu", CP_NAME_MAX,
+					chars);
 	return CP_OK;
 }
 
 static enum cp_status check_window(const struct cp_campaign *c, struct cp_err *e)
 {
 	if (c->starts_at != 0 && c->expires_at != 0 && c->expires_at <= c->starts_at)
-		return cp_err_set(e, CP_E_INVALID_ARGUMENT,
-				  "the campaign must expire after it starts");
+		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, "expires_at",
+					"the campaign must expire after it starts");
 	return CP_OK;
 }
 
-static enum cp_status check_campaign(const struct cp_campaign *c, struct cp_err *e)
+/* Chooses the body length when none was set. */
+static enum cp_status check_campaign(struct cp_campaign *c, struct cp_err *e)
 {
 	enum cp_status st;
 
 	if ((st = check_name(c->name, e)) != CP_OK || (st = check_window(c, e)) != CP_OK)
 		return st;
 	if (c->planned_codes == 0)
-		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "planned codes must be at least 1");
-	if ((st = cp_format_allows(&c->format, c->planned_codes, e)) != CP_OK)
+		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, "planned_codes",
+					"planned codes must be at least 1");
+	if ((st = cp_campaign_choose_length(c, 0, e)) != CP_OK)
+		return st;
+	if ((st = cp_format_allows(&c->format, c->planned_codes, e)) != CP_OK) {
+		/* Too weak or too small for the plan: the length is what to change. */
+		cp_err_field(e, "body_length");
 		cp_err_prefix(e, "code format");
+	}
 	return st;
 }
 
@@ -147,7 +197,8 @@ static void row_to_campaign(struct row *r, struct cp_campaign *c)
 	c->starts_at = r->starts_null ? 0 : db_time_to_unix(&r->starts);
 	c->expires_at = r->expires_null ? 0 : db_time_to_unix(&r->expires);
 	c->per_user_limit = r->limit;
-	c->unredeem_restores = strcmp(r->policy, "restore") == 0;
+	/* A policy this program does not know stays spend: it never frees a code. */
+	(void)cp_unredeem_parse(r->policy, &c->unredeem_restores);
 	memcpy(c->format.alphabet, r->alphabet, sizeof c->format.alphabet);
 	memcpy(c->format.prefix, r->prefix, sizeof c->format.prefix);
 	c->format.body_len = r->body_len;
@@ -169,7 +220,7 @@ static void bind_terms(struct row *r, const struct cp_campaign *c, MYSQL_BIND *b
 	db_bind_time(&b[1], &r->expires, &r->expires_null);
 	r->limit = c->per_user_limit;
 	db_bind_u32(&b[2], &r->limit);
-	db_bind_str(&b[3], c->unredeem_restores ? "restore" : "spend", &r->policy_len);
+	db_bind_str(&b[3], cp_unredeem_name(c->unredeem_restores), &r->policy_len);
 }
 
 static const char insert_sql[] =
@@ -202,7 +253,8 @@ enum cp_status cp_campaign_create(struct cp_db *db, struct cp_campaign *c, struc
 	db_bind_u32(&r.b[12], &r.events);
 	st = db_run(db, insert_sql, r.b, NULL, e);
 	if (st == CP_E_DB && e != NULL && e->db_errno == DB_ER_DUP_ENTRY)
-		return cp_err_set(e, CP_E_EXISTS, "a campaign named '%s' already exists", c->name);
+		return cp_err_set_field(e, CP_E_EXISTS, "name", "a campaign named '%s' already exists",
+					c->name);
 	if (st != CP_OK)
 		return st;
 	c->id = (uint32_t)db_insert_id(db, insert_sql);

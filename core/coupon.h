@@ -79,10 +79,15 @@ int cp_status_http(enum cp_status);            /* 409 */
 /* Parses a stable code back; CP_STATUS_COUNT if unknown. */
 enum cp_status cp_status_from_code(const char *code);
 
-/* Detail of a failure: MySQL error number and SQLSTATE where the database spoke. */
+/*
+ * Detail of a failure: MySQL error number and SQLSTATE where the database spoke,
+ * and the input field at fault where one is (its API name, "starts_at"), so a
+ * front end can put the message beside what was typed without reading it.
+ */
 struct cp_err {
 	unsigned int db_errno; /* 0 when not a database error */
 	char sqlstate[6];      /* "" when not a database error */
+	char field[32];        /* "" when no one field is at fault */
 	char msg[512];
 };
 
@@ -90,6 +95,12 @@ void cp_err_clear(struct cp_err *);
 /* Formats msg; returns st so that "return cp_err_set(e, CP_E_X, ...)" reads well. */
 enum cp_status cp_err_set(struct cp_err *, enum cp_status st, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* cp_err_set naming FIELD as the one at fault. */
+enum cp_status cp_err_set_field(struct cp_err *, enum cp_status st, const char *field,
+				const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Names FIELD as the one at fault, unless the check below already named one. */
+void cp_err_field(struct cp_err *, const char *field);
 
 /* Puts "PREFIX: " before the message already in E (context as an error rises). */
 void cp_err_prefix(struct cp_err *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -288,11 +299,26 @@ struct cp_campaign {
 /* --- campaigns: declarations (generation work) --- */
 
 const char *cp_campaign_status_name(enum cp_campaign_status);
-/* Active, no window, no limit, the default format sized for a million codes. */
+/* "active", "paused", "archived" (any case) back; false if unknown. */
+bool cp_campaign_status_parse(const char *, enum cp_campaign_status *);
+/* What unredeem does: "restore" or "spend"; and back (any case), false if unknown. */
+const char *cp_unredeem_name(bool restores);
+bool cp_unredeem_parse(const char *, bool *restores);
+/*
+ * Active, no window, no limit, planned for a million codes, the default format
+ * with no body length yet: cp_campaign_create chooses it.
+ */
 void cp_campaign_init(struct cp_campaign *);
 /*
- * Checks the name, window and format (cp_format_allows for planned_codes) and
- * inserts the campaign; fills id and created_at. CP_E_EXISTS for a taken name.
+ * When C's body length is 0: the shortest that keeps the chance of one random
+ * guess hitting any of planned_codes at most TARGET (0 = CP_GUESS_TARGET_DEFAULT).
+ * CP_E_FORMAT_WEAK (field planned_codes) when even CP_BODY_MAX is not enough.
+ */
+enum cp_status cp_campaign_choose_length(struct cp_campaign *, double target, struct cp_err *);
+/*
+ * Checks the name, window and format (cp_format_allows for planned_codes, after
+ * cp_campaign_choose_length when no length was set) and inserts the campaign;
+ * fills id, the body length and created_at. CP_E_EXISTS for a taken name.
  */
 enum cp_status cp_campaign_create(struct cp_db *, struct cp_campaign *, struct cp_err *);
 enum cp_status cp_campaign_get(struct cp_db *, uint32_t id, struct cp_campaign *,
@@ -321,6 +347,34 @@ enum cp_status cp_campaign_set_status(struct cp_db *, uint32_t id, enum cp_campa
  */
 enum cp_status cp_campaign_update(struct cp_db *, const struct cp_campaign *, struct cp_err *);
 
+/* --- fields: one reading of what people type (core/field.c) --- */
+
+#define CP_PLANNED_MAX 1000000000000ull /* planned codes of one campaign */
+
+/*
+ * Every front end reads a campaign's settings through cp_campaign_set: the HTTP
+ * API by its JSON members, couponadm by its options, the console by its form.
+ * FIELD is the API name, TEXT as typed (numbers in decimal, booleans yes/no,
+ * true/false or on/off; "" is the field's cp_campaign_init default, as null is
+ * in JSON):
+ *   name, status (active|paused), starts_at, expires_at (cp_parse_time),
+ *   per_user_limit, unredeem (restore|spend), alphabet (default Crockford),
+ *   prefix (upper-cased), body_length (default: chosen at create), check,
+ *   group, planned_codes (1..CP_PLANNED_MAX), events.
+ * Whether the whole is acceptable is cp_campaign_create's decision. Refusals are
+ * CP_E_INVALID_ARGUMENT with cp_err.field = FIELD.
+ */
+enum cp_status cp_campaign_set(struct cp_campaign *, const char *field, const char *text,
+			       struct cp_err *);
+/*
+ * A point in time: "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS]" (T, t or a space) in
+ * UTC, or RFC 3339 with Z or an offset ("2025-03-01T12:00:00+01:00", fractions
+ * dropped). "" and "none" are 0, no bound. Refusals name FIELD.
+ */
+enum cp_status cp_parse_time(const char *field, const char *s, time_t *out, struct cp_err *);
+/* A reservation's time to live: 1..CP_TTL_MAX seconds (field "ttl"). */
+enum cp_status cp_parse_ttl(const char *s, unsigned int *ttl, struct cp_err *);
+
 /* Codes of a campaign (or of one batch, when BATCH_ID is not 0) by status. */
 struct cp_code_counts {
 	uint64_t available, pending, redeemed, expired, total;
@@ -339,6 +393,8 @@ enum cp_batch_status { CP_BATCH_RUNNING, CP_BATCH_COMPLETE, CP_BATCH_FAILED, CP_
 
 const char *cp_gen_method_name(enum cp_gen_method);
 bool cp_gen_method_parse(const char *, enum cp_gen_method *);
+/* The same for what people type (core/field.c): refusals name the field "method". */
+enum cp_status cp_parse_method(const char *s, enum cp_gen_method *, struct cp_err *);
 const char *cp_batch_status_name(enum cp_batch_status);
 
 struct cp_batch {
@@ -555,6 +611,8 @@ enum cp_status cp_idempotency_purge(struct cp_db *, unsigned int older_than,
 /* Support operations on one code (core/admin.c). */
 enum cp_code_status { CP_CODE_AVAILABLE, CP_CODE_PENDING, CP_CODE_REDEEMED, CP_CODE_EXPIRED };
 const char *cp_code_status_name(enum cp_code_status);
+/* And back (any case); false if unknown. */
+bool cp_code_status_parse(const char *, enum cp_code_status *);
 
 struct cp_code_info {
 	uint64_t id;
@@ -571,6 +629,8 @@ struct cp_code_info {
 	char expired_reason[256];
 	time_t redeemed_at, reserved_until, expires_at, created_at; /* 0 = none */
 };
+
+#define CP_REASON_MAX 255 /* bytes of the reason given for an admin change */
 
 struct cp_code_event {
 	uint64_t id;

@@ -114,6 +114,7 @@ static enum cp_status fill(struct cp_db *db, struct cp_err *e, unsigned int err,
 
 	if (e != NULL) {
 		e->db_errno = err;
+		e->field[0] = '\0';
 		snprintf(e->sqlstate, sizeof e->sqlstate, "%s", state);
 		snprintf(e->msg, sizeof e->msg, "%s: MySQL error %u (%s): %s", what, err, state,
 			 msg);

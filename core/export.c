@@ -23,16 +23,6 @@
 #define EXPORT_BUF (256 * 1024)
 #define EXPIRE_TRIES 5
 
-static const char *const code_statuses[] = {"available", "pending", "redeemed", "expired"};
-
-static bool known_status(const char *s)
-{
-	for (size_t i = 0; i < sizeof code_statuses / sizeof code_statuses[0]; i++)
-		if (strcmp(s, code_statuses[i]) == 0)
-			return true;
-	return false;
-}
-
 /*
  * Indexed by (batch filter ? 1 : 0) | (status filter ? 2 : 0). No ORDER BY: the
  * rows stream in the order of whatever access the optimiser finds cheapest, a
@@ -52,6 +42,7 @@ static const char *const select_sql[] = {
 struct export {
 	struct cp_db *db;
 	const struct cp_export_opts *o;
+	const char *status;  /* o->status as stored, NULL for every status */
 	struct cp_campaign camp;
 	char *tmp, *sum, *sumtmp;
 	bool made_tmp, made_sumtmp; /* created by this export: removed if it fails */
@@ -88,7 +79,7 @@ static enum cp_status row(struct export *x, const char *code, uint64_t batch, co
 static enum cp_status stream(struct export *x, struct cp_err *e)
 {
 	const struct cp_export_opts *o = x->o;
-	unsigned int which = (o->batch_id ? 1u : 0u) | (o->status ? 2u : 0u);
+	unsigned int which = (o->batch_id ? 1u : 0u) | (x->status ? 2u : 0u);
 	MYSQL_BIND p[3], r[3];
 	MYSQL_STMT *stmt;
 	char code[CP_CODE_MAX + 8], status[16];
@@ -107,8 +98,8 @@ static enum cp_status stream(struct export *x, struct cp_err *e)
 	db_bind_u32(&p[np++], &cid);
 	if (o->batch_id)
 		db_bind_u64(&p[np++], &bid);
-	if (o->status)
-		db_bind_str(&p[np++], o->status, &flen);
+	if (x->status)
+		db_bind_str(&p[np++], x->status, &flen);
 	db_bind_buf(&r[0], code, sizeof code, &clen, NULL);
 	db_bind_u64(&r[1], &batch);
 	db_bind_buf(&r[2], status, sizeof status, &slen, NULL);
@@ -227,7 +218,7 @@ static enum cp_status record(struct export *x, struct cp_export_result *res, str
 	db_bind_u64(&p[1], &bid);
 	if (bid == 0)
 		p[1].is_null = &null;
-	db_bind_str(&p[2], x->o->status, &l1);
+	db_bind_str(&p[2], x->status, &l1);
 	db_bind_u64(&p[3], &res->count);
 	db_bind_str(&p[4], name, &l2);
 	db_bind_str(&p[5], res->sha256, &l3);
@@ -242,15 +233,18 @@ static enum cp_status record(struct export *x, struct cp_export_result *res, str
 static enum cp_status check_opts(struct export *x, struct cp_err *e)
 {
 	const struct cp_export_opts *o = x->o;
+	enum cp_code_status cs;
 	struct cp_batch b;
 	struct stat sb;
 	enum cp_status st;
 
 	if (o->path == NULL || *o->path == '\0')
 		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "no output file");
-	if (o->status != NULL && !known_status(o->status))
-		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "unknown status '%s' (available, "
-				  "pending, redeemed, expired)", o->status);
+	if (o->status != NULL && !cp_code_status_parse(o->status, &cs))
+		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, "status",
+					"unknown status '%s' (available, pending, redeemed, "
+					"expired)", o->status);
+	x->status = o->status != NULL ? cp_code_status_name(cs) : NULL;
 	if ((st = cp_campaign_get(x->db, o->campaign_id, &x->camp, e)) != CP_OK)
 		return st;
 	if (o->batch_id != 0) {

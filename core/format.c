@@ -190,21 +190,21 @@ static enum cp_status validate_alphabet(const char *a, struct cp_err *err)
 	bool seen[256] = {false};
 
 	if (n > CP_ALPHABET_MAX)
-		return cp_err_set(err, CP_E_INVALID_ARGUMENT,
-				  "the alphabet is longer than %d symbols", CP_ALPHABET_MAX);
+		return cp_err_set_field(err, CP_E_INVALID_ARGUMENT, "alphabet",
+					"the alphabet is longer than %d symbols", CP_ALPHABET_MAX);
 	if (n < 2)
-		return cp_err_set(err, CP_E_INVALID_ARGUMENT,
-				  "the alphabet needs at least 2 symbols, it has %zu", n);
+		return cp_err_set_field(err, CP_E_INVALID_ARGUMENT, "alphabet",
+					"the alphabet needs at least 2 symbols, it has %zu", n);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)a[i];
 
 		if (!is_symbol(c))
-			return cp_err_set(err, CP_E_INVALID_ARGUMENT,
-					  "alphabet byte 0x%02X at position %zu is not an "
-					  "uppercase letter or digit", c, i + 1);
+			return cp_err_set_field(err, CP_E_INVALID_ARGUMENT, "alphabet",
+						"alphabet byte 0x%02X at position %zu is not an "
+						"uppercase letter or digit", c, i + 1);
 		if (seen[c])
-			return cp_err_set(err, CP_E_INVALID_ARGUMENT,
-					  "the alphabet lists '%c' twice", c);
+			return cp_err_set_field(err, CP_E_INVALID_ARGUMENT, "alphabet",
+						"the alphabet lists '%c' twice", c);
 		seen[c] = true;
 	}
 	return CP_OK;
@@ -215,13 +215,13 @@ static enum cp_status validate_prefix(const char *p, struct cp_err *err)
 	size_t n = strnlen(p, CP_PREFIX_MAX + 1);
 
 	if (n > CP_PREFIX_MAX)
-		return cp_err_set(err, CP_E_INVALID_ARGUMENT,
-				  "the prefix is longer than %d characters", CP_PREFIX_MAX);
+		return cp_err_set_field(err, CP_E_INVALID_ARGUMENT, "prefix",
+					"the prefix is longer than %d characters", CP_PREFIX_MAX);
 	for (size_t i = 0; i < n; i++)
 		if (!is_symbol((unsigned char)p[i]))
-			return cp_err_set(err, CP_E_INVALID_ARGUMENT,
-					  "prefix byte 0x%02X at position %zu is not an "
-					  "uppercase letter or digit", (unsigned char)p[i], i + 1);
+			return cp_err_set_field(err, CP_E_INVALID_ARGUMENT, "prefix",
+						"prefix byte 0x%02X at position %zu is not an "
+						"uppercase letter or digit", (unsigned char)p[i], i + 1);
 	return CP_OK;
 }
 
@@ -230,17 +230,17 @@ static enum cp_status validate_shape(const struct cp_format *fmt, struct cp_err 
 	unsigned int symbols = fmt->body_len + fmt->check;
 
 	if (fmt->body_len < CP_BODY_MIN || fmt->body_len > CP_BODY_MAX)
-		return cp_err_set(err, CP_E_INVALID_ARGUMENT,
-				  "body length %u is outside %d..%d", fmt->body_len,
-				  CP_BODY_MIN, CP_BODY_MAX);
+		return cp_err_set_field(err, CP_E_INVALID_ARGUMENT, "body_length",
+					"body length %u is outside %d..%d", fmt->body_len,
+					CP_BODY_MIN, CP_BODY_MAX);
 	if (fmt->group > symbols)
-		return cp_err_set(err, CP_E_INVALID_ARGUMENT,
-				  "display group of %u is longer than the code (%u symbols)",
-				  fmt->group, symbols);
+		return cp_err_set_field(err, CP_E_INVALID_ARGUMENT, "group",
+					"display group of %u is longer than the code (%u symbols)",
+					fmt->group, symbols);
 	if (fmt->check && cp_format_radix(fmt) == 2)
-		return cp_err_set(err, CP_E_INVALID_ARGUMENT,
-				  "no check character over 2 symbols catches swapped "
-				  "neighbours; use a larger alphabet or no check character");
+		return cp_err_set_field(err, CP_E_INVALID_ARGUMENT, "check",
+					"no check character over 2 symbols catches swapped "
+					"neighbours; use a larger alphabet or no check character");
 	return CP_OK;
 }
 

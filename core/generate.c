@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "field.h"
 #include "format_internal.h"
 #include "keyed.h"
 #include "random.h"
@@ -49,12 +50,11 @@ const char *cp_gen_method_name(enum cp_gen_method m)
 
 bool cp_gen_method_parse(const char *s, enum cp_gen_method *m)
 {
-	for (unsigned int i = 0; i < 2; i++)
-		if (strcmp(s, method_names[i]) == 0) {
-			*m = (enum cp_gen_method)i;
-			return true;
-		}
-	return false;
+	int i = field_name_index(method_names, 2, s);
+
+	if (i >= 0)
+		*m = (enum cp_gen_method)i;
+	return i >= 0;
 }
 
 const char *cp_batch_status_name(enum cp_batch_status s)
@@ -428,7 +428,8 @@ enum cp_status cp_batch_create(struct cp_db *db, uint32_t campaign_id, enum cp_g
 	enum cp_status st;
 
 	if (count == 0)
-		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "the count must be at least 1");
+		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, "count",
+					"the count must be at least 1");
 	if ((st = cp_campaign_get(db, campaign_id, &camp, e)) != CP_OK)
 		return st;
 	if (camp.status == CP_CAMPAIGN_ARCHIVED)
@@ -443,6 +444,9 @@ enum cp_status cp_batch_create(struct cp_db *db, uint32_t campaign_id, enum cp_g
 		return st;
 	if ((st = create_tx(db, &c, batch_id, e)) != CP_OK) {
 		db_rollback(db);
+		/* The campaign's format cannot take this many more: the count is at fault. */
+		if (st == CP_E_CAPACITY || st == CP_E_FORMAT_WEAK)
+			cp_err_field(e, "count");
 		return st;
 	}
 	return db_commit(db, e);

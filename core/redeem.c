@@ -266,13 +266,15 @@ static enum cp_status check_input(struct ctx *x)
 	const struct cp_redeem_req *r = x->req;
 	enum cp_status st = CP_OK;
 
-	if (x->def->needs_user || r->user_id != NULL)
-		st = cp_check_ident("user_id", r->user_id, CP_USER_MAX, x->e);
-	if (st == CP_OK && r->order_id != NULL)
-		st = cp_check_ident("order_id", r->order_id, CP_ORDER_MAX, x->e);
+	if ((x->def->needs_user || r->user_id != NULL) &&
+	    (st = cp_check_ident("user_id", r->user_id, CP_USER_MAX, x->e)) != CP_OK)
+		cp_err_field(x->e, "user_id");
+	if (st == CP_OK && r->order_id != NULL &&
+	    (st = cp_check_ident("order_id", r->order_id, CP_ORDER_MAX, x->e)) != CP_OK)
+		cp_err_field(x->e, "order_id");
 	if (st == CP_OK && x->op == CP_OP_RESERVE && r->ttl > CP_TTL_MAX)
-		st = cp_err_set(x->e, CP_E_INVALID_ARGUMENT, "ttl must be 1..%d seconds",
-				CP_TTL_MAX);
+		st = cp_err_set_field(x->e, CP_E_INVALID_ARGUMENT, "ttl",
+				      "ttl must be 1..%d seconds", CP_TTL_MAX);
 	if (st == CP_OK && x->idem)
 		st = check_idem_key(r->idem_key, x->e);
 	return st;

@@ -153,9 +153,9 @@ struct campaign_row {
 
 static enum cp_campaign_status campaign_status(const char *s)
 {
-	if (strcmp(s, "paused") == 0)
-		return CP_CAMPAIGN_PAUSED;
-	return strcmp(s, "archived") == 0 ? CP_CAMPAIGN_ARCHIVED : CP_CAMPAIGN_ACTIVE;
+	enum cp_campaign_status st;
+
+	return cp_campaign_status_parse(s, &st) ? st : CP_CAMPAIGN_ACTIVE;
 }
 
 static void campaign_fetched(void *arg)

@@ -51,6 +51,7 @@ void cp_err_clear(struct cp_err *e)
 		return;
 	e->db_errno = 0;
 	e->sqlstate[0] = '\0';
+	e->field[0] = '\0';
 	e->msg[0] = '\0';
 }
 
@@ -62,10 +63,33 @@ enum cp_status cp_err_set(struct cp_err *e, enum cp_status st, const char *fmt, 
 		return st;
 	e->db_errno = 0;
 	e->sqlstate[0] = '\0';
+	e->field[0] = '\0';
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	va_end(ap);
 	return st;
+}
+
+enum cp_status cp_err_set_field(struct cp_err *e, enum cp_status st, const char *field,
+				const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e == NULL)
+		return st;
+	e->db_errno = 0;
+	e->sqlstate[0] = '\0';
+	snprintf(e->field, sizeof e->field, "%s", field);
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+void cp_err_field(struct cp_err *e, const char *field)
+{
+	if (e != NULL && e->field[0] == '\0')
+		snprintf(e->field, sizeof e->field, "%s", field);
 }
 
 void cp_err_prefix(struct cp_err *e, const char *fmt, ...)

@@ -257,7 +257,7 @@ void api_fail(struct api_ctx *c, enum cp_status st, const struct cp_err *e)
 		reply_error(c->resp, st, NULL);
 		return;
 	}
-	reply_error(c->resp, st, e != NULL ? e->msg : NULL);
+	reply_error_field(c->resp, st, e != NULL ? e->field : NULL, e != NULL ? e->msg : NULL);
 }
 
 void api_actor(const struct api_ctx *c, char *out, size_t outsz)
@@ -371,7 +371,7 @@ static bool parse(struct api_ctx *c)
 		break;
 	}
 	if (st != CP_OK)
-		reply_error(c->resp, st, e.msg);
+		reply_error_field(c->resp, st, e.field, e.msg);
 	return st == CP_OK;
 }
 

@@ -21,19 +21,20 @@
 
 #define GEN_MAX 2 /* batch generations running at once */
 
+/* The members are core's campaign fields (cp_campaign_set), which bounds them. */
 const struct field f_campaign[] = {
-	{"name", FT_STR, P_NAME, CP_NAME_MAX * 4, true},
-	{"status", FT_STR, P_STATUS, 16, false},
-	{"starts_at", FT_STR, P_STARTS, 40, false},
-	{"expires_at", FT_STR, P_EXPIRES, 40, false},
-	{"per_user_limit", FT_UINT, P_LIMIT, UINT32_MAX, false},
-	{"unredeem", FT_STR, P_UNREDEEM, 16, false},
-	{"alphabet", FT_STR, P_ALPHABET, CP_ALPHABET_MAX, false},
-	{"prefix", FT_STR, P_PREFIX, CP_PREFIX_MAX, false},
-	{"body_length", FT_UINT, P_BODY_LEN, CP_BODY_MAX, false},
+	{"name", FT_STR, P_NAME, FIELD_TEXT_ANY, true},
+	{"status", FT_STR, P_STATUS, FIELD_TEXT_ANY, false},
+	{"starts_at", FT_STR, P_STARTS, FIELD_TEXT_ANY, false},
+	{"expires_at", FT_STR, P_EXPIRES, FIELD_TEXT_ANY, false},
+	{"per_user_limit", FT_UINT, P_LIMIT, FIELD_NUM_ANY, false},
+	{"unredeem", FT_STR, P_UNREDEEM, FIELD_TEXT_ANY, false},
+	{"alphabet", FT_STR, P_ALPHABET, FIELD_TEXT_ANY, false},
+	{"prefix", FT_STR, P_PREFIX, FIELD_TEXT_ANY, false},
+	{"body_length", FT_UINT, P_BODY_LEN, FIELD_NUM_ANY, false},
 	{"check", FT_BOOL, P_CHECK, 0, false},
-	{"group", FT_UINT, P_GROUP, CP_BODY_MAX, false},
-	{"planned_codes", FT_UINT, P_PLANNED, 1000000000000ull, false},
+	{"group", FT_UINT, P_GROUP, FIELD_NUM_ANY, false},
+	{"planned_codes", FT_UINT, P_PLANNED, FIELD_NUM_ANY, false},
 	{"events", FT_BOOL, P_EVENTS, 0, false},
 	{NULL, FT_STR, 0, 0, false},
 };
@@ -43,7 +44,7 @@ const struct field f_batch[] = {
 	{NULL, FT_STR, 0, 0, false},
 };
 const struct field f_reason[] = {
-	{"reason", FT_STR, P_REASON, 255, false},
+	{"reason", FT_STR, P_REASON, CP_REASON_MAX, false},
 	{NULL, FT_STR, 0, 0, false},
 };
 static const struct field f_export_query[] = {
@@ -72,35 +73,6 @@ void admin_wait(void)
 	pthread_mutex_unlock(&gen_lock);
 }
 
-/* "2025-01-31T12:00:00Z", fractions ignored, "+02:00" offsets honoured. */
-static bool parse_time(const char *s, time_t *out)
-{
-	struct tm tm = {0};
-	int sign = 1, oh = 0, om = 0, n = 0;
-	const char *p;
-
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 || n != 19)
-		return false;
-	p = s + n;
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			;
-	if (*p == '+' || *p == '-') {
-		sign = *p == '-' ? -1 : 1;
-		if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5 || p[6] != '\0')
-			return false;
-	} else if (strcmp(p, "Z") != 0)
-		return false;
-	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60 || tm.tm_year < 1970)
-		return false;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	*out = timegm(&tm) - sign * (oh * 3600 + om * 60);
-	return *out > 0;
-}
-
 static bool path_id(struct api_ctx *c, unsigned int arg, uint64_t max, uint64_t *id)
 {
 	if (cp_parse_uint(c->args[arg], 1, max, id, NULL) == CP_OK)
@@ -123,7 +95,7 @@ static void campaign_json(struct buf *b, const struct cp_campaign *cp,
 	buf_printf(b, ",\"per_user_limit\":%u,\"unredeem\":\"%s\",\"planned_codes\":%llu,"
 		      "\"events\":%s,\"format\":{\"alphabet\":\"%s\",\"prefix\":\"%s\","
 		      "\"body_length\":%u,\"check\":%s,\"group\":%u},\"created_at\":",
-		   (unsigned int)cp->per_user_limit, cp->unredeem_restores ? "restore" : "spend",
+		   (unsigned int)cp->per_user_limit, cp_unredeem_name(cp->unredeem_restores),
 		   (unsigned long long)cp->planned_codes, cp->events ? "true" : "false",
 		   f->alphabet, f->prefix, f->body_len, f->check ? "true" : "false", f->group);
 	buf_json_time(b, (long long)cp->created_at);
@@ -136,43 +108,21 @@ static void campaign_json(struct buf *b, const struct cp_campaign *cp,
 	buf_puts(b, "}");
 }
 
-static const char *campaign_fields(const struct params *ps, struct cp_campaign *cp)
+/* Every member given, through core's one reading of it. */
+static enum cp_status campaign_fields(const struct params *ps, struct cp_campaign *cp,
+				      struct cp_err *e)
 {
-	const struct param *v = ps->v;
+	enum cp_status st;
+	char num[24];
 
-	memcpy(cp->name, v[P_NAME].s, v[P_NAME].len + 1);
-	if (v[P_STATUS].set) {
-		if (strcmp(v[P_STATUS].s, "active") == 0)
-			cp->status = CP_CAMPAIGN_ACTIVE;
-		else if (strcmp(v[P_STATUS].s, "paused") == 0)
-			cp->status = CP_CAMPAIGN_PAUSED;
-		else
-			return "status must be active or paused";
+	for (const struct field *f = f_campaign; f->name != NULL; f++) {
+		const struct param *p = &ps->v[f->slot];
+
+		if (p->set && (st = cp_campaign_set(cp, f->name, http_param_text(f, p, num, sizeof num),
+						    e)) != CP_OK)
+			return st;
 	}
-	if (v[P_STARTS].set && !parse_time(v[P_STARTS].s, &cp->starts_at))
-		return "starts_at must be an RFC 3339 time such as 2025-01-31T12:00:00Z";
-	if (v[P_EXPIRES].set && !parse_time(v[P_EXPIRES].s, &cp->expires_at))
-		return "expires_at must be an RFC 3339 time such as 2025-01-31T12:00:00Z";
-	if (v[P_UNREDEEM].set) {
-		if (strcmp(v[P_UNREDEEM].s, "restore") != 0 && strcmp(v[P_UNREDEEM].s, "spend") != 0)
-			return "unredeem must be restore or spend";
-		cp->unredeem_restores = strcmp(v[P_UNREDEEM].s, "restore") == 0;
-	}
-	if (v[P_LIMIT].set)
-		cp->per_user_limit = (uint32_t)v[P_LIMIT].u;
-	if (v[P_ALPHABET].set)
-		memcpy(cp->format.alphabet, v[P_ALPHABET].s, v[P_ALPHABET].len + 1);
-	if (v[P_PREFIX].set)
-		memcpy(cp->format.prefix, v[P_PREFIX].s, v[P_PREFIX].len + 1);
-	if (v[P_CHECK].set)
-		cp->format.check = v[P_CHECK].b;
-	if (v[P_GROUP].set)
-		cp->format.group = (unsigned int)v[P_GROUP].u;
-	if (v[P_PLANNED].set)
-		cp->planned_codes = v[P_PLANNED].u;
-	if (v[P_EVENTS].set)
-		cp->events = v[P_EVENTS].b;
-	return NULL;
+	return CP_OK;
 }
 
 void h_campaign_create(struct api_ctx *c)
@@ -181,26 +131,16 @@ void h_campaign_create(struct api_ctx *c)
 	struct cp_db *db;
 	struct cp_err e;
 	enum cp_status st;
-	const char *bad;
 
 	cp_campaign_init(&cp);
 	cp_err_clear(&e);
-	if ((bad = campaign_fields(&c->ps, &cp)) != NULL) {
-		reply_error(c->resp, CP_E_INVALID_ARGUMENT, bad);
+	if ((st = campaign_fields(&c->ps, &cp, &e)) != CP_OK) {
+		api_fail(c, st, &e);
 		return;
 	}
 	if ((db = api_db(c)) == NULL)
 		return;
-	/* Without an explicit length: the shortest that keeps guessing below 1e-9. */
-	if (c->ps.v[P_BODY_LEN].set)
-		cp.format.body_len = (unsigned int)c->ps.v[P_BODY_LEN].u;
-	else if ((st = cp_format_length_for(cp.format.alphabet, cp.planned_codes,
-					    CP_GUESS_TARGET_DEFAULT, &cp.format.body_len, &e)) != CP_OK) {
-		api_fail(c, st, &e);
-		return;
-	}
-	if ((st = cp_format_validate(&cp.format, &e)) != CP_OK ||
-	    (st = cp_campaign_create(db, &cp, &e)) != CP_OK) {
+	if ((st = cp_campaign_create(db, &cp, &e)) != CP_OK) {
 		api_fail(c, st, &e);
 		return;
 	}
@@ -379,8 +319,9 @@ void h_batch_create(struct api_ctx *c)
 
 	if (!path_id(c, 0, UINT32_MAX, &cid))
 		return;
-	if (c->ps.v[P_METHOD].set && !cp_gen_method_parse(c->ps.v[P_METHOD].s, &method)) {
-		reply_error(c->resp, CP_E_INVALID_ARGUMENT, "method must be random or keyed");
+	cp_err_clear(&e);
+	if (c->ps.v[P_METHOD].set && (st = cp_parse_method(c->ps.v[P_METHOD].s, &method, &e)) != CP_OK) {
+		api_fail(c, st, &e);
 		return;
 	}
 	if ((db = api_db(c)) == NULL)

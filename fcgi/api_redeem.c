@@ -24,7 +24,7 @@ const struct field f_validate[] = {OP_FIELDS(false), {NULL, FT_STR, 0, 0, false}
 const struct field f_redeem[] = {OP_FIELDS(true), {NULL, FT_STR, 0, 0, false}};
 const struct field f_reserve[] = {
 	OP_FIELDS(true),
-	{"ttl", FT_UINT, P_TTL, CP_TTL_MAX, false},
+	{"ttl", FT_UINT, P_TTL, FIELD_NUM_ANY, false}, /* cp_parse_ttl bounds it */
 	{NULL, FT_STR, 0, 0, false},
 };
 const struct field f_form[] = {
@@ -203,10 +203,17 @@ void h_op(struct api_ctx *c)
 	rq.code_len = ps->v[P_CODE].len;
 	rq.user_id = ps->v[P_USER_ID].set ? ps->v[P_USER_ID].s : NULL;
 	rq.order_id = ps->v[P_ORDER_ID].set ? ps->v[P_ORDER_ID].s : NULL;
-	rq.ttl = ps->v[P_TTL].set ? (unsigned int)ps->v[P_TTL].u : CP_TTL_DEFAULT;
-	if (rq.ttl == 0) {
-		reply_error(c->resp, CP_E_INVALID_ARGUMENT, "field 'ttl' must be from 1 to 86400");
-		return;
+	if (ps->v[P_TTL].set) {
+		struct cp_err e;
+		enum cp_status st;
+		char num[24];
+
+		cp_err_clear(&e);
+		snprintf(num, sizeof num, "%llu", (unsigned long long)ps->v[P_TTL].u);
+		if ((st = cp_parse_ttl(num, &rq.ttl, &e)) != CP_OK) {
+			api_fail(c, st, &e);
+			return;
+		}
 	}
 	if (c->req->idem_key != NULL && op != CP_OP_VALIDATE) {
 		if (!fingerprint(c->req, fp)) {

@@ -80,6 +80,11 @@ const char *http_reason(int status)
 
 void reply_error(struct http_resp *r, enum cp_status st, const char *msg)
 {
+	reply_error_field(r, st, NULL, msg);
+}
+
+void reply_error_field(struct http_resp *r, enum cp_status st, const char *field, const char *msg)
+{
 	const char *m = msg != NULL && *msg != '\0' ? msg : cp_status_message(st);
 
 	buf_reset(&r->body);
@@ -95,6 +100,11 @@ void reply_error(struct http_resp *r, enum cp_status st, const char *msg)
 		buf_json_str(&r->body, m, strlen(m));
 	else
 		buf_json_str(&r->body, cp_status_message(st), strlen(cp_status_message(st)));
+	/* Field names come from the field tables and core, never from input. */
+	if (field != NULL && *field != '\0') {
+		buf_puts(&r->body, ",\"field\":");
+		buf_json_str(&r->body, field, strlen(field));
+	}
 	buf_puts(&r->body, "}}\n");
 }
 
@@ -245,6 +255,19 @@ void params_free(struct params *p)
 	memset(p, 0, sizeof *p);
 }
 
+const char *http_param_text(const struct field *f, const struct param *p, char *buf, size_t size)
+{
+	switch (f->type) {
+	case FT_UINT:
+		snprintf(buf, size, "%llu", (unsigned long long)p->u);
+		return buf;
+	case FT_BOOL:
+		return p->b ? "true" : "false";
+	default:
+		return p->s;
+	}
+}
+
 static const struct field *find_field(const struct field *fields, const char *name, size_t len)
 {
 	for (const struct field *f = fields; f->name != NULL; f++)
@@ -257,11 +280,12 @@ static enum cp_status set_str(const struct field *f, struct param *p, const char
 			      struct cp_err *e)
 {
 	if (len > f->max)
-		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "field '%s' is too long (at most %llu bytes)",
-				  f->name, (unsigned long long)f->max);
+		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, f->name,
+					"field '%s' is too long (at most %llu bytes)", f->name, (unsigned long long)f->max);
 	if (!http_text_ok(s, len, false))
-		return cp_err_set(e, CP_E_INVALID_ARGUMENT,
-				  "field '%s' is not valid UTF-8 or holds control characters", f->name);
+		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, f->name,
+					"field '%s' is not valid UTF-8 or holds control characters",
+					f->name);
 	p->s = s;
 	p->len = len;
 	return CP_OK;
@@ -270,9 +294,9 @@ static enum cp_status set_str(const struct field *f, struct param *p, const char
 static enum cp_status set_uint(const struct field *f, struct param *p, double d, struct cp_err *e)
 {
 	if (!isfinite(d) || d < 0 || d != floor(d) || d > (double)f->max)
-		return cp_err_set(e, CP_E_INVALID_ARGUMENT,
-				  "field '%s' must be an integer from 0 to %llu", f->name,
-				  (unsigned long long)f->max);
+		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, f->name,
+					"field '%s' must be an integer from 0 to %llu", f->name,
+					(unsigned long long)f->max);
 	p->u = (uint64_t)d;
 	return CP_OK;
 }
@@ -288,9 +312,9 @@ static enum cp_status set_from_text(const struct field *f, struct param *p, cons
 		return set_str(f, p, s, len, e);
 	case FT_UINT:
 		if (cp_parse_uint(s, 0, f->max, &v, NULL) != CP_OK)
-			return cp_err_set(e, CP_E_INVALID_ARGUMENT,
-					  "field '%s' must be an integer from 0 to %llu", f->name,
-					  (unsigned long long)f->max);
+			return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, f->name,
+						"field '%s' must be an integer from 0 to %llu",
+						f->name, (unsigned long long)f->max);
 		p->u = v;
 		return CP_OK;
 	case FT_BOOL:
@@ -299,8 +323,8 @@ static enum cp_status set_from_text(const struct field *f, struct param *p, cons
 		else if (strcmp(s, "false") == 0 || strcmp(s, "0") == 0 || strcmp(s, "") == 0)
 			p->b = false;
 		else
-			return cp_err_set(e, CP_E_INVALID_ARGUMENT, "field '%s' must be true or false",
-					  f->name);
+			return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, f->name,
+						"field '%s' must be true or false", f->name);
 		return CP_OK;
 	}
 	return CP_E_INTERNAL;
@@ -319,7 +343,8 @@ static enum cp_status set_from_json(const struct field *f, struct param *p, cons
 		p->b = cJSON_IsTrue(v);
 		return CP_OK;
 	}
-	return cp_err_set(e, CP_E_INVALID_ARGUMENT, "field '%s' must be %s", f->name, want[f->type]);
+	return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, f->name, "field '%s' must be %s", f->name,
+				want[f->type]);
 }
 
 static enum cp_status check_required(const struct field *fields, const struct params *ps,
@@ -327,7 +352,8 @@ static enum cp_status check_required(const struct field *fields, const struct pa
 {
 	for (const struct field *f = fields; f->name != NULL; f++)
 		if (f->required && !ps->v[f->slot].set)
-			return cp_err_set(e, CP_E_INVALID_ARGUMENT, "field '%s' is required", f->name);
+			return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, f->name,
+						"field '%s' is required", f->name);
 	return CP_OK;
 }
 
@@ -361,7 +387,8 @@ static enum cp_status json_members(const cJSON *root, const struct field *fields
 					  http_text_ok(m->string, strlen(m->string), false) ? m->string : "?");
 		p = &ps->v[f->slot];
 		if (p->set)
-			return cp_err_set(e, CP_E_INVALID_ARGUMENT, "field '%s' given twice", f->name);
+			return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, f->name,
+						"field '%s' given twice", f->name);
 		if (cJSON_IsNull(m) && !f->required)
 			continue; /* null is the same as absent */
 		if ((st = set_from_json(f, p, m, e)) != CP_OK)
@@ -422,7 +449,8 @@ static enum cp_status form_pair(const char *pair, size_t len, char *out, const s
 				  http_text_ok(name, dlen, false) ? name : "?");
 	p = &ps->v[f->slot];
 	if (p->set)
-		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "field '%s' given twice", f->name);
+		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, f->name, "field '%s' given twice",
+					f->name);
 	vlen = eq != NULL ? len - nlen - 1 : 0;
 	if (!pct_decode(eq != NULL ? eq + 1 : "", vlen, out, &dlen, true))
 		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "malformed escape in field '%s'", f->name);

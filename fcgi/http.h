@@ -62,6 +62,8 @@ const char *http_reason(int status);
  * status table's HTTP status. MSG NULL uses the table's message.
  */
 void reply_error(struct http_resp *, enum cp_status, const char *msg);
+/* The same naming FIELD (a field table's or core's name; NULL for none). */
+void reply_error_field(struct http_resp *, enum cp_status, const char *field, const char *msg);
 /* Starts a JSON 2xx reply; the caller appends the object to resp->body. */
 void reply_json(struct http_resp *, int status);
 
@@ -79,6 +81,13 @@ bool http_accepts(const char *accept, const char *type);
 bool http_text_ok(const char *s, size_t len, bool allow_space);
 
 /* Request fields: a table per endpoint; unknown fields are refused. */
+
+/*
+ * Bounds for fields whose rule is core's (cp_campaign_set, cp_parse_ttl): only
+ * what JSON holds exactly and a sane length, so core's refusal is the one given.
+ */
+#define FIELD_NUM_ANY (UINT64_C(1) << 53)
+#define FIELD_TEXT_ANY 1024
 enum field_type { FT_STR, FT_UINT, FT_BOOL };
 
 struct field {
@@ -104,6 +113,12 @@ struct params {
 };
 
 void params_free(struct params *);
+/*
+ * A value as the text core reads (decimal numbers, "true"/"false"): one parser
+ * in core for what the API, the console and couponadm are given. BUF holds a
+ * number.
+ */
+const char *http_param_text(const struct field *, const struct param *, char *buf, size_t size);
 
 /*
  * A JSON object whose members are all in FIELDS (NULL-name terminated). The parse

@@ -48,6 +48,17 @@ bool tl_check(const char *file, int line, bool ok, const char *fmt, ...)
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15u;
 
+size_t tl_mem_read(void *src, char *buf, size_t n)
+{
+	struct tl_mem *m = src;
+	size_t k = n < m->n ? n : m->n;
+
+	memcpy(buf, m->p, k);
+	m->p += k;
+	m->n -= k;
+	return k;
+}
+
 uint32_t tl_rng(void)
 {
 	rng_state ^= rng_state >> 12;

@@ -31,6 +31,13 @@ void tl_fail(const char *file, int line, const char *fmt, ...)
 bool tl_check(const char *file, int line, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* A request body in memory, read in pieces as a transport reads one (api_read_fn). */
+struct tl_mem {
+	const char *p;
+	size_t n;
+};
+size_t tl_mem_read(void *src, char *buf, size_t n);
+
 /* xorshift64*: reproducible inputs, so a failure can be replayed. */
 uint32_t tl_rng(void);
 void tl_rng_bytes(uint8_t *p, size_t n);

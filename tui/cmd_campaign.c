@@ -1,7 +1,6 @@
 /* couponadm campaign create|set|list|show|pause|resume. */
 #include "config.h"
 
-#include <ctype.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -69,38 +68,6 @@ static const char *text_time(time_t t, char *buf, size_t size)
 	return buf;
 }
 
-/* "2025-03-01", "2025-03-01 12:00", "2025-03-01T12:00:00Z": UTC. */
-static int parse_time(const char *s, time_t *out)
-{
-	static const char *const formats[] = {"%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S",
-					      "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S",
-					      "%Y-%m-%dT%H:%M:%SZ"};
-
-	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
-		struct tm tm;
-		const char *end;
-
-		memset(&tm, 0, sizeof tm);
-		if ((end = strptime(s, formats[i], &tm)) != NULL && *end == '\0') {
-			*out = timegm(&tm);
-			return 0;
-		}
-	}
-	cli_warnx("'%s' is not a time: use YYYY-MM-DD[ HH:MM[:SS]] (UTC)", s);
-	return -1;
-}
-
-static int parse_num(const char *what, const char *s, uint64_t min, uint64_t max, uint64_t *v)
-{
-	struct cp_err e;
-
-	cp_err_clear(&e);
-	if (cp_parse_uint(s, min, max, v, &e) == CP_OK)
-		return 0;
-	cli_warnx("%s: %s", what, e.msg);
-	return -1;
-}
-
 static int parse_guess(const char *s, double *v)
 {
 	char *end;
@@ -127,88 +94,58 @@ static void example(const struct cp_campaign *c, char *out, size_t size)
 			*p = 'X';
 }
 
-/*
- * The options create and set share: --starts, --expires (TIME or none),
- * --per-user-limit, --unredeem. -1 after a message.
- */
-static int terms_opt(struct cp_campaign *c, int ch, const char *arg)
+/* Options that set one campaign field: core reads the value (cp_campaign_set). */
+static const struct {
+	int ch;
+	const char *option, *field;
+} field_opts[] = {
+	{'n', "codes", "planned_codes"},
+	{'a', "alphabet", "alphabet"},
+	{'p', "prefix", "prefix"},
+	{'l', "length", "body_length"},
+	{'G', "group", "group"},
+	{'s', "starts", "starts_at"},
+	{'e', "expires", "expires_at"},
+	{'L', "per-user-limit", "per_user_limit"},
+	{'u', "unredeem", "unredeem"},
+	{'E', "events", "events"},
+};
+
+/* The field of option CH from ARG into C; -1 after a message. */
+static int field_opt(struct cp_campaign *c, int ch, const char *arg)
 {
-	uint64_t v;
+	struct cp_err e;
 
-	switch (ch) {
-	case 's':
-	case 'e': {
-		time_t *t = ch == 's' ? &c->starts_at : &c->expires_at;
-
-		if (strcmp(arg, "none") == 0) {
-			*t = 0;
+	cp_err_clear(&e);
+	for (size_t i = 0; i < sizeof field_opts / sizeof field_opts[0]; i++) {
+		if (field_opts[i].ch != ch)
+			continue;
+		if (cp_campaign_set(c, field_opts[i].field, arg, &e) == CP_OK)
 			return 0;
-		}
-		return parse_time(arg, t);
-	}
-	case 'L':
-		if (parse_num("--per-user-limit", arg, 0, UINT32_MAX, &v) != 0)
-			return -1;
-		c->per_user_limit = (uint32_t)v;
-		return 0;
-	case 'u':
-		if (strcmp(arg, "restore") != 0 && strcmp(arg, "spend") != 0)
-			return cli_warnx("--unredeem takes restore or spend"), -1;
-		c->unredeem_restores = strcmp(arg, "restore") == 0;
-		return 0;
+		cli_warnx("--%s: %s", field_opts[i].option, e.msg);
+		return -1;
 	}
 	return -1;
 }
 
 struct create_args {
 	struct cp_campaign c;
-	double guess;
-	bool length_set;
+	double guess; /* 0: core's default target */
 };
 
 static int create_opt(struct create_args *a, int ch, const char *arg)
 {
-	struct cp_format *f = &a->c.format;
-	uint64_t v;
-
 	switch (ch) {
-	case 'n':
-		return parse_num("--codes", arg, 1, UINT64_MAX / 2, &a->c.planned_codes);
-	case 'a':
-		snprintf(f->alphabet, sizeof f->alphabet, "%s", arg);
-		return strlen(arg) < sizeof f->alphabet ? 0 : (cli_warnx("alphabet too long"), -1);
-	case 'p':
-		if (strlen(arg) >= sizeof f->prefix)
-			return cli_warnx("--prefix: at most %d characters", CP_PREFIX_MAX), -1;
-		for (size_t i = 0; arg[i] != '\0'; i++)
-			f->prefix[i] = (char)toupper((unsigned char)arg[i]);
-		return 0;
-	case 'l':
-		a->length_set = true;
-		if (parse_num("--length", arg, CP_BODY_MIN, CP_BODY_MAX, &v) != 0)
-			return -1;
-		f->body_len = (unsigned int)v;
-		return 0;
 	case 'g':
 		return parse_guess(arg, &a->guess);
 	case 'C':
-		f->check = false;
+		a->c.format.check = false;
 		return 0;
-	case 'G':
-		if (parse_num("--group", arg, 0, CP_BODY_MAX, &v) != 0)
-			return -1;
-		f->group = (unsigned int)v;
-		return 0;
-	case 's':
-	case 'e':
-	case 'L':
-	case 'u':
-		return terms_opt(&a->c, ch, arg);
 	case 'E': /* relay work: outbox events for coupon-relay */
 		a->c.events = true;
 		return 0;
 	}
-	return -1;
+	return field_opt(&a->c, ch, arg);
 }
 
 static int create(struct cli *cli, int argc, char **argv)
@@ -228,7 +165,7 @@ static int create(struct cli *cli, int argc, char **argv)
 		{"events", no_argument, NULL, 'E'},
 		{NULL, 0, NULL, 0},
 	};
-	struct create_args a = {.guess = CP_GUESS_TARGET_DEFAULT};
+	struct create_args a = {.guess = 0};
 	char shape[CP_DISPLAY_MAX + 1];
 	struct cp_db *db;
 	struct cp_err e;
@@ -241,13 +178,11 @@ static int create(struct cli *cli, int argc, char **argv)
 			return cli_usage(CREATE_USAGE);
 	if (optind + 1 != argc)
 		return cli_usage(CREATE_USAGE);
-	if (strlen(argv[optind]) >= sizeof a.c.name)
-		return cli_warnx("campaign name too long"), EXIT_USAGE;
-	snprintf(a.c.name, sizeof a.c.name, "%s", argv[optind]);
 	cp_err_clear(&e);
-	if (!a.length_set &&
-	    (st = cp_format_length_for(a.c.format.alphabet, a.c.planned_codes, a.guess,
-				       &a.c.format.body_len, &e)) != CP_OK)
+	if ((st = cp_campaign_set(&a.c, "name", argv[optind], &e)) != CP_OK)
+		return cli_fail(st, &e);
+	/* --guess: the length for that target; otherwise core's default at create. */
+	if (a.guess != 0 && (st = cp_campaign_choose_length(&a.c, a.guess, &e)) != CP_OK)
 		return cli_fail(st, &e);
 	if ((db = cli_db(cli, true)) == NULL)
 		return EXIT_FAILURE;
@@ -260,24 +195,6 @@ static int create(struct cli *cli, int argc, char **argv)
 	       a.c.format.check ? ", check character" : "",
 	       cp_format_guess_probability(&a.c.format, a.c.planned_codes), a.c.planned_codes);
 	return EXIT_SUCCESS;
-}
-
-/* An option of campaign set into C; -1 after a message. */
-static int set_opt(struct cp_campaign *c, int ch, const char *arg)
-{
-	switch (ch) {
-	case 's':
-	case 'e':
-	case 'L':
-	case 'u':
-		return terms_opt(c, ch, arg);
-	case 'E':
-		if (strcmp(arg, "on") != 0 && strcmp(arg, "off") != 0)
-			return cli_warnx("--events takes on or off"), -1;
-		c->events = strcmp(arg, "on") == 0;
-		return 0;
-	}
-	return -1;
 }
 
 /* Changes of a campaign's window, limit, refund policy and events. */
@@ -313,7 +230,7 @@ static int set(struct cli *cli, int argc, char **argv)
 	if ((rc = cli_campaign(cli, argv[optind], &c)) != EXIT_SUCCESS)
 		return rc;
 	for (size_t i = 0; i < n; i++)
-		if (set_opt(&c, given[i].ch, given[i].arg) != 0)
+		if (field_opt(&c, given[i].ch, given[i].arg) != 0)
 			return cli_usage(SET_USAGE);
 	cp_err_clear(&e);
 	if ((st = cp_campaign_update(cli->db, &c, &e)) != CP_OK)
@@ -333,7 +250,7 @@ static void json_campaign(FILE *f, const struct cp_campaign *c)
 	json_time(f, c->expires_at);
 	fprintf(f, ",\"per_user_limit\":%" PRIu32 ",\"unredeem\":\"%s\",\"events\":%s,"
 		"\"format\":{\"alphabet\":",
-		c->per_user_limit, c->unredeem_restores ? "restore" : "spend",
+		c->per_user_limit, cp_unredeem_name(c->unredeem_restores),
 		c->events ? "true" : "false");
 	cli_json_str(f, c->format.alphabet);
 	fputs(",\"prefix\":", f);
@@ -436,7 +353,7 @@ static void show_text(const struct cp_campaign *c, const struct cp_code_counts *
 	printf("expires         %s\n", text_time(c->expires_at, t, sizeof t));
 	printf("per-user limit  %" PRIu32 "%s\n", c->per_user_limit,
 	       c->per_user_limit ? "" : " (unlimited)");
-	printf("unredeem        %s\n", c->unredeem_restores ? "restore" : "spend");
+	printf("unredeem        %s\n", cp_unredeem_name(c->unredeem_restores));
 	printf("events          %s\n", c->events ? "on (outbox, coupon-relay)" : "off");
 	printf("format          %s (alphabet %s, body %u, %s, groups of %u)\n", shape,
 	       c->format.alphabet, c->format.body_len,

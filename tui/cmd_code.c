@@ -159,9 +159,10 @@ static int parse_args(int argc, char **argv, struct code_args *a)
 		{"ttl", required_argument, NULL, 't'},
 		{NULL, 0, NULL, 0},
 	};
-	uint64_t v;
+	struct cp_err e;
 	int ch;
 
+	cp_err_clear(&e);
 	memset(a, 0, sizeof *a);
 	while ((ch = getopt_long(argc, argv, "u:o:r:t:", opts, NULL)) != -1) {
 		switch (ch) {
@@ -175,9 +176,8 @@ static int parse_args(int argc, char **argv, struct code_args *a)
 			a->reason = optarg;
 			break;
 		case 't':
-			if (cp_parse_uint(optarg, 1, CP_TTL_MAX, &v, NULL) != CP_OK)
-				return -1;
-			a->ttl = (unsigned int)v;
+			if (cp_parse_ttl(optarg, &a->ttl, &e) != CP_OK)
+				return cli_warnx("--ttl: %s", e.msg), -1;
 			break;
 		default:
 			return -1;

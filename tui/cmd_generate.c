@@ -99,9 +99,7 @@ static enum cp_status parse_opt(struct gen_args *a, int ch, const char *arg, str
 		st = cp_parse_uint(arg, 0, UINT64_MAX / 2, &a->count, e);
 		break;
 	case 'm':
-		if (!cp_gen_method_parse(arg, &a->method))
-			st = cp_err_set(e, CP_E_INVALID_ARGUMENT,
-					"--method takes random or keyed, not '%s'", arg);
+		st = cp_parse_method(arg, &a->method, e);
 		break;
 	case 'k':
 		st = cp_parse_uint(arg, 1, CP_GEN_CHUNK_MAX, &v, e);

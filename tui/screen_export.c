@@ -92,14 +92,16 @@ static bool exp_input(struct ui *ui, void *state, int ch)
 static uint64_t expected(const struct ui *ui, const struct exp *x, const char *status)
 {
 	const struct cp_campaign_stats *c = ui_campaign_stats(ui, x->campaign_id);
-	static const char *names[] = {"available", "pending", "redeemed", "expired"};
+	enum cp_code_status s;
 
 	if (c == NULL)
 		return 0;
-	const uint64_t by[] = {c->available, c->pending, c->redeemed, c->expired};
-	for (size_t i = 0; i < 4; i++)
-		if (strcmp(status, names[i]) == 0)
-			return by[i] + 1;
+	const uint64_t by[] = {
+		[CP_CODE_AVAILABLE] = c->available, [CP_CODE_PENDING] = c->pending,
+		[CP_CODE_REDEEMED] = c->redeemed, [CP_CODE_EXPIRED] = c->expired,
+	};
+	if (cp_code_status_parse(status, &s))
+		return by[s] + 1;
 	return c->generated + 1; /* + the header line */
 }
 

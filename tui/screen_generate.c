@@ -136,14 +136,12 @@ static bool submit(struct ui *ui, struct gen *g)
 	cp_err_clear(&e);
 	if ((st = cp_parse_uint(g->fields[F_COUNT].value, 1, UINT64_MAX, &count, &e)) != CP_OK)
 		return field_error(&g->form, F_COUNT, st, &e);
-	if (!cp_gen_method_parse(g->fields[F_METHOD].value, &method)) {
-		cp_err_set(&e, CP_E_INVALID_ARGUMENT, "random or keyed");
-		return field_error(&g->form, F_METHOD, CP_E_INVALID_ARGUMENT, &e);
-	}
+	if ((st = cp_parse_method(g->fields[F_METHOD].value, &method, &e)) != CP_OK)
+		return field_error(&g->form, F_METHOD, st, &e);
 	st = cp_batch_create(ui->db, g->campaign_id, method, count, &id, &e);
 	if (st != CP_OK) {
-		/* Count-related refusals belong under the count; the rest above the form. */
-		if (st == CP_E_CAPACITY || st == CP_E_FORMAT_WEAK || st == CP_E_INVALID_ARGUMENT)
+		/* Under the field core names; the rest above the form. */
+		if (strcmp(e.field, "count") == 0)
 			return field_error(&g->form, F_COUNT, st, &e);
 		ui_copy(g->form.error, sizeof g->form.error, e.msg);
 		return true;

@@ -18,8 +18,10 @@ api POST /api/v1/campaigns '{"name":"autumn"}'
 expect $LINENO 409 already_exists
 api POST /api/v1/campaigns '{"name":"weak","body_length":6,"planned_codes":100000000}'
 expect $LINENO 400 format_too_weak
+check $LINENO "a weak format is the length's fault" contains "$body" '"field":"body_length"'
 api POST /api/v1/campaigns '{"name":"bad-time","starts_at":"tomorrow"}'
 expect $LINENO 400 invalid_argument
+check $LINENO "the error names its field" contains "$body" '"field":"starts_at"'
 api POST /api/v1/campaigns '{"name":"bad-status","status":"archived"}'
 expect $LINENO 400 invalid_argument
 api POST /api/v1/campaigns '{"name":"x","bogus":1}'
@@ -54,6 +56,7 @@ api POST "/api/v1/campaigns/$cid/batches" '{"count":0}'
 expect $LINENO 400
 api POST "/api/v1/campaigns/$cid/batches" '{"count":10,"method":"sideways"}'
 expect $LINENO 400 invalid_argument
+check $LINENO "the method is named" contains "$body" '"field":"method"'
 req GET /api/v1/batches/999999 -H "Authorization: Bearer $key"
 expect $LINENO 404
 

@@ -209,6 +209,22 @@ static void test_small(void)
 	buf_free(&b);
 }
 
+/* A refusal names its field; one that concerns none has no "field". */
+static void test_error_field(void)
+{
+	struct http_resp resp;
+
+	http_resp_init(&resp);
+	reply_error_field(&resp, CP_E_INVALID_ARGUMENT, "starts_at", "not a time");
+	CHECK(resp.status == 400 && strcmp(resp.body.p, "{\"error\":{\"code\":\"invalid_argument\","
+						   "\"message\":\"not a time\",\"field\":\"starts_at\"}}\n") == 0,
+	      "with a field: %s", resp.body.p);
+	http_resp_reset(&resp);
+	reply_error_field(&resp, CP_E_CONFLICT, "", NULL);
+	CHECK(strstr(resp.body.p, "\"field\"") == NULL, "without: %s", resp.body.p);
+	http_resp_free(&resp);
+}
+
 static void test_ratelimit(void)
 {
 	struct ratelimit *rl = rl_create(3, 64);
@@ -238,22 +254,6 @@ static void test_ratelimit(void)
 }
 
 /* api_serve() for what is refused before any database access. */
-struct mem {
-	const char *p;
-	size_t n;
-};
-
-static size_t mem_read(void *src, char *buf, size_t n)
-{
-	struct mem *m = src;
-	size_t k = n < m->n ? n : m->n;
-
-	memcpy(buf, m->p, k);
-	m->p += k;
-	m->n -= k;
-	return k;
-}
-
 static const struct {
 	int line;
 	const char *method, *uri, *ctype, *clen, *body, *accept;
@@ -293,7 +293,7 @@ static void test_serve(void)
 	http_resp_init(&resp);
 	for (size_t i = 0; i < sizeof serves / sizeof serves[0]; i++) {
 		struct http_req req;
-		struct mem m = {serves[i].body, strlen(serves[i].body)};
+		struct tl_mem m = {serves[i].body, strlen(serves[i].body)};
 		int line = serves[i].line;
 
 		memset(&req, 0, sizeof req);
@@ -304,7 +304,7 @@ static void test_serve(void)
 		req.accept = serves[i].accept;
 		req.remote_addr = "192.0.2.1";
 		http_resp_reset(&resp);
-		api_serve(&w, &req, mem_read, &m, &resp);
+		api_serve(&w, &req, tl_mem_read, &m, &resp);
 		CHECK_AT(line, resp.status == serves[i].status, "status %d, want %d: %s", resp.status,
 			 serves[i].status, resp.body.p);
 		CHECK_AT(line, resp.body.p != NULL && strstr(resp.body.p, serves[i].has) != NULL,
@@ -322,6 +322,7 @@ int main(void)
 	test_json();
 	test_form();
 	test_small();
+	test_error_field();
 	test_ratelimit();
 	test_serve();
 	return tl_done("test_http");
