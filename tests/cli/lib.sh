@@ -20,7 +20,8 @@ scratch_db() {
 	db="cpt_$1_$$"
 	work=$(mktemp -d)
 	cnf=$work/coupon.cnf
-	sed "/^\[coupon\]/a database = $db" "$COUPON_TEST_CONFIG" >"$cnf"
+	# umask: the copy may hold a password, and coupon refuses such a file others can read.
+	(umask 077 && sed "/^\[coupon\]/a database = $db" "$COUPON_TEST_CONFIG" >"$cnf")
 	sql "DROP DATABASE IF EXISTS \`$db\`; CREATE DATABASE \`$db\`"
 	trap 'sql "DROP DATABASE IF EXISTS \`$db\`" >/dev/null 2>&1; rm -rf "$work"' EXIT
 }

@@ -66,7 +66,7 @@ trap finish EXIT
 port=$(free_port) || exit 99
 base=http://127.0.0.1:$port
 for i in 1 2 3; do
-	sed "/^\[coupon\]/a database = $db" "$(gc_cnf "$i")" >"$work/fe$i.cnf"
+	(umask 077 && sed "/^\[coupon\]/a database = $db" "$(gc_cnf "$i")" >"$work/fe$i.cnf")
 	eval "fe${i}_port=\$(free_port)" || exit 99
 done
 
