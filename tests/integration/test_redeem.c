@@ -38,6 +38,7 @@ static const struct {
 	{'L', "per_user_limit = 1"},
 	{'W', "starts_at = NOW(6) + INTERVAL 1 DAY"},
 	{'C', ""},
+	{'V', "events_enabled = 1"},
 };
 
 /* State set up with plain SQL before the table runs. */
@@ -145,10 +146,15 @@ static const struct row rules[] = {
 	{__LINE__, RD, 'L', 1, M_NONE, NULL, "fresh", NULL, CP_OK, false},
 	{__LINE__, RD, 'L', 2, M_NONE, NULL, "fresh", NULL, CP_E_USER_LIMIT, false},
 	{__LINE__, RD, 'L', 1, M_NONE, NULL, "fresh", NULL, CP_OK, true},
+	{__LINE__, RD, 'L', 1, M_NONE, NULL, "other", NULL, CP_E_ALREADY_REDEEMED, false},
 	{__LINE__, RS, 'L', 3, M_NONE, NULL, "two", NULL, CP_OK, false},
 	{__LINE__, RS, 'L', 4, M_NONE, NULL, "two", NULL, CP_OK, false},
 	{__LINE__, CF, 'L', 3, M_NONE, NULL, "two", NULL, CP_OK, false},
 	{__LINE__, CF, 'L', 4, M_NONE, NULL, "two", NULL, CP_E_USER_LIMIT, false},
+	/* events: the joined statement in a transaction, as for a limit */
+	{__LINE__, RD, 'V', 0, M_NONE, NULL, "u1", NULL, CP_OK, false},
+	{__LINE__, RD, 'V', 0, M_NONE, NULL, "u2", NULL, CP_E_ALREADY_REDEEMED, false},
+	{__LINE__, RD, 'V', 0, M_NONE, NULL, "u1", NULL, CP_OK, true},
 	/* codes that are not codes */
 	{__LINE__, RD, 'A', 15, M_UNKNOWN, NULL, "u1", NULL, CP_E_UNKNOWN_CODE, false},
 	{__LINE__, V, 'A', 15, M_UNKNOWN, NULL, NULL, NULL, CP_E_UNKNOWN_CODE, false},
@@ -321,6 +327,10 @@ static void check_state(void)
 		      == 2, "limited campaign: two redemptions by two users");
 	CHECK(q("SELECT COUNT(*) FROM coupon_codes WHERE code = '%L4' AND status = 'pending'") == 1,
 	      "a refused confirm leaves the reservation");
+	CHECK(q("SELECT COUNT(*) FROM coupon_codes WHERE code = '%V0' AND status = 'redeemed'"
+		" AND redeemed_by_user_id = 'u1'") == 1, "V0 redeemed by its first user");
+	CHECK(q("SELECT COUNT(*) FROM outbox WHERE campaign_id = %V") == 1,
+	      "events: one event for V0");
 }
 
 static enum cp_status redeem1(const char *code, const char *user, struct cp_redeem_result *res)
