@@ -51,7 +51,7 @@ restart_db() {
 	t0=$(date +%s.%N)
 	pdb_run
 	t1=$(date +%s.%N)
-	check $LINENO "database back: coupon-fcgi recovers by itself" wait_until 100 healthy
+	check $LINENO "database back: coupon-fcgi recovers by itself" wait_until 600 healthy
 	check $LINENO "coupon-fcgi survived the database crash" kill -0 "$pid"
 	echo "database restarted (crash recovery) in $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s"
 }
