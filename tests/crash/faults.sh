@@ -64,7 +64,7 @@ restart_nginx() {
 }
 
 "$loadclient" -p "$port" -k "$work/key" -c "$work/own" -H "$work/hot" -o "$work/log" \
-	-t 32 -d 120 -r 120 >"$work/lc.out" 2>&1 &
+	-t 32 -d 900 -r 120 >"$work/lc.out" 2>&1 &
 lc=$!
 sleep 2
 for r in $(seq "$rounds"); do
