@@ -8,7 +8,6 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,18 +46,7 @@ static const struct row rows[] = {
 static struct cp_config cfg;
 static struct cp_db *db;
 
-static long long q(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static long long q(const char *fmt, ...)
-{
-	char sql[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof sql, fmt, ap);
-	va_end(ap);
-	return tl_query_int(db, sql);
-}
+#define q(...) tl_query_intf(db, __VA_ARGS__)
 
 /* A connection made while COUPON_TEST_FAIL_COMMIT names FAULT. */
 static struct cp_db *faulty(unsigned int fault)

@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,17 +21,7 @@ static struct cp_db *db;
 static char dir[] = "/tmp/cpt-generate-XXXXXX";
 static char keyfile[256];
 
-static long long q(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static long long q(const char *fmt, ...)
-{
-	char sql[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof sql, fmt, ap);
-	va_end(ap);
-	return tl_query_int(db, sql);
-}
+#define q(...) tl_query_intf(db, __VA_ARGS__)
 
 static void write_key(const char *path, const char *hexkey, mode_t mode)
 {
