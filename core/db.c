@@ -29,6 +29,7 @@ struct cp_db {
 	char program[64];
 	bool broken;
 	bool galera;
+	unsigned int fail_commit; /* test fault: the MySQL errno every COMMIT fails with */
 	void *cache;
 	void (*cache_free)(void *);
 	unsigned int nslots;
@@ -201,6 +202,40 @@ static bool is_galera(MYSQL *m)
 	return yes;
 }
 
+/*
+ * Fault injection for the test suite, so a failed COMMIT can be tested without a
+ * cluster: when a connection to a scratch database (named "cpt_...", as the
+ * tests make them) is set up with COUPON_TEST_FAIL_COMMIT=<MySQL errno> in the
+ * environment, every COMMIT on it rolls back and fails with that error, raised
+ * by the server. Any other database, or no such variable, leaves COMMIT alone.
+ */
+static unsigned int fault_commit_errno(const struct cp_config *c)
+{
+	const char *v = getenv("COUPON_TEST_FAIL_COMMIT");
+	unsigned long n;
+	char *end;
+
+	if (v == NULL || c->database == NULL || strncmp(c->database, "cpt_", 4) != 0)
+		return 0;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	return errno == 0 && end != v && *end == '\0' && n >= 1000 && n <= 65535 ?
+		       (unsigned int)n : 0;
+}
+
+static enum cp_status fault_commit(struct cp_db *db, struct cp_err *e)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof sql,
+		 "SIGNAL SQLSTATE '%s' SET MYSQL_ERRNO = %u,"
+		 " MESSAGE_TEXT = 'COMMIT failed by COUPON_TEST_FAIL_COMMIT'",
+		 db->fail_commit == DB_ER_LOCK_DEADLOCK ? "40001" : "HY000", db->fail_commit);
+	if (mysql_rollback(db->mysql) != 0 || mysql_query(db->mysql, sql) != 0)
+		return db_fail(db, e, "commit");
+	return cp_err_set(e, CP_E_INTERNAL, "the injected COMMIT failure did not fail");
+}
+
 static enum cp_status connect_db(struct cp_db *db, struct cp_err *e)
 {
 	const struct cp_config *c = db->cfg;
@@ -229,6 +264,7 @@ static enum cp_status connect_db(struct cp_db *db, struct cp_err *e)
 		return st;
 	}
 	db->galera = is_galera(db->mysql);
+	db->fail_commit = fault_commit_errno(c);
 	db->broken = false;
 	return CP_OK;
 }
@@ -327,6 +363,8 @@ enum cp_status db_begin(struct cp_db *db, struct cp_err *e)
 
 enum cp_status db_commit(struct cp_db *db, struct cp_err *e)
 {
+	if (db->fail_commit != 0)
+		return fault_commit(db, e);
 	if (mysql_commit(db->mysql) != 0)
 		return db_fail(db, e, "commit");
 	return CP_OK;

@@ -59,6 +59,33 @@ expect_exit() {
 
 contains() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
 
+# wait_until TRIES COMMAND...: polls COMMAND every 0.1 s, TRIES times at most.
+wait_until() {
+	local tries=$1
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# random_delay LO HI: a random LO..HI milliseconds, in seconds for sleep.
+random_delay() {
+	local ms=$(($(od -An -N2 -tu2 /dev/urandom) % ($2 - $1 + 1) + $1))
+	printf '%d.%03d' $((ms / 1000)) $((ms % 1000))
+}
+
+# run_ms COMMAND...: how many milliseconds COMMAND took (its output is dropped).
+run_ms() {
+	local t0
+	t0=$(now_ms)
+	"$@" >/dev/null 2>&1
+	echo $(($(now_ms) - t0))
+}
+
 done_tests() {
 	echo "${0##*/}: $checks checks, $fail failed"
 	[ "$fail" -eq 0 ]

@@ -19,7 +19,7 @@ sed -i 's/^http {$/http {\n\tclient_body_timeout 2s;\n\tclient_header_timeout 2s
 	"$work/nginx/nginx.conf"
 "$nginx_bin" -c "$work/nginx/nginx.conf" -p "$work/nginx" -e "$work/nginx/error.log" &
 nginx_pid=$!
-wait_until 40 fcgi_answers || { cat "$work/nginx/error.log" >&2; exit 99; }
+wait_until 300 fcgi_answers || { cat "$work/nginx/error.log" >&2; exit 99; }
 
 key=$(make_key shop redeem,admin)
 cid=$(make_campaign hostile 50)

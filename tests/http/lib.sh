@@ -68,7 +68,7 @@ start_fcgi() {
 	"$fcgi_bin" -c "$cnf" --listen "$work/fcgi.sock" --threads "${FCGI_THREADS:-4}" \
 		--log-file "$work/fcgi.log" "$@" &
 	fcgi_pid=$!
-	wait_until 40 test -S "$work/fcgi.sock" || { cat "$work/fcgi.log" >&2; exit 99; }
+	wait_until 300 test -S "$work/fcgi.sock" || { cat "$work/fcgi.log" >&2; exit 99; }
 }
 
 # nginx with the example's locations (www/nginx.conf) on this test's port.
@@ -78,23 +78,13 @@ start_nginx() {
 		"$work/nginx" "${NGINX_WORKERS:-1}" >"$work/nginx/nginx.conf"
 	"$nginx_bin" -c "$work/nginx/nginx.conf" -p "$work/nginx" -e "$work/nginx/error.log" &
 	nginx_pid=$!
-	wait_until 40 fcgi_answers ||
+	wait_until 300 fcgi_answers ||
 		{ cat "$work/nginx/error.log" "$work/fcgi.log" >&2; exit 99; }
 }
 
 # coupon-fcgi answers through nginx (healthy or not).
 fcgi_answers() {
 	curl -s "$base/healthz" 2>/dev/null | grep -Eq '"database":"ok"|"db_unavailable"'
-}
-
-wait_until() {
-	local tries=$1
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		tries=$((tries - 1))
-		[ "$tries" -gt 0 ] || return 1
-		sleep 0.1
-	done
 }
 
 # req METHOD PATH [curl args...]: $status, $body and $headers of the answer.

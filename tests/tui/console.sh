@@ -23,7 +23,7 @@ expect_screen $LINENO "progress screen" 'Progress'
 # The bar moves: sample it until the batch is done; some percentage strictly
 # between 0 and 100 must have been on screen.
 seen=
-for _ in $(seq 1 300); do
+for _ in $(seq 1 1200); do
 	s=$(screen)
 	seen="$seen $(echo "$s" | grep -Eo '[0-9]+\.[0-9]%' | head -1)"
 	echo "$s" | grep -q 'Batch 1 complete' && break
