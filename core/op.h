@@ -29,6 +29,7 @@ struct op_verdict {
 	bool held;   /* validate: the user's own reservation, so the reply says until when */
 };
 
+/* What the facts mean for the operation; CP_E_INTERNAL for an operation it does not know. */
 struct op_verdict op_refusal(enum cp_op, const struct op_facts *);
 
 #endif
