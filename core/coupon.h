@@ -583,7 +583,7 @@ enum cp_status cp_confirm(struct cp_db *, const struct cp_redeem_req *,
 			  struct cp_redeem_result *, struct cp_err *);
 enum cp_status cp_release(struct cp_db *, const struct cp_redeem_req *,
 			  struct cp_redeem_result *, struct cp_err *);
-/* "validate", "redeem", ...; NULL for an unknown op. And back: false if unknown. */
+/* "validate", "redeem", ... (core/op.c); NULL for an unknown op. And back: false if unknown. */
 const char *cp_op_name(enum cp_op);
 bool cp_op_from_name(const char *, enum cp_op *);
 
