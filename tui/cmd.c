@@ -40,8 +40,18 @@ static const struct option no_options[] = {{NULL, 0, NULL, 0}};
 
 int cmd_getopt(const struct cmd_entry *e, int argc, char **argv)
 {
-	return getopt_long(argc, argv, e->shortopts != NULL ? e->shortopts : "",
-			   e->options != NULL ? e->options : no_options, NULL);
+	char spec[32];
+	int ch;
+
+	/* ':' first: a missing value is told apart from an unknown option. */
+	snprintf(spec, sizeof spec, ":%s", e->shortopts != NULL ? e->shortopts : "");
+	opterr = 0;
+	ch = getopt_long(argc, argv, spec, e->options != NULL ? e->options : no_options, NULL);
+	if (ch == ':')
+		cli_warnx("%s: %s needs a value", e->name, argv[optind - 1]);
+	else if (ch == '?')
+		cli_warnx("%s: unknown option '%s'", e->name, argv[optind - 1]);
+	return ch == ':' ? '?' : ch;
 }
 
 /*

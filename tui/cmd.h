@@ -28,7 +28,7 @@ struct cmd_entry {
 	int (*exec)(const struct cmd_entry *, struct cli *, int argc, char **argv);
 };
 
-/* getopt_long over the entry's options. */
+/* getopt_long over the entry's options; '?' after saying what was wrong. */
 int cmd_getopt(const struct cmd_entry *, int argc, char **argv);
 /* Prints the entry's usage on stderr and returns EXIT_USAGE. */
 int cmd_usage(const struct cmd_entry *);

@@ -80,8 +80,7 @@ static int list(const struct cmd_entry *self, struct cli *cli, int argc, char **
 	struct cp_err e;
 	enum cp_status st;
 
-	(void)argv;
-	if (argc != 1)
+	if (cmd_getopt(self, argc, argv) != -1 || optind != argc)
 		return cmd_usage(self);
 	if ((db = cli_db(cli, true)) == NULL)
 		return EXIT_FAILURE;
@@ -99,15 +98,15 @@ static int revoke(const struct cmd_entry *self, struct cli *cli, int argc, char 
 	struct cp_err e;
 	enum cp_status st;
 
-	if (argc != 2)
+	if (cmd_getopt(self, argc, argv) != -1 || optind + 1 != argc)
 		return cmd_usage(self);
 	if ((db = cli_db(cli, true)) == NULL)
 		return EXIT_FAILURE;
 	cp_err_clear(&e);
-	if ((st = cp_apikey_revoke(db, argv[1], &e)) != CP_OK)
+	if ((st = cp_apikey_revoke(db, argv[optind], &e)) != CP_OK)
 		return cli_fail(st, &e);
 	if (!cli->quiet)
-		printf("API key '%s' revoked\n", argv[1]);
+		printf("API key '%s' revoked\n", argv[optind]);
 	return EXIT_SUCCESS;
 }
 
