@@ -227,19 +227,34 @@ static int group_usage(int argc, char **argv)
 	return f == stdout ? EXIT_SUCCESS : EXIT_USAGE;
 }
 
+const struct cmd_entry *cmd_find(int argc, char **argv, int *words, bool *known)
+{
+	*known = false;
+	for (size_t i = 0; i < NCMDS; i++) {
+		int m = name_matches(cmd_table[i], argc, argv, words);
+
+		if (m == *words)
+			return cmd_table[i];
+		*known = *known || m > 0;
+	}
+	return NULL;
+}
+
+const struct cmd_entry *const *cmd_entries(size_t *n)
+{
+	*n = NCMDS;
+	return cmd_table;
+}
+
 int cmd_run(struct cli *cli, int argc, char **argv)
 {
-	bool group = false;
+	const struct cmd_entry *e;
+	bool known;
 	int words;
 
-	for (size_t i = 0; i < NCMDS; i++) {
-		int m = name_matches(cmd_table[i], argc, argv, &words);
-
-		if (m == words)
-			return run_entry(cmd_table[i], cli, argc - (words - 1), argv + (words - 1));
-		group = group || m > 0;
-	}
-	if (group)
+	if ((e = cmd_find(argc, argv, &words, &known)) != NULL)
+		return run_entry(e, cli, argc - (words - 1), argv + (words - 1));
+	if (known)
 		return group_usage(argc, argv);
 	cli_warnx("unknown command '%s' (see couponadm --help)", argv[0]);
 	return EXIT_USAGE;

@@ -8,6 +8,8 @@
 #define CMD_H
 
 #include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -33,6 +35,13 @@ int cmd_getopt(const struct cmd_entry *, int argc, char **argv);
 /* Prints the entry's usage on stderr and returns EXIT_USAGE. */
 int cmd_usage(const struct cmd_entry *);
 
+/*
+ * The entry ARGV names and how many words its name took, or NULL; then KNOWN
+ * says whether ARGV[0] begins some name ("campaign frob").
+ */
+const struct cmd_entry *cmd_find(int argc, char **argv, int *words, bool *known);
+/* The table, in help order. */
+const struct cmd_entry *const *cmd_entries(size_t *n);
 /* Runs the command ARGV names; usage errors and --help are answered here. */
 int cmd_run(struct cli *, int argc, char **argv);
 /* The commands, for couponadm --help. */
