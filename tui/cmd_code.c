@@ -180,44 +180,24 @@ static const char *operand(const struct cmd_entry *self, int argc, char **argv,
 	return i >= 0 && argc - i == 1 ? argv[i] : NULL;
 }
 
-static int show(const struct cmd_entry *self, struct cli *cli, int argc, char **argv)
+/* The three code entries: show, the redemption operations, unredeem|expire. */
+static int code_cmd(const struct cmd_entry *self, struct cli *cli, int argc, char **argv)
 {
 	struct code_args a;
 	struct cp_db *db;
 	const char *code;
+	enum cp_op op = CP_OP_VALIDATE;
 
-	if ((code = operand(self, argc, argv, &a)) == NULL)
+	if ((code = operand(self, argc, argv, &a)) == NULL ||
+	    (self == &cmd_code_op_entry && !cp_op_from_name(argv[0], &op)))
 		return cmd_usage(self);
 	if ((db = cli_db(cli, true)) == NULL)
 		return EXIT_FAILURE;
-	return do_show(db, code);
-}
-
-static int op(const struct cmd_entry *self, struct cli *cli, int argc, char **argv)
-{
-	struct code_args a;
-	struct cp_db *db;
-	const char *code;
-	enum cp_op o;
-
-	if ((code = operand(self, argc, argv, &a)) == NULL || !cp_op_from_name(argv[0], &o))
-		return cmd_usage(self);
-	if ((db = cli_db(cli, true)) == NULL)
-		return EXIT_FAILURE;
-	return do_op(db, o, code, &a);
-}
-
-static int admin(const struct cmd_entry *self, struct cli *cli, int argc, char **argv)
-{
-	struct code_args a;
-	struct cp_db *db;
-	const char *code;
-
-	if ((code = operand(self, argc, argv, &a)) == NULL)
-		return cmd_usage(self);
-	if ((db = cli_db(cli, true)) == NULL)
-		return EXIT_FAILURE;
-	return do_admin(cli, db, argv[0], code, &a);
+	if (self == &cmd_code_show_entry)
+		return do_show(db, code);
+	if (self == &cmd_code_admin_entry)
+		return do_admin(cli, db, argv[0], code, &a);
+	return do_op(db, op, code, &a);
 }
 
 static int idempotency(const struct cmd_entry *self, struct cli *cli, int argc, char **argv)
@@ -268,7 +248,7 @@ const struct cmd_entry cmd_code_show_entry = {
 	.name = "code show",
 	.synopsis = "CODE",
 	.summary = "look a code up (typed form accepted): status, campaign, history",
-	.exec = show,
+	.exec = code_cmd,
 };
 
 /* The names are core's (cp_op_from_name). */
@@ -278,7 +258,7 @@ const struct cmd_entry cmd_code_op_entry = {
 	.summary = "the redemption operations, as the HTTP API performs them",
 	.shortopts = "u:o:t:",
 	.options = op_opts,
-	.exec = op,
+	.exec = code_cmd,
 };
 
 const struct cmd_entry cmd_code_admin_entry = {
@@ -287,7 +267,7 @@ const struct cmd_entry cmd_code_admin_entry = {
 	.summary = "refund or expire one code, recorded in the code's history",
 	.shortopts = "r:",
 	.options = admin_opts,
-	.exec = admin,
+	.exec = code_cmd,
 };
 
 const struct cmd_entry cmd_idempotency_entry = {
