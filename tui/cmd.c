@@ -40,7 +40,7 @@ static const struct option no_options[] = {{NULL, 0, NULL, 0}};
 
 int cmd_getopt(const struct cmd_entry *e, int argc, char **argv)
 {
-	char spec[32];
+	char spec[32]; /* the longest shortopts is a few letters */
 	int ch;
 
 	/* ':' first: a missing value is told apart from an unknown option. */
@@ -95,20 +95,24 @@ static void put_form(FILE *f, const char *lead, const struct cmd_entry *e, const
 	fputc('\n', f);
 }
 
+/* The length of the synopsis form at FORM; *NEXT: the next form, NULL after the last. */
+static size_t form_len(const char *form, const char **next)
+{
+	size_t len = strcspn(form, "\n");
+
+	*next = form[len] != '\0' ? form + len + 1 : NULL;
+	return len;
+}
+
 /* Every form of E, each after "usage: couponadm [options] " or its indent. */
 static void put_usage(FILE *f, const struct cmd_entry *e, bool *first)
 {
-	const char *form = e->synopsis;
-
-	for (;;) {
-		size_t len = strcspn(form, "\n");
+	for (const char *form = e->synopsis, *next; form != NULL; form = next) {
+		size_t len = form_len(form, &next);
 
 		put_form(f, *first ? "usage: couponadm [options] " : "       couponadm [options] ",
 			 e, form, len);
 		*first = false;
-		if (form[len] == '\0')
-			break;
-		form += len + 1;
 	}
 }
 
@@ -123,15 +127,10 @@ int cmd_usage(const struct cmd_entry *e)
 void cmd_list(FILE *f)
 {
 	for (size_t i = 0; i < NCMDS; i++) {
-		const char *form = cmd_table[i]->synopsis;
-
-		for (;;) {
-			size_t len = strcspn(form, "\n");
+		for (const char *form = cmd_table[i]->synopsis, *next; form != NULL; form = next) {
+			size_t len = form_len(form, &next);
 
 			put_form(f, "  ", cmd_table[i], form, len);
-			if (form[len] == '\0')
-				break;
-			form += len + 1;
 		}
 		fprintf(f, "      %s\n", cmd_table[i]->summary);
 	}
@@ -141,16 +140,11 @@ void cmd_synopsis(FILE *f)
 {
 	fprintf(f, "couponadm [options]\n");
 	for (size_t i = 0; i < NCMDS; i++) {
-		const char *form = cmd_table[i]->synopsis;
-
-		for (;;) {
-			size_t len = strcspn(form, "\n");
+		for (const char *form = cmd_table[i]->synopsis, *next; form != NULL; form = next) {
+			size_t len = form_len(form, &next);
 
 			fprintf(f, "couponadm [options] %s%s%.*s\n", cmd_table[i]->name,
 				len > 0 ? " " : "", (int)len, form);
-			if (form[len] == '\0')
-				break;
-			form += len + 1;
 		}
 	}
 }
