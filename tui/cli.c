@@ -1,0 +1,72 @@
+/* couponadm's helpers for the subcommands and the console (see cli.h). */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+void cli_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("couponadm: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_fail(enum cp_status st, const struct cp_err *e)
+{
+	cli_warnx("%s", e != NULL && e->msg[0] != '\0' ? e->msg : cp_status_message(st));
+	return st == CP_E_INVALID_ARGUMENT ? EXIT_USAGE : EXIT_FAILURE;
+}
+
+struct cp_db *cli_db(struct cli *cli, bool check_schema)
+{
+	struct cp_err e;
+	enum cp_status st;
+
+	if (cli->db != NULL)
+		return cli->db;
+	cp_err_clear(&e);
+	st = cp_db_open(&cli->db, &cli->cfg, "couponadm", &e);
+	if (st == CP_OK && check_schema)
+		st = cp_schema_check(cli->db, &e);
+	if (st != CP_OK) {
+		cli_fail(st, &e);
+		cp_db_close(cli->db);
+		cli->db = NULL;
+	}
+	return cli->db;
+}
+
+int cli_campaign(struct cli *cli, const char *ref, struct cp_campaign *c)
+{
+	struct cp_db *db = cli_db(cli, true);
+	struct cp_err e;
+	enum cp_status st;
+
+	if (db == NULL)
+		return EXIT_FAILURE;
+	cp_err_clear(&e);
+	if ((st = cp_campaign_find(db, ref, c, &e)) != CP_OK)
+		return cli_fail(st, &e);
+	return EXIT_SUCCESS;
+}
+
+void cli_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7F)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
