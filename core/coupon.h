@@ -396,6 +396,14 @@ enum cp_status cp_batch_cancel(struct cp_db *, uint64_t id, struct cp_err *);
 enum cp_status cp_batch_list(struct cp_db *, uint32_t campaign_id,
 			     bool (*fn)(const struct cp_batch *, void *arg), void *arg,
 			     struct cp_err *);
+/* Running batches, for monitoring: a batch whose last chunk is long past has stalled. */
+struct cp_generation_progress {
+	unsigned int running;    /* batches with status running */
+	uint64_t remaining;      /* codes they still lack */
+	double stalest_seconds;  /* since the least recently advanced one committed a chunk, 0 if none */
+};
+enum cp_status cp_generation_progress(struct cp_db *, struct cp_generation_progress *,
+				      struct cp_err *);
 
 struct cp_export_opts {
 	uint32_t campaign_id;

@@ -883,3 +883,30 @@ out:
 	free(r);
 	return st;
 }
+
+/* updated_at moves with every committed chunk (chunk_done_sql): the batch's last progress. */
+static const char progress_sql[] =
+	"SELECT COUNT(*), CAST(COALESCE(SUM(requested - generated), 0) AS UNSIGNED),"
+	" COALESCE(TIMESTAMPDIFF(MICROSECOND, MIN(updated_at), NOW(6)), 0)"
+	" FROM generation_batches WHERE status = 'running'";
+
+enum cp_status cp_generation_progress(struct cp_db *db, struct cp_generation_progress *p,
+				      struct cp_err *e)
+{
+	MYSQL_BIND r[3];
+	uint64_t running = 0;
+	int64_t usec = 0;
+	bool found;
+	enum cp_status st;
+
+	memset(p, 0, sizeof *p);
+	memset(r, 0, sizeof r);
+	db_bind_u64(&r[0], &running);
+	db_bind_u64(&r[1], &p->remaining);
+	db_bind_i64(&r[2], &usec);
+	if ((st = db_select1(db, progress_sql, NULL, r, &found, e)) != CP_OK)
+		return st;
+	p->running = (unsigned int)running;
+	p->stalest_seconds = usec > 0 ? (double)usec / 1e6 : 0;
+	return CP_OK;
+}
