@@ -95,6 +95,19 @@ enum cp_status cp_err_set(struct cp_err *, enum cp_status st, const char *fmt, .
 void cp_err_prefix(struct cp_err *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 const char *cp_version(void);
+/* A library a program links: its version from its headers, and from itself. */
+struct cp_library {
+	const char *name;
+	const char *built;   /* at build time: the headers, or what configure found */
+	const char *running; /* at run time; NULL when the library has no version call */
+};
+/*
+ * --version: "PROGRAM (coupon) VERSION", then a table of the libraries, built
+ * with and running: the core's own (the MySQL client library, OpenSSL) and LIBS.
+ * Truncated to SIZE, always terminated.
+ */
+void cp_version_text(char *out, size_t size, const char *program,
+		     const struct cp_library *libs, size_t n);
 
 /* Whole-string, bounded number parsing (never atoi on input). */
 enum cp_status cp_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
