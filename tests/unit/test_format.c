@@ -219,7 +219,7 @@ static const struct {
 	{__LINE__, F_SPRING, "spring-7kq4-m9xt-2hb", STRLEN, 0, CP_OK, "SPRING7KQ4M9XT2HB"},
 	{__LINE__, F_SPRING, "Spring 7KQ4 M9XT 2HB", STRLEN, 0, CP_OK, "SPRING7KQ4M9XT2HB"},
 	{__LINE__, F_SPRING, "SPRING-7KQ4-M9XT-2HC", STRLEN, 0, CP_E_WRONG_CHECK,
-	 "'C' at position 20"},
+	 "the check character 'C' (the last symbol)"},
 	{__LINE__, F_SPRING, "7KQ4M9XT2HB", STRLEN, 0, CP_E_INVALID_CODE,
 	 "the code does not start with the prefix SPRING"},
 	{__LINE__, F_SPRING, "SPRNG7KQ4M9XT2HB", STRLEN, 0, CP_E_INVALID_CODE,
