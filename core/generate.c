@@ -11,7 +11,7 @@
  * shortfall. Random codes collide by chance; keyed codes can only collide with
  * codes made another way, and then consume further sequence numbers.
  *
- * Measured (README, "Generating codes"): LOAD DATA from memory in chunks of
+ * Measured (doc/BENCHMARKS.md, "Generating codes"): LOAD DATA from memory in chunks of
  * 100k runs at the speed of one LOAD DATA of a pre-made file; multi-row INSERTs
  * were slower and cost more client CPU.
  */
@@ -598,7 +598,7 @@ static enum cp_status chunk(struct run *r, uint64_t n, struct cp_err *e)
 	/*
 	 * REPEATABLE READ for this transaction only (the session runs READ
 	 * COMMITTED): measured ~30% faster for LOAD DATA ... IGNORE into a unique
-	 * index on MariaDB 10.11, see README.
+	 * index on MariaDB 10.11, see doc/BENCHMARKS.md.
 	 */
 	if ((st = db_exec(r->db, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", e)) != CP_OK ||
 	    (st = db_begin(r->db, e)) != CP_OK)
