@@ -2,6 +2,7 @@
 # configure's output is clean where the build has a core/ directory (every
 # build after its first, and any build in the source tree): no "rm: cannot
 # remove 'core'" from autoconf's clean-ups of core dumps, no confdefs.h left.
+. "$top_srcdir/tests/check.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/core"
@@ -14,24 +15,9 @@ for arg; do
 done
 rc=0
 (cd "$work" && "$top_srcdir/configure" "$@" >configure.out 2>configure.err) || rc=$?
-fail=0
-if [ "$rc" -ne 0 ]; then
-	echo "configure.sh:$LINENO: configure exited $rc" >&2
-	tail -20 "$work/config.log" >&2
-	fail=1
-fi
-if [ -s "$work/configure.err" ]; then
-	echo "configure.sh:$LINENO: configure wrote to stderr:" >&2
-	cat "$work/configure.err" >&2
-	fail=1
-fi
-if [ -e "$work/confdefs.h" ]; then
-	echo "configure.sh:$LINENO: configure left confdefs.h behind" >&2
-	fail=1
-fi
-if [ ! -d "$work/core" ]; then
-	echo "configure.sh:$LINENO: configure removed the core/ directory" >&2
-	fail=1
-fi
-echo "configure.sh: $([ "$fail" -eq 0 ] && echo clean || echo not clean)"
-[ "$fail" -eq 0 ]
+check $LINENO "configure exits 0, not $rc: $(tail -5 "$work/config.log")" test "$rc" -eq 0
+check $LINENO "configure writes nothing to stderr: $(cat "$work/configure.err")" \
+	test ! -s "$work/configure.err"
+check $LINENO "configure leaves no confdefs.h behind" test ! -e "$work/confdefs.h"
+check $LINENO "configure leaves the core/ directory alone" test -d "$work/core"
+done_tests

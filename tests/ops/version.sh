@@ -2,19 +2,8 @@
 # Every program's --version: coupon's version, then each library it links with
 # the version its headers gave at build time (checked against pkg-config) and the
 # one the library reports when it runs.
-fail=0
-checks=0
+. "$top_srcdir/tests/check.sh"
 version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$top_builddir/config.h")
-
-check() {
-	local line=$1 what=$2
-	shift 2
-	checks=$((checks + 1))
-	if ! "$@"; then
-		echo "${0##*/}:$line: $what" >&2
-		fail=$((fail + 1))
-	fi
-}
 
 # field OUTPUT LIBRARY N: column N (2 built with, 3 running) of the library's row.
 field() {
@@ -72,5 +61,4 @@ library $LINENO "$out" "OpenSSL libcrypto" libcrypto
 library $LINENO "$out" librabbitmq librabbitmq
 library $LINENO "$out" libcurl libcurl
 
-echo "${0##*/}: $checks checks, $fail failed"
-[ "$fail" -eq 0 ]
+done_tests
