@@ -106,6 +106,19 @@ void cp_err_field(struct cp_err *, const char *field);
 void cp_err_prefix(struct cp_err *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 const char *cp_version(void);
+/* A library a program links: its version from its headers, and from itself. */
+struct cp_library {
+	const char *name;
+	const char *built;   /* at build time: the headers, or what configure found */
+	const char *running; /* at run time; NULL when the library has no version call */
+};
+/*
+ * --version: "PROGRAM (coupon) VERSION", then a table of the libraries, built
+ * with and running: the core's own (the MySQL client library, OpenSSL) and LIBS.
+ * Truncated to SIZE, always terminated.
+ */
+void cp_version_text(char *out, size_t size, const char *program,
+		     const struct cp_library *libs, size_t n);
 
 /* Whole-string, bounded number parsing (never atoi on input). */
 enum cp_status cp_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
@@ -459,6 +472,14 @@ enum cp_status cp_batch_cancel(struct cp_db *, uint64_t id, struct cp_err *);
 enum cp_status cp_batch_list(struct cp_db *, uint32_t campaign_id,
 			     bool (*fn)(const struct cp_batch *, void *arg), void *arg,
 			     struct cp_err *);
+/* Running batches, for monitoring: a batch whose last chunk is long past has stalled. */
+struct cp_generation_progress {
+	unsigned int running;    /* batches with status running */
+	uint64_t remaining;      /* codes they still lack */
+	double stalest_seconds;  /* since the least recently advanced one committed a chunk, 0 if none */
+};
+enum cp_status cp_generation_progress(struct cp_db *, struct cp_generation_progress *,
+				      struct cp_err *);
 
 struct cp_export_opts {
 	uint32_t campaign_id;

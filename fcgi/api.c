@@ -430,16 +430,47 @@ static void h_healthz(struct api_ctx *c)
 	http_header(c->resp, "Cache-Control: no-store");
 }
 
-/* The outbox backlog is read from the database; without one, the gauges say so. */
-static void metrics_outbox(struct api_ctx *c)
+/*
+ * The worker's connection for a scrape, opened if need be (within the back-off
+ * api_db keeps): a scrape reaches any worker, and coupon_db_up must say whether
+ * the database answers, not whether that worker happened to be connected.
+ */
+static struct cp_db *metrics_db_conn(struct worker *w)
 {
+	struct cp_err e;
+
+	if (w->db == NULL && api_now() >= w->db_retry_at) {
+		cp_err_clear(&e);
+		if (cp_db_open(&w->db, w->cfg, "coupon-fcgi", &e) != CP_OK) {
+			w->db = NULL;
+			w->db_retry_at = api_now() + 0.5;
+			log_error("metrics: %s", e.msg);
+		}
+	}
+	return w->db;
+}
+
+/* What the database knows: whether it answers, running batches, the outbox backlog. */
+static void metrics_database(struct api_ctx *c)
+{
+	struct cp_db *db = metrics_db_conn(c->w);
+	struct cp_generation_progress g;
 	struct cp_outbox_backlog b;
 	struct cp_err e;
-	bool ok;
+	enum cp_status st = CP_E_DB_UNAVAILABLE;
+	bool gen = false, outbox = false;
 
 	cp_err_clear(&e);
-	ok = c->w->db != NULL && cp_outbox_backlog(c->w->db, &b, &e) == CP_OK;
-	metrics_render_outbox(&c->resp->body, ok ? &b : NULL);
+	/* A dropped connection fails the first ping; the second reconnects. */
+	if (db != NULL && dropped(st = cp_db_ping(db, &e), &e))
+		st = cp_db_ping(db, &e);
+	if (st == CP_OK) {
+		gen = cp_generation_progress(db, &g, &e) == CP_OK;
+		outbox = cp_outbox_backlog(db, &b, &e) == CP_OK;
+	}
+	metrics_render_db(&c->resp->body, st == CP_OK);
+	metrics_render_generation(&c->resp->body, gen ? &g : NULL);
+	metrics_render_outbox(&c->resp->body, outbox ? &b : NULL);
 }
 
 static void h_metrics(struct api_ctx *c)
@@ -451,6 +482,6 @@ static void h_metrics(struct api_ctx *c)
 	reply_json(c->resp, 200);
 	c->resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	metrics_render(&c->resp->body, tracked, evicted);
-	metrics_outbox(c);
+	metrics_database(c);
 	http_header(c->resp, "Cache-Control: no-store");
 }

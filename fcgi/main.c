@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fastcgi.h>
 #include <fcgiapp.h>
+#include <cjson/cJSON.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -374,6 +375,20 @@ struct flag_set {
 	const char *value;
 };
 
+static void print_version(void)
+{
+	char cjson[32], text[1024];
+	const struct cp_library libs[] = {
+		{"libfcgi", FCGI_FOUND, NULL},
+		{"cJSON", cjson, cJSON_Version()},
+	};
+
+	snprintf(cjson, sizeof cjson, "%d.%d.%d", CJSON_VERSION_MAJOR, CJSON_VERSION_MINOR,
+		 CJSON_VERSION_PATCH);
+	cp_version_text(text, sizeof text, "coupon-fcgi", libs, sizeof libs / sizeof libs[0]);
+	fputs(text, stdout);
+}
+
 static int parse_args(int argc, char **argv, struct opts *o, struct flag_set *fs, size_t *nfs)
 {
 	static const char *const keys[] = {['l'] = "listen", ['t'] = "threads", ['L'] = "log-file"};
@@ -405,7 +420,7 @@ static int parse_args(int argc, char **argv, struct opts *o, struct flag_set *fs
 		case 'a': o->access_log = true; break;
 		case 'k': o->check = true; break;
 		case 'h': usage(stdout); exit(EXIT_SUCCESS);
-		case 'V': printf("coupon-fcgi (coupon) %s\n", cp_version()); exit(EXIT_SUCCESS);
+		case 'V': print_version(); exit(EXIT_SUCCESS);
 		default: usage(stderr); return 2;
 		}
 	}

@@ -193,6 +193,28 @@ void metrics_render(struct buf *b, unsigned long tracked, unsigned long evicted)
 	render_simple(b, tracked, evicted);
 }
 
+void metrics_render_db(struct buf *b, bool up)
+{
+	head(b, "coupon_db_up", "gauge",
+	     "Whether the database answered this scrape (1) or not (0).");
+	buf_printf(b, "coupon_db_up %d\n", up);
+}
+
+void metrics_render_generation(struct buf *b, const struct cp_generation_progress *g)
+{
+	if (g == NULL)
+		return;
+	head(b, "coupon_generation_running_batches", "gauge",
+	     "Generation batches with status running (couponadm or the API).");
+	buf_printf(b, "coupon_generation_running_batches %u\n", g->running);
+	head(b, "coupon_generation_remaining_codes", "gauge",
+	     "Codes the running batches still lack.");
+	buf_printf(b, "coupon_generation_remaining_codes %llu\n", (unsigned long long)g->remaining);
+	head(b, "coupon_generation_stalest_progress_age_seconds", "gauge",
+	     "Seconds since the least recently advanced running batch committed a chunk (0 when none runs).");
+	buf_printf(b, "coupon_generation_stalest_progress_age_seconds %.3f\n", g->stalest_seconds);
+}
+
 void metrics_render_outbox(struct buf *b, const struct cp_outbox_backlog *o)
 {
 	head(b, "coupon_outbox_up", "gauge",

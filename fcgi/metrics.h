@@ -5,6 +5,8 @@
 #ifndef METRICS_H
 #define METRICS_H
 
+#include <stdbool.h>
+
 #include "buf.h"
 #include "coupon.h"
 
@@ -24,6 +26,10 @@ void metrics_retries(unsigned int n);
 void metrics_ratelimit_hit(enum rl_kind);
 void metrics_failed_lookup(enum lookup_source);
 void metrics_render(struct buf *, unsigned long rl_tracked, unsigned long rl_evicted);
+/* Whether the database answered the scrape. */
+void metrics_render_db(struct buf *, bool up);
+/* Running generation batches; G NULL when the database could not be asked. */
+void metrics_render_generation(struct buf *, const struct cp_generation_progress *g);
 /* Outbox backlog gauges; B NULL when the database could not be asked. */
 void metrics_render_outbox(struct buf *, const struct cp_outbox_backlog *b);
 /* Totals since start, for the periodic log summary. */

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <amqp.h>
 #include <curl/curl.h>
 
 #include "relay.h"
@@ -481,6 +482,18 @@ static int run(struct relay *r)
 	return EXIT_SUCCESS;
 }
 
+static void print_version(void)
+{
+	const struct cp_library libs[] = {
+		{"librabbitmq", AMQP_VERSION_STRING, amqp_version()},
+		{"libcurl", LIBCURL_VERSION, curl_version()},
+	};
+	char text[1024];
+
+	cp_version_text(text, sizeof text, "coupon-relay", libs, sizeof libs / sizeof libs[0]);
+	fputs(text, stdout);
+}
+
 static int parse_args(int argc, char **argv, const char **config)
 {
 	int ch;
@@ -492,7 +505,7 @@ static int parse_args(int argc, char **argv, const char **config)
 		else if (ch == 'h')
 			return usage(stdout), 1;
 		else if (ch == 'V')
-			return printf("coupon-relay %s\n", PACKAGE_VERSION), 1;
+			return print_version(), 1;
 		else if (ch == '?')
 			return usage(stderr), -1;
 	}

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <curses.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -115,6 +116,23 @@ static const char *whoami(void)
 	return pw != NULL ? pw->pw_name : "unknown";
 }
 
+#define STR(x) #x
+#define XSTR(x) STR(x)
+
+static void print_version(void)
+{
+	const char *running = curses_version();
+	const struct cp_library libs[] = {
+		{"ncursesw", NCURSES_VERSION "." XSTR(NCURSES_VERSION_PATCH),
+		 /* "ncurses 6.4.20221231": the number, as in the other column */
+		 strncmp(running, "ncurses ", 8) == 0 ? running + 8 : running},
+	};
+	char text[1024];
+
+	cp_version_text(text, sizeof text, "couponadm", libs, sizeof libs / sizeof libs[0]);
+	fputs(text, stdout);
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli;
@@ -138,7 +156,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_SUCCESS;
 		case 'V':
-			printf("couponadm (coupon) %s\n", cp_version());
+			print_version();
 			return EXIT_SUCCESS;
 		case OPT_SYNOPSIS:
 			cmd_synopsis(stdout);

@@ -2,8 +2,7 @@
 # Needs COUPON_TEST_CONFIG (./quickstart test sets it); skips without it by hand,
 # fails without it under CI. A test that needs no database sets no_db=1 first.
 
-fail=0
-checks=0
+. "$top_srcdir/tests/check.sh"
 adm=$top_builddir/tui/couponadm
 
 if [ -z "${COUPON_TEST_CONFIG:-}" ] && [ -z "${no_db:-}" ]; then
@@ -34,31 +33,6 @@ sqldb() {
 	mariadb --defaults-file="$COUPON_TEST_CONFIG" -N -B -D "$db" -e "$1"
 }
 
-# check LINE DESCRIPTION COMMAND...: counts, reports the line on failure.
-check() {
-	local line=$1 what=$2
-	shift 2
-	checks=$((checks + 1))
-	if ! "$@"; then
-		echo "${0##*/}:$line: $what" >&2
-		fail=$((fail + 1))
-	fi
-}
-
-# expect_exit LINE CODE COMMAND...: runs COMMAND, output in $out, checks exit code.
-expect_exit() {
-	local line=$1 want=$2 rc=0
-	shift 2
-	out=$("$@" 2>&1) || rc=$?
-	checks=$((checks + 1))
-	if [ "$rc" -ne "$want" ]; then
-		echo "${0##*/}:$line: '$*' exited $rc, expected $want; output: $out" >&2
-		fail=$((fail + 1))
-	fi
-}
-
-contains() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
-
 # wait_until TRIES COMMAND...: polls COMMAND every 0.1 s, TRIES times at most.
 wait_until() {
 	local tries=$1
@@ -84,9 +58,4 @@ run_ms() {
 	t0=$(now_ms)
 	"$@" >/dev/null 2>&1
 	echo $(($(now_ms) - t0))
-}
-
-done_tests() {
-	echo "${0##*/}: $checks checks, $fail failed"
-	[ "$fail" -eq 0 ]
 }
