@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "text.h"
 #include "xmalloc.h"
 
 void buf_init(struct buf *b)
@@ -72,26 +73,10 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 
 void buf_json_str(struct buf *b, const char *s, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i, run = 0;
+	size_t n = text_json_str(NULL, 0, s, len);
 
-	buf_add(b, "\"", 1);
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-
-		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
-			continue;
-		buf_add(b, s + run, i - run);
-		run = i + 1;
-		if (c == '"' || c == '\\') {
-			char two[2] = {'\\', (char)c};
-			buf_add(b, two, 2);
-		} else
-			buf_add(b, esc, sizeof esc);
-	}
-	buf_add(b, s + run, len - run);
-	buf_add(b, "\"", 1);
+	grow(b, n);
+	b->len += text_json_str(b->p + b->len, n + 1, s, len);
 }
 
 void buf_json_kv(struct buf *b, const char *name, const char *value, int first)

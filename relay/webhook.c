@@ -16,6 +16,7 @@
 #include <openssl/hmac.h>
 
 #include "relay.h"
+#include "text.h"
 #include "xmalloc.h"
 
 struct webhook_sink {
@@ -66,9 +67,7 @@ void webhook_signature(const char *key, size_t keylen, const char *body, size_t 
 
 	HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)body, len, mac, &maclen);
 	memcpy(out, "sha256=", 7);
-	for (unsigned int i = 0; i < maclen; i++)
-		snprintf(out + 7 + 2 * i, 3, "%02x", mac[i]);
-	out[7 + 2 * maclen] = '\0';
+	text_hex(out + 7, mac, maclen);
 }
 
 static struct curl_slist *headers(const struct webhook_sink *w, const struct cp_event *ev,

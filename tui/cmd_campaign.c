@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "cli.h"
+#include "text.h"
+#include "xmalloc.h"
 
 #define CREATE_USAGE                                                                      \
 	"campaign create NAME [--codes N] [--alphabet SYMBOLS] [--prefix P]\n"             \
@@ -37,16 +39,12 @@ int cli_campaign(struct cli *cli, const char *ref, struct cp_campaign *c)
 
 void cli_json_str(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7F)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
+	size_t len = strlen(s), n = text_json_str(NULL, 0, s, len);
+	char *lit = xmalloc(n + 1);
+
+	text_json_str(lit, n + 1, s, len);
+	fwrite(lit, 1, n, f);
+	free(lit);
 }
 
 static void json_time(FILE *f, time_t t)
