@@ -80,10 +80,16 @@ static void json_or_null(char *buf, size_t size, const char *s)
 		text_json_str(buf, size, s, strlen(s));
 }
 
+/* Room for the longest literal: six bytes a byte (\u00XX), two quotes, a NUL. */
+#define LITERAL_MAX(n) ((n) * 6 + 3)
+/* The body is never cut: the names, numbers and time take under 256 bytes. */
+_Static_assert(RELAY_JSON_MAX >= 256 + CP_EVENT_ID_LEN + CP_CODE_MAX +
+		LITERAL_MAX(CP_USER_MAX) + LITERAL_MAX(CP_ORDER_MAX),
+	       "RELAY_JSON_MAX cannot hold every event");
+
 size_t relay_event_json(const struct cp_event *ev, char *buf, size_t size)
 {
-	/* Room for the longest literal: six bytes a byte (\u00XX), two quotes, a NUL. */
-	char user[CP_USER_MAX * 6 + 3], order[CP_ORDER_MAX * 6 + 3], when[32];
+	char user[LITERAL_MAX(CP_USER_MAX)], order[LITERAL_MAX(CP_ORDER_MAX)], when[32];
 	struct tm tm;
 
 	json_or_null(user, sizeof user, ev->user_id);
