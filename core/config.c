@@ -150,7 +150,7 @@ enum cp_status cp_parse_duration(const char *s, uint64_t *seconds, struct cp_err
 }
 
 /* "read_timeout" and "read-timeout" are the same key. */
-bool cp_config_key_is(const char *a, const char *b)
+static bool key_equal(const char *a, const char *b)
 {
 	for (; *a != '\0' && *b != '\0'; a++, b++) {
 		char x = *a == '_' ? '-' : *a, y = *b == '_' ? '-' : *b;
@@ -161,10 +161,15 @@ bool cp_config_key_is(const char *a, const char *b)
 	return *a == *b;
 }
 
+bool cp_config_key_is(const char *key, const char *name)
+{
+	return key_equal(key, name);
+}
+
 static bool is_conn_opt(const char *key)
 {
 	for (size_t i = 0; i < sizeof conn_opts / sizeof conn_opts[0]; i++)
-		if (cp_config_key_is(key, conn_opts[i]))
+		if (key_equal(key, conn_opts[i]))
 			return true;
 	return false;
 }
@@ -211,7 +216,7 @@ enum cp_status cp_config_set(struct cp_config *c, const char *key, const char *v
 			     struct cp_err *e)
 {
 	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
-		if (cp_config_key_is(key, opts[i].name)) {
+		if (key_equal(key, opts[i].name)) {
 			if (value == NULL)
 				return cp_err_set(e, CP_E_INVALID_ARGUMENT, "%s needs a value",
 						  opts[i].name);
