@@ -13,32 +13,41 @@ static const char hex_digits[] = "0123456789abcdef";
 
 size_t text_utf8_seq(const unsigned char *s, size_t len, uint32_t *cp)
 {
-	static const struct {
-		unsigned char mask, lead;
-		size_t len;
-		uint32_t min;
-	} forms[] = {{0x80, 0x00, 1, 0}, {0xE0, 0xC0, 2, 0x80}, {0xF0, 0xE0, 3, 0x800},
-		     {0xF8, 0xF0, 4, 0x10000}};
+	unsigned char c = len > 0 ? s[0] : 0x80, lo = 0x80, hi = 0xBF;
+	size_t n;
 
-	if (len == 0)
-		return 0;
-	for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++) {
-		if ((s[0] & forms[f].mask) != forms[f].lead)
-			continue;
-		if (forms[f].len > len)
-			return 0;
-		*cp = s[0] & (unsigned char)~forms[f].mask;
-		for (size_t i = 1; i < forms[f].len; i++) {
-			if ((s[i] & 0xC0) != 0x80)
-				return 0;
-			*cp = (*cp << 6) | (s[i] & 0x3F);
-		}
-		/* Overlong forms, surrogates and beyond U+10FFFF are not UTF-8. */
-		if (*cp < forms[f].min || (*cp >= 0xD800 && *cp <= 0xDFFF) || *cp > 0x10FFFF)
-			return 0;
-		return forms[f].len;
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
 	}
-	return 0;
+	/*
+	 * The well-formed sequences, as in the Unicode Standard's table 3-7: the lead
+	 * byte gives the length and the range of the second byte, which is what
+	 * rules out overlong forms (E0, F0), surrogates (ED) and values past
+	 * U+10FFFF (F4). C0, C1 and F5..FF never lead.
+	 */
+	if (c >= 0xC2 && c <= 0xDF) {
+		n = 2;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		n = 3;
+		lo = c == 0xE0 ? 0xA0 : 0x80;
+		hi = c == 0xED ? 0x9F : 0xBF;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		n = 4;
+		lo = c == 0xF0 ? 0x90 : 0x80;
+		hi = c == 0xF4 ? 0x8F : 0xBF;
+	} else {
+		return 0;
+	}
+	if (n > len || s[1] < lo || s[1] > hi)
+		return 0;
+	*cp = c & (0x7Fu >> n);
+	for (size_t i = 1; i < n; i++) {
+		if (i > 1 && (s[i] & 0xC0) != 0x80)
+			return 0;
+		*cp = *cp << 6 | (s[i] & 0x3F);
+	}
+	return n;
 }
 
 bool text_is_control(uint32_t cp)
@@ -145,28 +154,50 @@ static size_t json_unit(const unsigned char *s, size_t len, char unit[6], size_t
 	return n;
 }
 
+/* Bytes at S that stand for themselves in a literal, each a whole character. */
+static size_t plain_run(const unsigned char *s, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && s[n] >= 0x20 && s[n] < 0x7F && s[n] != '"' && s[n] != '\\')
+		n++;
+	return n;
+}
+
 size_t text_json_str(char *out, size_t size, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	bool fits = size >= 3; /* room for the quotes and the NUL */
-	size_t total = 2, o = 0, adv;
+	size_t room = size >= 3 ? size - 3 : 0; /* between the quotes, before the NUL */
+	size_t total = 2, used = 0, adv;
+	bool fits = size >= 3;
 	char unit[6];
 
-	if (fits)
-		out[o++] = '"';
 	for (size_t i = 0; i < len; i += adv) {
-		size_t k = json_unit(p + i, len - i, unit, &adv);
+		const char *piece = s + i;
+		size_t k = plain_run(p + i, len - i), take;
+		bool divisible = k > 0; /* a plain run may end anywhere */
 
-		total += k;
-		/* Whole pieces only, and none after the first that did not fit. */
-		if (fits && (fits = o + k + 2 <= size)) {
-			memcpy(out + o, unit, k);
-			o += k;
+		if (divisible) {
+			adv = k;
+		} else {
+			k = json_unit(p + i, len - i, unit, &adv);
+			piece = unit;
 		}
+		total += k;
+		if (!fits)
+			continue;
+		/* Whole pieces only, and nothing after the first that did not fit. */
+		take = k <= room - used ? k : divisible ? room - used : 0;
+		memcpy(out + 1 + used, piece, take);
+		used += take;
+		fits = take == k;
 	}
-	if (size >= 3)
-		out[o++] = '"';
-	if (size > 0)
-		out[o] = '\0';
+	if (size >= 3) {
+		out[0] = '"';
+		out[1 + used] = '"';
+		out[2 + used] = '\0';
+	} else if (size > 0) {
+		out[0] = '\0';
+	}
 	return total;
 }

@@ -73,10 +73,15 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 
 void buf_json_str(struct buf *b, const char *s, size_t len)
 {
-	size_t n = text_json_str(NULL, 0, s, len);
+	size_t n;
 
-	grow(b, n);
-	b->len += text_json_str(b->p + b->len, n + 1, s, len);
+	/* Written in place; a second pass only when escapes outgrow the room. */
+	grow(b, len + 2);
+	if ((n = text_json_str(b->p + b->len, b->cap - b->len, s, len)) >= b->cap - b->len) {
+		grow(b, n);
+		text_json_str(b->p + b->len, b->cap - b->len, s, len);
+	}
+	b->len += n;
 }
 
 void buf_json_kv(struct buf *b, const char *name, const char *value, int first)
