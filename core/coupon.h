@@ -175,6 +175,19 @@ enum cp_status cp_config_set(struct cp_config *, const char *key, const char *va
 void cp_config_free(struct cp_config *);
 /* The search path, for --help and the man pages. */
 const char *cp_config_search_path(void);
+/*
+ * Another program's own group: reads the [GROUP] group of FILE (and of the files
+ * it includes) by the same rules as cp_config_load(), calling SET for each
+ * "key = value" in order (VALUE NULL for a bare key, one level of quotes
+ * removed). A status other than CP_OK from SET stops the read, its message
+ * prefixed with the file and line, as for every other error of the file.
+ */
+typedef enum cp_status (*cp_option_fn)(void *arg, const char *key, const char *value,
+				       struct cp_err *);
+enum cp_status cp_config_read_group(const char *file, const char *group, cp_option_fn set,
+				    void *arg, struct cp_err *);
+/* Whether option-file key KEY names option NAME: '-' and '_' alike, any case. */
+bool cp_config_key_is(const char *key, const char *name);
 
 /* ------------------------------------------------------------------ database */
 

@@ -43,6 +43,7 @@
 
 #include "coupon.h"
 #include "format_internal.h"
+#include "text.h"
 
 #define XSTR(x) #x
 #define STR(x) XSTR(x)
@@ -392,7 +393,7 @@ static const char *bad_byte(unsigned char c)
 		return "NUL byte";
 	if (c >= 0x80)
 		return "non-ASCII byte";
-	if (c < 0x20 || c == 0x7f)
+	if (text_is_control(c))
 		return "control byte";
 	return NULL;
 }

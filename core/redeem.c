@@ -37,6 +37,7 @@
 #include "idempotency.h"
 #include "op.h"
 #include "outbox.h"
+#include "text.h"
 
 /* Campaign active, inside its window; code not past its own expiry. */
 #define OPEN_SQL                                                                       \
@@ -180,53 +181,24 @@ struct ctx {
 
 /* ------------------------------------------------------------ input */
 
-/* Length of the UTF-8 sequence at S (at most N bytes), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	static const struct {
-		unsigned char mask, lead;
-		size_t len;
-		uint32_t min;
-	} forms[] = {{0x80, 0x00, 1, 0}, {0xE0, 0xC0, 2, 0x80}, {0xF0, 0xE0, 3, 0x800},
-		     {0xF8, 0xF0, 4, 0x10000}};
-
-	for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++) {
-		if ((s[0] & forms[f].mask) != forms[f].lead)
-			continue;
-		if (forms[f].len > n)
-			return 0;
-		*cp = s[0] & (unsigned char)~forms[f].mask & 0x7F;
-		for (size_t i = 1; i < forms[f].len; i++) {
-			if ((s[i] & 0xC0) != 0x80)
-				return 0;
-			*cp = (*cp << 6) | (s[i] & 0x3F);
-		}
-		/* Overlong forms, surrogates and beyond U+10FFFF are not UTF-8. */
-		if (*cp < forms[f].min || (*cp >= 0xD800 && *cp <= 0xDFFF) || *cp > 0x10FFFF)
-			return 0;
-		return forms[f].len;
-	}
-	return 0;
-}
-
 enum cp_status cp_check_ident(const char *what, const char *s, size_t max, struct cp_err *e)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n, len;
-	uint32_t cp;
+	size_t n, at;
 
 	if (s == NULL || *s == '\0')
 		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "%s is missing", what);
 	if ((n = strnlen(s, max + 1)) > max)
 		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "%s is longer than %zu bytes", what,
 				  max);
-	for (size_t i = 0; i < n; i += len) {
-		if ((len = utf8_seq(p + i, n - i, &cp)) == 0)
-			return cp_err_set(e, CP_E_INVALID_ARGUMENT,
-					  "%s is not valid UTF-8 (byte %zu)", what, i + 1);
-		if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
-			return cp_err_set(e, CP_E_INVALID_ARGUMENT,
-					  "%s holds a control character (byte %zu)", what, i + 1);
+	switch (text_scan(s, n, 0, &at, NULL)) {
+	case TEXT_BAD_UTF8:
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "%s is not valid UTF-8 (byte %zu)",
+				  what, at + 1);
+	case TEXT_CONTROL:
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT,
+				  "%s holds a control character (byte %zu)", what, at + 1);
+	case TEXT_OK:
+		break;
 	}
 	return CP_OK;
 }

@@ -74,12 +74,6 @@ bool http_media_type_is(const char *content_type, const char *type);
 /* Whether ACCEPT lists TYPE. */
 bool http_accepts(const char *accept, const char *type);
 
-/*
- * Valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF) without
- * control characters (C0, DEL, C1). NL and TAB pass only when ALLOW_SPACE.
- */
-bool http_text_ok(const char *s, size_t len, bool allow_space);
-
 /* Request fields: a table per endpoint; unknown fields are refused. */
 
 /*

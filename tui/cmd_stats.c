@@ -13,22 +13,6 @@
 
 #include "cmd.h"
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 static void print_json(const struct cp_stats *s)
 {
 	printf("{\"at\":%lld,\"last_minute\":%llu,\"last_hour\":%llu,\"recounted\":%s,"
@@ -40,7 +24,7 @@ static void print_json(const struct cp_stats *s)
 		const struct cp_campaign_stats *c = &s->campaigns[i];
 
 		printf("%s{\"id\":%u,\"name\":", i ? "," : "", c->id);
-		json_str(c->name);
+		cli_json_str(stdout, c->name);
 		printf(",\"status\":\"%s\",\"requested\":%llu,\"generated\":%llu,"
 		       "\"available\":%llu,\"pending\":%llu,\"redeemed\":%llu,\"expired\":%llu,"
 		       "\"last_minute\":%llu,\"last_hour\":%llu,\"batches_running\":%u}",

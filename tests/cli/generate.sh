@@ -143,4 +143,15 @@ check $LINENO "rest of the campaign expired" contains "$out" "expired 3000 codes
 check $LINENO "nothing available" test "$(sqldb "SELECT COUNT(*) FROM coupon_codes WHERE status = 'available'")" = 0
 expect_exit $LINENO 2 a expire
 expect_exit $LINENO 1 a expire --batch 99
+
+# JSON output has one string writer: quotes and backslashes escaped, and control
+# characters, DEL and C1 included, as \u00XX even when stored text holds them.
+expect_exit $LINENO 0 a campaign create 'odd "q" \ é' --codes 10
+sqldb "UPDATE campaigns SET name = CONCAT(name, CHAR(127 USING utf8mb4),
+	CHAR(0xC285 USING utf8mb4)) WHERE name LIKE 'odd%'"
+odd='"name":"odd \"q\" \\ é\u007f\u0085"'
+expect_exit $LINENO 0 a campaign list --json
+check $LINENO "campaign list --json escapes the name: $out" contains "$out" "$odd"
+expect_exit $LINENO 0 a stats --json --count 1
+check $LINENO "stats --json escapes the name: $out" contains "$out" "$odd"
 done_tests

@@ -33,6 +33,25 @@ free_port() {
 	done
 }
 
+# ---------------------------------------------------------------- the option file
+# The [coupon-relay] group goes through the reader of [coupon]: an unknown key or
+# a bad value is refused with its file and line, in an included file too, and the
+# relay stops before it connects to anything.
+{ cat "$cnf"; printf '[coupon-relay]\nbatch = 10\n\nbogus-key = 1\n'; } >"$work/bad.cnf"
+line=$(grep -n '^bogus-key' "$work/bad.cnf" | cut -d: -f1)
+expect_exit $LINENO 2 "$relay" -c "$work/bad.cnf" --amqp-url amqp://127.0.0.1:1/
+check $LINENO "an unknown key is refused with file:line: $out" \
+	contains "$out" "$work/bad.cnf:$line: unknown [coupon-relay] option 'bogus-key'"
+printf '[coupon-relay]\n# retention is a duration\nretention = "3 weeks"\n' >"$work/inc.cnf"
+{ cat "$cnf"; printf '[coupon-relay]\n!include %s\n' "$work/inc.cnf"; } >"$work/main.cnf"
+expect_exit $LINENO 2 "$relay" -c "$work/main.cnf" --amqp-url amqp://127.0.0.1:1/
+check $LINENO "a bad value in an included file names that file and line: $out" \
+	contains "$out" "$work/inc.cnf:3: retention: '3 weeks' is not a duration"
+{ cat "$cnf"; printf '[coupon-relay]\nwebhook_url = "http://127.0.0.1:1/"\n'; } >"$work/hook.cnf"
+expect_exit $LINENO 2 "$relay" -c "$work/hook.cnf"
+check $LINENO "a key spelt with _ sets its option: $out" \
+	contains "$out" "--webhook-url needs --webhook-secret-file"
+
 # ---------------------------------------------------------------- the broker
 mkdir -p "$work/rmq"
 amqp_port=$(free_port)

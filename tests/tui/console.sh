@@ -9,7 +9,8 @@ expect_screen $LINENO "dashboard with no campaigns" 'No campaigns yet'
 T send-keys n
 expect_screen $LINENO "the create form" 'New campaign'
 # Inline errors: an unreadable count and an unknown policy, nothing created.
-T send-keys "tui-spring" Tab C-u "lots" Enter
+# Backspace takes a whole character: "é" is two bytes.
+T send-keys "tui-springé" BSpace Tab C-u "lots" Enter
 expect_screen $LINENO "inline error under the count" '\^ .*(number|integer|digits|invalid)'
 check $LINENO "nothing was created" test "$(sqldb 'SELECT COUNT(*) FROM campaigns')" = 0
 T send-keys C-u "200000" Enter
