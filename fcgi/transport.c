@@ -1,7 +1,7 @@
 /*
  * The FastCGI side of a request: libfcgi's parameters and streams mapped onto the
  * transport-free struct http_req / struct http_resp of http.h. Shared by the
- * responder (main.c) and the fuzz target that feeds it raw FastCGI records.
+ * responder (main.c) and the fuzz target that writes it FastCGI records.
  */
 #include "config.h"
 

@@ -4,8 +4,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+#include "text.h"
+#include "xmalloc.h"
 
 void cli_warnx(const char *fmt, ...)
 {
@@ -59,14 +62,10 @@ int cli_campaign(struct cli *cli, const char *ref, struct cp_campaign *c)
 
 void cli_json_str(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7F)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
+	size_t len = strlen(s), n = text_json_str(NULL, 0, s, len);
+	char *lit = xmalloc(n + 1);
+
+	text_json_str(lit, n + 1, s, len);
+	fwrite(lit, 1, n, f);
+	free(lit);
 }
