@@ -98,6 +98,7 @@ check $LINENO "its last progress is 600 s old, not $age" awk -v a="$age" 'BEGIN 
 mport=$(free_port) || exit 99
 hport=$(free_port) || exit 99
 printf 'secret\n' >"$work/hook.secret"
+chmod 600 "$work/hook.secret" # the relay refuses a secret others can read
 "$top_builddir/relay/coupon-relay" -c "$cnf" --webhook-url "http://127.0.0.1:$hport/" \
 	--webhook-secret-file "$work/hook.secret" --metrics "127.0.0.1:$mport" 2>"$work/relay.log" &
 relay_pid=$!
