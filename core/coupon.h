@@ -95,6 +95,11 @@ enum cp_status cp_err_set(struct cp_err *, enum cp_status st, const char *fmt, .
 void cp_err_prefix(struct cp_err *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 const char *cp_version(void);
+/*
+ * True when standard error is a stream to the systemd journal (JOURNAL_STREAM
+ * names its device and inode): journald stamps each line itself.
+ */
+bool cp_stderr_is_journal(void);
 
 /* Whole-string, bounded number parsing (never atoi on input). */
 enum cp_status cp_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
