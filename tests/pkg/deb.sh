@@ -71,7 +71,7 @@ sed 's/^/  /' "$work/lintian.txt"
 # ------------------------------------------------------------ install
 apt-get install "${apt_opts[@]}" "$work"/*.deb >"$work/install.log" 2>&1 || { cat "$work/install.log" >&2; exit 1; }
 check $LINENO "all four installed" installed $pkgs
-check $LINENO "the service user" getent passwd _coupon
+check $LINENO "the service user" getent passwd _coupon >/dev/null
 check $LINENO "with no login shell" \
 	test "$(getent passwd _coupon | cut -d: -f7)" = /usr/sbin/nologin
 check $LINENO "the option file is a conffile" \
