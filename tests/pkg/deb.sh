@@ -9,7 +9,7 @@
 # check (make check-deb), not inside it.
 . "$top_srcdir/tests/http/lib.sh"
 need_nginx
-pkgs="coupon-common coupon-fcgi couponadm coupon-relay"
+pkgs=(coupon-common coupon-fcgi couponadm coupon-relay)
 apt_opts=(-y -q --no-install-recommends -o DPkg::Lock::Timeout=300)
 missing=""
 for t in dpkg-buildpackage dh lintian fakeroot systemd-socket-activate logrotate setpriv; do
@@ -23,8 +23,10 @@ if [ "$(id -u)" -ne 0 ] || [ -n "$missing" ]; then
 	echo "SKIP: needs root${missing:+ and$missing}"
 	exit 77
 fi
-installed() { dpkg-query -W -f='${db:Status-Abbrev}\n' "$@" 2>/dev/null | grep -q '^.i'; }
-if installed $pkgs; then
+status() { dpkg-query -W -f='${db:Status-Abbrev}\n' "$@" 2>/dev/null; }
+any_installed() { status "$@" | grep -q '^.i'; }
+all_installed() { [ "$(status "$@" | grep -c '^ii')" = "$#" ]; }
+if any_installed "${pkgs[@]}"; then
 	echo "coupon packages are installed already: this test installs and purges its own" >&2
 	exit 99
 fi
@@ -33,12 +35,11 @@ scratch_db pkg_deb
 dbuser=cpt_pkg_$$
 dbpass=$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')
 purge() {
-	# shellcheck disable=SC2086
-	apt-get purge "${apt_opts[@]}" $pkgs >"$work/purge.log" 2>&1
+	apt-get purge "${apt_opts[@]}" "${pkgs[@]}" >"$work/purge.log" 2>&1
 }
 deb_cleanup() {
 	stop_servers
-	installed $pkgs && purge
+	any_installed "${pkgs[@]}" && purge
 	rm -rf /run/coupon
 	sql "DROP USER IF EXISTS '$dbuser'@'127.0.0.1'" >/dev/null 2>&1
 	cleanup
@@ -58,8 +59,8 @@ if ! (cd "$src" && env -u CI -u COUPON_TEST_CONFIG -u MAKEFLAGS -u MFLAGS -u MAK
 	exit 1
 fi
 changes=$(ls "$work"/coupon_*.changes)
-for p in $pkgs; do
-	check $LINENO "$p was built" test -f "$(ls "$work/${p}_"*.deb 2>/dev/null | head -1)"
+for p in "${pkgs[@]}"; do
+	check $LINENO "$p was built" compgen -G "$work/${p}_*.deb"
 done
 lintian --fail-on error --tag-display-limit 0 --suppress-tags no-manual-page "$changes" \
 	>"$work/lintian.txt" 2>&1
@@ -70,7 +71,7 @@ sed 's/^/  /' "$work/lintian.txt"
 
 # ------------------------------------------------------------ install
 apt-get install "${apt_opts[@]}" "$work"/*.deb >"$work/install.log" 2>&1 || { cat "$work/install.log" >&2; exit 1; }
-check $LINENO "all four installed" installed $pkgs
+check $LINENO "all four installed" all_installed "${pkgs[@]}"
 check $LINENO "the service user" getent passwd _coupon >/dev/null
 check $LINENO "with no login shell" \
 	test "$(getent passwd _coupon | cut -d: -f7)" = /usr/sbin/nologin
@@ -161,7 +162,7 @@ rm -rf /run/coupon
 # ------------------------------------------------------------ purge
 files=$(for d in "$work"/*.deb; do dpkg-deb -c "$d"; done | awk '$1 !~ /^d/ {sub(/^\./, "", $6); print $6}')
 check $LINENO "purged" purge
-check $LINENO "no package left" sh -c "! dpkg-query -W $pkgs 2>/dev/null | grep -q ."
+check $LINENO "no package left" test -z "$(status "${pkgs[@]}" | grep -v '^un')"
 left=$(for f in $files; do [ -e "$f" ] || [ -L "$f" ] && echo "$f"; done)
 check $LINENO "no file of the packages left: $left" test -z "$left"
 check $LINENO "no service user" sh -c '! getent passwd _coupon && ! getent group _coupon'
