@@ -119,6 +119,11 @@ struct cp_library {
  */
 void cp_version_text(char *out, size_t size, const char *program,
 		     const struct cp_library *libs, size_t n);
+/*
+ * True when standard error is a stream to the systemd journal (JOURNAL_STREAM
+ * names its device and inode): journald stamps each line itself.
+ */
+bool cp_stderr_is_journal(void);
 
 /* Whole-string, bounded number parsing (never atoi on input). */
 enum cp_status cp_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,

@@ -15,10 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "coupon.h"
 #include "log.h"
 #include "xmalloc.h"
 
 static char *log_path;
+static bool to_journal; /* journald adds time, name and pid; "<N>" sets the priority */
 
 static int open_path(const char *path)
 {
@@ -29,8 +31,10 @@ bool log_open(const char *path, int *errnum)
 {
 	int fd;
 
-	if (path == NULL || strcmp(path, "-") == 0)
+	if (path == NULL || strcmp(path, "-") == 0) {
+		to_journal = cp_stderr_is_journal();
 		return true;
+	}
 	if ((fd = open_path(path)) < 0) {
 		*errnum = errno;
 		return false;
@@ -39,6 +43,7 @@ bool log_open(const char *path, int *errnum)
 		dup2(fd, STDERR_FILENO);
 		close(fd);
 	}
+	to_journal = false;
 	free(log_path);
 	log_path = xstrdup(path);
 	return true;
@@ -59,6 +64,12 @@ void log_reopen(void)
 	log_info("log reopened");
 }
 
+/* The sd-daemon(3) prefix journald reads as the line's priority. */
+static char journal_priority(const char *level)
+{
+	return strcmp(level, "error") == 0 ? '3' : strcmp(level, "warning") == 0 ? '4' : '6';
+}
+
 void log_msg(const char *level, const char *fmt, ...)
 {
 	char line[2048];
@@ -68,12 +79,17 @@ void log_msg(const char *level, const char *fmt, ...)
 	size_t n;
 	int m;
 
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	n = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S", &tm);
-	m = snprintf(line + n, sizeof line - n, ".%03ldZ coupon-fcgi[%ld] %s: ",
-		     (long)tv.tv_usec / 1000, (long)getpid(), level);
-	n += m > 0 ? (size_t)m : 0;
+	if (to_journal) {
+		m = snprintf(line, sizeof line, "<%c>%s: ", journal_priority(level), level);
+		n = m > 0 ? (size_t)m : 0;
+	} else {
+		gettimeofday(&tv, NULL);
+		gmtime_r(&tv.tv_sec, &tm);
+		n = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S", &tm);
+		m = snprintf(line + n, sizeof line - n, ".%03ldZ coupon-fcgi[%ld] %s: ",
+			     (long)tv.tv_usec / 1000, (long)getpid(), level);
+		n += m > 0 ? (size_t)m : 0;
+	}
 	va_start(ap, fmt);
 	m = vsnprintf(line + n, sizeof line - n - 1, fmt, ap);
 	va_end(ap);

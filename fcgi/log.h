@@ -7,7 +7,10 @@
 
 #include <stdbool.h>
 
-/* PATH NULL keeps stderr. Errors go to *ERRNUM. */
+/*
+ * PATH NULL keeps stderr; when that is the journal, lines carry a priority
+ * instead of a timestamp, name and pid. Errors go to *ERRNUM.
+ */
 bool log_open(const char *path, int *errnum);
 /* Reopens the file given to log_open(); a no-op on stderr. */
 void log_reopen(void);

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "activation.h"
 #include "api.h"
 #include "log.h"
 #include "metrics.h"
@@ -43,6 +44,7 @@ struct opts {
 	mode_t listen_mode;
 	bool check;
 	bool access_log;
+	int activated_fd; /* the socket from systemd, or ACTIVATION_NONE */
 };
 
 struct wthread {
@@ -65,7 +67,8 @@ static void usage(FILE *f)
 		"usage: coupon-fcgi [options]\n"
 		"  -c, --config FILE     option file (default: first of %s)\n"
 		"  -l, --listen ADDR     unix socket path or [host]:port (default: the socket\n"
-		"                        inherited on fd 0, as from spawn-fcgi)\n"
+		"                        from systemd (LISTEN_FDS), else the one inherited\n"
+		"                        on fd 0, as from spawn-fcgi)\n"
 		"  -t, --threads N       worker threads, one database connection each\n"
 		"  -b, --backlog N       listen backlog (default 1024)\n"
 		"  -m, --listen-mode M   permissions of a unix socket (octal, default 0660)\n"
@@ -104,17 +107,21 @@ static void serve(struct wthread *t)
 	double t0 = api_now();
 	struct http_req req;
 	unsigned int ep;
+	char method[16] = "";
 
 	metrics_inflight(1);
 	transport_request(&t->rq, &req);
 	http_resp_reset(&t->resp);
 	ep = api_serve(&t->w, &req, transport_read, t->rq.in, &t->resp);
 	transport_respond(&t->rq, &t->resp);
+	/* FCGX_Finish_r frees the parameters req.method points into. */
+	if (t->access_log)
+		snprintf(method, sizeof method, "%s", req.method != NULL ? req.method : "-");
 	FCGX_Finish_r(&t->rq);
 	metrics_request(ep, t->resp.status, api_now() - t0);
 	metrics_inflight(-1);
 	if (t->access_log)
-		log_info("%s %s %d %.3fms", req.method, req.path, t->resp.status,
+		log_info("%s %s %d %.3fms", method, req.path, t->resp.status,
 			 (api_now() - t0) * 1e3);
 }
 
@@ -157,11 +164,14 @@ static int open_listener(const struct cp_config *cfg, const struct opts *o)
 	struct stat sb;
 	int fd;
 
+	if (o->activated_fd != ACTIVATION_NONE)
+		return o->activated_fd;
 	if (addr == NULL) {
 		/* spawn-fcgi and friends hand the socket over as fd 0. */
 		if (fstat(FCGI_LISTENSOCK_FILENO, &sb) != 0 || !S_ISSOCK(sb.st_mode)) {
-			fprintf(stderr, "coupon-fcgi: no --listen and fd 0 is not a socket "
-					"(run under spawn-fcgi, or give --listen PATH|HOST:PORT)\n");
+			fprintf(stderr, "coupon-fcgi: no --listen, no socket from systemd and fd 0 "
+					"is not a socket (run under spawn-fcgi, or give --listen "
+					"PATH|HOST:PORT)\n");
 			return -1;
 		}
 		return FCGI_LISTENSOCK_FILENO;
@@ -304,7 +314,9 @@ static int serve_all(const struct cp_config *cfg, const struct opts *o)
 	if (!start_workers(ts, n, cfg, rl, fd, o))
 		exit(EXIT_FAILURE);
 	log_info("coupon-fcgi %s: %u threads on %s", cp_version(), n,
-		 cfg->listen != NULL ? cfg->listen : "the inherited socket");
+		 cfg->listen != NULL ? cfg->listen
+		 : o->activated_fd != ACTIVATION_NONE ? "the socket from systemd"
+						      : "the inherited socket");
 	supervise(cfg, &set);
 	clean = drain(fd);
 	api_wait();
@@ -431,6 +443,27 @@ static int parse_args(int argc, char **argv, struct opts *o, struct flag_set *fs
 	return 0;
 }
 
+/*
+ * A socket handed over by systemd wins over "listen": the unit's socket is the
+ * one the web server was pointed at. It is systemd's to remove, not ours.
+ */
+static bool take_activated_socket(struct cp_config *cfg, struct opts *o)
+{
+	char err[128];
+
+	o->activated_fd = activation_listen_fd(err, sizeof err);
+	if (o->activated_fd == ACTIVATION_ERROR) {
+		log_error("socket activation: %s", err);
+		return false;
+	}
+	if (o->activated_fd != ACTIVATION_NONE && cfg->listen != NULL) {
+		log_warn("socket activation: ignoring listen = %s", cfg->listen);
+		free(cfg->listen);
+		cfg->listen = NULL;
+	}
+	return true;
+}
+
 static bool write_pid(const char *path)
 {
 	FILE *f = fopen(path, "w");
@@ -443,7 +476,7 @@ static bool write_pid(const char *path)
 
 int main(int argc, char **argv)
 {
-	struct opts o = {.backlog = 1024, .listen_mode = 0660};
+	struct opts o = {.backlog = 1024, .listen_mode = 0660, .activated_fd = ACTIVATION_NONE};
 	struct flag_set fs[32];
 	size_t nfs = 0;
 	struct cp_config cfg;
@@ -472,6 +505,8 @@ int main(int argc, char **argv)
 		rc = check(&cfg);
 	} else if (!log_open(cfg.log_file, &errnum)) {
 		fprintf(stderr, "coupon-fcgi: %s: %s\n", cfg.log_file, strerror(errnum));
+		rc = EXIT_FAILURE;
+	} else if (!take_activated_socket(&cfg, &o)) {
 		rc = EXIT_FAILURE;
 	} else if (o.pid_file != NULL && !write_pid(o.pid_file)) {
 		fprintf(stderr, "coupon-fcgi: %s: %s\n", o.pid_file, strerror(errno));

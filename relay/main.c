@@ -40,14 +40,18 @@ static void on_signal(int sig)
 	stopping = 1;
 }
 
+static bool to_journal; /* journald stamps lines with the time and our name */
+
 void relay_log(const char *fmt, ...)
 {
 	char when[32];
 	time_t now = time(NULL);
 	va_list ap;
 
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	fprintf(stderr, "%s coupon-relay: ", when);
+	if (!to_journal) {
+		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+		fprintf(stderr, "%s coupon-relay: ", when);
+	}
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -548,6 +552,7 @@ int main(int argc, char **argv)
 	struct cp_err e;
 	int rc;
 
+	to_journal = cp_stderr_is_journal();
 	defaults(&r.o);
 	cp_config_init(&r.cfg);
 	if ((rc = parse_args(argc, argv, &config)) != 0)
