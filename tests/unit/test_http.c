@@ -237,6 +237,39 @@ static void test_ratelimit(void)
 	rl_free(rl);
 }
 
+/* http_header() at every fill level, and at the last bytes of the buffer. */
+static void test_header_bounds(void)
+{
+	struct http_resp r;
+	char v[HTTP_HEADERS_MAX + 8];
+	size_t full = HTTP_HEADERS_MAX - 1;
+
+	http_resp_init(&r);
+	for (size_t len = 0; len < sizeof v - 1; len++) {
+		http_resp_reset(&r);
+		memset(v, 'v', len);
+		v[len] = '\0';
+		for (int i = 0; i < 4; i++)
+			http_header(&r, "%s", v);
+		CHECK(r.hlen < sizeof r.headers && r.headers[r.hlen] == '\0' &&
+		      strlen(r.headers) == r.hlen, "length %zu: hlen %zu", len, r.hlen);
+	}
+	/* Filled to the last byte but the NUL: nothing more fits, nothing is written. */
+	for (size_t used = full - 3; used <= full; used++) {
+		http_resp_reset(&r);
+		memset(v, 'v', used - 2);
+		v[used - 2] = '\0';
+		http_header(&r, "%s", v);
+		CHECK(r.hlen == used, "filled to %zu: hlen %zu", used, r.hlen);
+		http_header(&r, "X: %s", "y");
+		http_header(&r, "%s", "");
+		CHECK(r.hlen <= full && r.headers[r.hlen] == '\0' && strlen(r.headers) == r.hlen,
+		      "filled to %zu, one more: hlen %zu", used, r.hlen);
+		CHECK(r.status == 200, "filled to %zu: the status is intact (%d)", used, r.status);
+	}
+	http_resp_free(&r);
+}
+
 /* api_serve() for what is refused before any database access. */
 struct mem {
 	const char *p;
@@ -323,6 +356,7 @@ int main(void)
 	test_form();
 	test_small();
 	test_ratelimit();
+	test_header_bounds();
 	test_serve();
 	return tl_done("test_http");
 }
