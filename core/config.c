@@ -49,6 +49,9 @@ static const struct opt opts[] = {
 	{"idempotency-stale", OPT_DURATION, OFF(idempotency_stale), 1, 86400},
 	{"retries", OPT_UINT, OFF(retries), 0, 100},
 	{"rate-limit", OPT_UINT, OFF(rate_limit), 1, 1000000},
+	{"rate-limit-key", OPT_UINT, OFF(rate_limit_key), 1, 1000000},
+	{"rate-limit-ipv6-prefix", OPT_UINT, OFF(rate_limit_ipv6_prefix), 16, 128},
+	{"trusted-proxies", OPT_STR, OFF(trusted_proxies), 0, 0},
 };
 #undef OFF
 
@@ -82,6 +85,8 @@ void cp_config_init(struct cp_config *c)
 	c->idempotency_stale = 120;
 	c->retries = 5;
 	c->rate_limit = 30;
+	c->rate_limit_key = 600;
+	c->rate_limit_ipv6_prefix = 64;
 }
 
 void cp_config_free(struct cp_config *c)
@@ -99,6 +104,7 @@ void cp_config_free(struct cp_config *c)
 	free(c->listen);
 	free(c->site);
 	free(c->log_file);
+	free(c->trusted_proxies);
 	memset(c, 0, sizeof *c);
 }
 

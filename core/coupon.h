@@ -128,6 +128,9 @@ struct cp_config {
 	unsigned int idempotency_stale; /* seconds before a dead claim is taken over */
 	unsigned int retries;        /* bounded retries of 1205/1213 */
 	unsigned int rate_limit;     /* failed lookups a minute per address/user */
+	unsigned int rate_limit_key; /* failed lookups a minute per API key */
+	unsigned int rate_limit_ipv6_prefix; /* IPv6 clients are counted per this prefix */
+	char *trusted_proxies;       /* coupon-fcgi: "CIDR,..." whose X-Forwarded-For counts */
 };
 
 /* Fills defaults. */

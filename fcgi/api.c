@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "api_internal.h"
+#include "client.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -67,15 +68,30 @@ double api_now(void)
  */
 static EVP_MD *sha256_md;
 
-void api_init(const struct cp_config *cfg, unsigned int threads)
+static struct client_nets *trusted_nets;
+
+bool api_init(const struct cp_config *cfg, unsigned int threads, struct cp_err *e)
 {
-	(void)cfg;
+	char msg[128];
+
+	client_nets_free(trusted_nets);
+	if ((trusted_nets = client_nets_parse(cfg->trusted_proxies, msg, sizeof msg)) == NULL) {
+		cp_err_set(e, CP_E_INVALID_ARGUMENT, "%s", msg);
+		return false;
+	}
 	if (sha256_md == NULL && (sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
 		sha256_md = (EVP_MD *)EVP_sha256();
 	for (size_t i = 0; i < NROUTES; i++)
 		ep_names[i] = routes[i].name;
 	ep_names[EP_UNKNOWN] = "unknown";
 	metrics_init(ep_names, NROUTES + 1, threads);
+	return true;
+}
+
+void api_client_key(const struct api_ctx *c, char out[CLIENT_KEY_MAX])
+{
+	client_key(trusted_nets, c->w->cfg->rate_limit_ipv6_prefix, c->req->remote_addr,
+		   c->req->forwarded_for, out);
 }
 
 void api_shutdown(void)
@@ -444,10 +460,10 @@ static void metrics_outbox(struct api_ctx *c)
 
 static void h_metrics(struct api_ctx *c)
 {
-	unsigned long tracked = 0, evicted = 0;
+	unsigned long tracked = 0, evicted = 0, untracked = 0;
 
 	if (global_rl != NULL)
-		rl_stats(global_rl, &tracked, &evicted);
+		rl_stats(global_rl, &tracked, &evicted, &untracked);
 	reply_json(c->resp, 200);
 	c->resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	metrics_render(&c->resp->body, tracked, evicted);

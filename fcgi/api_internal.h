@@ -3,6 +3,7 @@
 #define API_INTERNAL_H
 
 #include "api.h"
+#include "client.h"
 #include "metrics.h"
 
 #define ARG_MAX CP_INPUT_MAX
@@ -50,6 +51,8 @@ enum {
 struct cp_db *api_db(struct api_ctx *);
 /* Answers a core failure: logs database errors, counts them, reply_error(). */
 void api_fail(struct api_ctx *, enum cp_status, const struct cp_err *);
+/* The client the request comes from, as the rate limiter keys it (client.h). */
+void api_client_key(const struct api_ctx *, char out[CLIENT_KEY_MAX]);
 /* "actor" for audit rows: "api-key:ID". */
 void api_actor(const struct api_ctx *, char *out, size_t outsz);
 

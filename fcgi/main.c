@@ -137,6 +137,7 @@ static void fill_request(FCGX_Request *rq, struct http_req *req)
 	req->origin = param(rq, "HTTP_ORIGIN");
 	req->referer = param(rq, "HTTP_REFERER");
 	req->remote_addr = param(rq, "REMOTE_ADDR");
+	req->forwarded_for = param(rq, "HTTP_X_FORWARDED_FOR");
 }
 
 /* Headers and body; a streamed body follows the headers. */
@@ -351,6 +352,7 @@ static int serve_all(const struct cp_config *cfg, const struct opts *o)
 	unsigned int n = cfg->threads;
 	struct wthread *ts;
 	struct ratelimit *rl;
+	struct cp_err e;
 	sigset_t set;
 	bool clean;
 	int fd;
@@ -362,10 +364,15 @@ static int serve_all(const struct cp_config *cfg, const struct opts *o)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL); /* inherited by the workers */
-	if (cfg->site == NULL)
-		log_warn("no 'site' configured: form posts are not checked for their origin");
-	rl = rl_create(cfg->rate_limit, RL_SLOTS);
-	api_init(cfg, n);
+	if (cfg->site == NULL || *cfg->site == '\0')
+		log_warn("no 'site' configured: the customer form (POST /redeem) is refused "
+			 "with 403 until it is set; the API is served");
+	cp_err_clear(&e);
+	if (!api_init(cfg, n, &e)) {
+		log_error("%s", e.msg);
+		return EXIT_FAILURE;
+	}
+	rl = rl_create(RL_SLOTS);
 	ts = xcalloc(n, sizeof *ts);
 	if (!start_workers(ts, n, cfg, rl, fd, o))
 		exit(EXIT_FAILURE);

@@ -28,7 +28,7 @@ static unsigned long long results[NOPS][CP_STATUS_COUNT];
 static unsigned long long db_errors, retries, rl_hits[RL_KINDS], lookups_failed[SRC_COUNT];
 static long inflight;
 
-static const char *const rl_names[RL_KINDS] = {"client", "user"};
+static const char *const rl_names[RL_KINDS] = {"client", "user", "api_key"};
 static const char *const src_names[SRC_COUNT] = {"api", "form"};
 
 void metrics_init(const char *const *names, unsigned int n, unsigned int threads)

@@ -10,8 +10,8 @@
 
 #define METRICS_ENDPOINTS 32
 
-/* Limits: per client (address, or API key for an API call without a user) and per user. */
-enum rl_kind { RL_ADDR, RL_USER, RL_KINDS };
+/* Limits: per client address (form), per user (form and API apart), per API key. */
+enum rl_kind { RL_ADDR, RL_USER, RL_KEY, RL_KINDS };
 enum lookup_source { SRC_API, SRC_FORM, SRC_COUNT };
 
 /* NAMES[i] labels endpoint i (static strings); at most METRICS_ENDPOINTS. */
