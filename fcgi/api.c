@@ -267,7 +267,8 @@ void api_fail(struct api_ctx *c, enum cp_status st, const struct cp_err *e)
 		metrics_db_error();
 		if (st == CP_E_DB_UNAVAILABLE)
 			c->w->db_retry_at = api_now() + 0.25;
-		log_error("%s %s: %s: %s", c->req->method, c->req->path, cp_status_code(st),
+		/* The route, not the path: a path can carry a whole code. */
+		log_error("%s %s: %s: %s", c->req->method, c->rt->pattern, cp_status_code(st),
 			  e != NULL && e->msg[0] ? e->msg : cp_status_message(st));
 		/* Database detail stays in the log; the client gets the stable message. */
 		reply_error(c->resp, st, NULL);

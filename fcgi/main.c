@@ -170,7 +170,7 @@ static void serve(struct wthread *t)
 {
 	double t0 = api_now();
 	struct http_req req;
-	unsigned int ep;
+	unsigned int ep, nep;
 
 	metrics_inflight(1);
 	fill_request(&t->rq, &req);
@@ -180,9 +180,10 @@ static void serve(struct wthread *t)
 	FCGX_Finish_r(&t->rq);
 	metrics_request(ep, t->resp.status, api_now() - t0);
 	metrics_inflight(-1);
+	/* The endpoint, not the path: paths can carry codes (/api/v1/codes/CODE). */
 	if (t->access_log)
-		log_info("%s %s %d %.3fms", req.method, req.path, t->resp.status,
-			 (api_now() - t0) * 1e3);
+		log_info("%s %s %d %.3fms", req.method, api_endpoint_names(&nep)[ep],
+			 t->resp.status, (api_now() - t0) * 1e3);
 }
 
 static void *worker_main(void *arg)

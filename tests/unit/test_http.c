@@ -6,13 +6,16 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api.h"
 #include "client.h"
 #include "http.h"
+#include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
 #include "testlib.h"
@@ -331,6 +334,61 @@ static void test_client(void)
 	}
 }
 
+static const struct {
+	int line;
+	const char *in, *want;
+	size_t room;
+} escapes[] = {
+	{__LINE__, "plain text", "plain text", 64},
+	{__LINE__, "GET /x\r\nfake: line", "GET /x\\x0d\\x0afake: line", 64},
+	{__LINE__, "\x1b[31mred", "\\x1b[31mred", 64},
+	{__LINE__, "tab\there", "tab\\x09here", 64},
+	{__LINE__, "back\\slash", "back\\\\slash", 64},
+	{__LINE__, "caf\xc3\xa9 \x9b", "caf\\xc3\\xa9 \\x9b", 64},
+	{__LINE__, "del\x7f", "del\\x7f", 64},
+	{__LINE__, "abc\ndef", "abc", 6},          /* an escape that does not fit is left out whole */
+	{__LINE__, "abcdef", "abcd", 4},
+};
+
+/* The log: request data cannot end a line, forge another or reach a terminal raw. */
+static void test_log(void)
+{
+	char out[64], path[] = "/tmp/test_http_log.XXXXXX", text[4096];
+	int fd, saved, errnum = 0;
+	ssize_t got;
+	size_t lines = 0;
+
+	for (size_t i = 0; i < sizeof escapes / sizeof escapes[0]; i++) {
+		size_t n = log_escape(out, escapes[i].room, escapes[i].in);
+
+		out[n] = '\0';
+		CHECK_AT(escapes[i].line, strcmp(out, escapes[i].want) == 0, "'%s', want '%s'", out,
+			 escapes[i].want);
+	}
+	if ((fd = mkstemp(path)) < 0 || (saved = dup(STDERR_FILENO)) < 0) {
+		CHECK(false, "mkstemp or dup failed");
+		return;
+	}
+	close(fd);
+	CHECK(log_open(path, &errnum), "log_open: %d", errnum);
+	log_warn("from %s: %s", "1.2.3.4\r\n2026-01-01T00:00:00.000Z coupon-fcgi[1] info: forged",
+		 "\x1b]0;title\x07\x1b[2J");
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	fd = open(path, O_RDONLY);
+	got = fd >= 0 ? read(fd, text, sizeof text - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	CHECK(got > 0, "nothing logged");
+	for (ssize_t i = 0; i < got; i++) {
+		lines += text[i] == '\n';
+		CHECK(text[i] == '\n' || (text[i] >= 0x20 && text[i] < 0x7f), "raw byte 0x%02x logged",
+		      (unsigned char)text[i]);
+	}
+	CHECK(lines == 1 && text[got - 1] == '\n', "%zu lines logged", lines);
+}
+
 /* http_header() at every fill level, and at the last bytes of the buffer. */
 static void test_header_bounds(void)
 {
@@ -479,6 +537,7 @@ int main(void)
 	test_ratelimit_flood();
 	test_client();
 	test_header_bounds();
+	test_log();
 	test_serve();
 	return tl_done("test_http");
 }
