@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,8 @@ static const char *ep_names[NROUTES + 1];
 #define EP_UNKNOWN NROUTES
 
 static struct ratelimit *global_rl;
+
+static bool dropped(enum cp_status, const struct cp_err *);
 
 double api_now(void)
 {
@@ -234,24 +237,139 @@ static bool read_body(struct api_ctx *c, size_t want, api_read_fn rd, void *src)
 	return true;
 }
 
-struct cp_db *api_db(struct api_ctx *c)
+/*
+ * The database as every worker sees it. While it is unreachable the workers share
+ * one back-off (0.25 s doubling to 2 s): a request in between is answered 503 with
+ * Retry-After and no connection attempt, and only the request that finds the
+ * back-off over tries (a ping or a connect). The outage is logged once as it
+ * starts and once as it ends, with the count of requests refused meanwhile.
+ */
+#define DB_BACKOFF_MIN 0.25
+#define DB_BACKOFF_MAX 2.0
+
+static struct {
+	pthread_mutex_t lock;
+	bool down;
+	double since, retry_at, backoff;
+	unsigned long long refused, outages, attempts, refused_total;
+} dbs = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* Whether this request may use the database; false: refused during the back-off. */
+static bool db_gate(unsigned int *wait, bool *probe)
+{
+	double now = api_now();
+	bool go = true;
+
+	*probe = false;
+	pthread_mutex_lock(&dbs.lock);
+	if (dbs.down && now < dbs.retry_at) {
+		dbs.refused++;
+		dbs.refused_total++;
+		*wait = (unsigned int)(dbs.retry_at - now) + 1;
+		go = false;
+	} else if (dbs.down) {
+		dbs.backoff = dbs.backoff * 2 > DB_BACKOFF_MAX ? DB_BACKOFF_MAX : dbs.backoff * 2;
+		dbs.retry_at = now + dbs.backoff;
+		dbs.attempts++;
+		*probe = true;
+	}
+	pthread_mutex_unlock(&dbs.lock);
+	return go;
+}
+
+/* Records a failure to reach the database; true if it starts an outage. */
+static bool db_outage_begin(const char *why)
+{
+	double now = api_now();
+	bool first;
+
+	pthread_mutex_lock(&dbs.lock);
+	if ((first = !dbs.down)) {
+		dbs.down = true;
+		dbs.since = now;
+		dbs.backoff = DB_BACKOFF_MIN;
+		dbs.refused = 0;
+		dbs.outages++;
+	}
+	dbs.retry_at = now + dbs.backoff;
+	pthread_mutex_unlock(&dbs.lock);
+	if (first)
+		log_error("database unreachable, answering 503 with Retry-After until it is back: %s",
+			  why);
+	return first;
+}
+
+static void db_outage_end(void)
+{
+	unsigned long long refused;
+	double secs;
+	bool was;
+
+	pthread_mutex_lock(&dbs.lock);
+	was = dbs.down;
+	dbs.down = false;
+	refused = dbs.refused;
+	secs = api_now() - dbs.since;
+	pthread_mutex_unlock(&dbs.lock);
+	if (was)
+		log_info("database reachable again after %.1f s; %llu requests refused meanwhile", secs,
+			 refused);
+}
+
+void api_db_state(struct metrics_db *m)
+{
+	pthread_mutex_lock(&dbs.lock);
+	m->up = !dbs.down;
+	m->outages = dbs.outages;
+	m->refused = dbs.refused_total;
+	m->attempts = dbs.attempts;
+	pthread_mutex_unlock(&dbs.lock);
+}
+
+/* The back-off is over: find out whether the database is back. */
+static bool db_probe(struct api_ctx *c)
 {
 	struct worker *w = c->w;
 	struct cp_err e;
 	enum cp_status st;
 
-	if (w->db != NULL)
-		return w->db;
-	/* Unreachable a moment ago: answer at once rather than queue behind connects. */
-	if (api_now() < w->db_retry_at) {
+	cp_err_clear(&e);
+	if (w->db != NULL) {
+		/* A dropped connection fails the first ping; the second reconnects. */
+		if (dropped(st = cp_db_ping(w->db, &e), &e))
+			st = cp_db_ping(w->db, &e);
+	} else if ((st = cp_db_open(&w->db, w->cfg, "coupon-fcgi", &e)) != CP_OK) {
+		w->db = NULL;
+	}
+	if (st != CP_OK) {
+		api_fail(c, st, &e);
+		return false;
+	}
+	db_outage_end();
+	return true;
+}
+
+struct cp_db *api_db(struct api_ctx *c)
+{
+	struct worker *w = c->w;
+	struct cp_err e;
+	enum cp_status st;
+	unsigned int wait = 0;
+	bool probe;
+
+	if (!db_gate(&wait, &probe)) {
+		http_header(c->resp, "Retry-After: %u", wait);
 		reply_error(c->resp, CP_E_DB_UNAVAILABLE, NULL);
 		metrics_db_error();
 		return NULL;
 	}
+	if (probe)
+		return db_probe(c) ? w->db : NULL;
+	if (w->db != NULL)
+		return w->db;
 	cp_err_clear(&e);
 	if ((st = cp_db_open(&w->db, w->cfg, "coupon-fcgi", &e)) != CP_OK) {
 		w->db = NULL;
-		w->db_retry_at = api_now() + 0.5;
 		api_fail(c, st, &e);
 		return NULL;
 	}
@@ -262,14 +380,19 @@ struct cp_db *api_db(struct api_ctx *c)
 void api_fail(struct api_ctx *c, enum cp_status st, const struct cp_err *e)
 {
 	int http = cp_status_http(st);
+	const char *why = e != NULL && e->msg[0] ? e->msg : cp_status_message(st);
 
 	if (http >= 500) {
 		metrics_db_error();
-		if (st == CP_E_DB_UNAVAILABLE)
-			c->w->db_retry_at = api_now() + 0.25;
-		/* The route, not the path: a path can carry a whole code. */
-		log_error("%s %s: %s: %s", c->req->method, c->rt->pattern, cp_status_code(st),
-			  e != NULL && e->msg[0] ? e->msg : cp_status_message(st));
+		/* An outage is logged once, as it starts; its requests are counted, not logged. */
+		if (st == CP_E_DB_UNAVAILABLE) {
+			db_outage_begin(why);
+			http_header(c->resp, "Retry-After: 1");
+		} else {
+			/* The route, not the path: a path can carry a whole code. */
+			log_error("%s %s: %s: %s", c->req->method, c->rt->pattern, cp_status_code(st),
+				  why);
+		}
 		/* Database detail stays in the log; the client gets the stable message. */
 		reply_error(c->resp, st, NULL);
 		return;
@@ -429,8 +552,7 @@ static void h_healthz(struct api_ctx *c)
 	struct cp_err e;
 	enum cp_status st;
 
-	/* Always try: health checks are how an operator sees the database come back. */
-	c->w->db_retry_at = 0;
+	/* During an outage this answers at once (the shared back-off), like any request. */
 	if ((db = api_db(c)) == NULL)
 		return;
 	cp_err_clear(&e);
@@ -465,9 +587,13 @@ static void h_metrics(struct api_ctx *c)
 
 	if (global_rl != NULL)
 		rl_stats(global_rl, &tracked, &evicted, &untracked);
+	struct metrics_db dbm;
+
+	api_db_state(&dbm);
 	reply_json(c->resp, 200);
 	c->resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	metrics_render(&c->resp->body, tracked, evicted);
+	metrics_render_db(&c->resp->body, &dbm);
 	metrics_outbox(c);
 	http_header(c->resp, "Cache-Control: no-store");
 }

@@ -27,7 +27,6 @@ struct worker {
 	unsigned int id;
 	const struct cp_config *cfg;
 	struct cp_db *db;        /* NULL while the database cannot be reached */
-	double db_retry_at;      /* monotonic seconds: no reconnect attempt before */
 	struct ratelimit *rl;    /* shared by all workers */
 	char *body;              /* cfg->body_max + 1 bytes */
 	struct auth_entry auth[API_AUTH_CACHE];

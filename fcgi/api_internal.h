@@ -49,6 +49,8 @@ enum {
 
 /* The worker's connection, or NULL after answering 503. */
 struct cp_db *api_db(struct api_ctx *);
+/* The shared database state, for /metrics. */
+void api_db_state(struct metrics_db *);
 /* Answers a core failure: logs database errors, counts them, reply_error(). */
 void api_fail(struct api_ctx *, enum cp_status, const struct cp_err *);
 /* The client the request comes from, as the rate limiter keys it (client.h). */

@@ -193,6 +193,20 @@ void metrics_render(struct buf *b, unsigned long tracked, unsigned long evicted)
 	render_simple(b, tracked, evicted);
 }
 
+void metrics_render_db(struct buf *b, const struct metrics_db *d)
+{
+	head(b, "coupon_db_up", "gauge", "0 while the database is unreachable (an outage), else 1.");
+	buf_printf(b, "coupon_db_up %d\n", d->up);
+	head(b, "coupon_db_outages_total", "counter", "Outages: the database found unreachable.");
+	buf_printf(b, "coupon_db_outages_total %llu\n", d->outages);
+	head(b, "coupon_db_outage_refused_total", "counter",
+	     "Requests answered 503 during an outage without trying the database.");
+	buf_printf(b, "coupon_db_outage_refused_total %llu\n", d->refused);
+	head(b, "coupon_db_outage_probes_total", "counter",
+	     "Attempts to reach the database during outages (one per back-off).");
+	buf_printf(b, "coupon_db_outage_probes_total %llu\n", d->attempts);
+}
+
 void metrics_render_outbox(struct buf *b, const struct cp_outbox_backlog *o)
 {
 	head(b, "coupon_outbox_up", "gauge",

@@ -5,6 +5,8 @@
 #ifndef METRICS_H
 #define METRICS_H
 
+#include <stdbool.h>
+
 #include "buf.h"
 #include "coupon.h"
 
@@ -24,6 +26,12 @@ void metrics_retries(unsigned int n);
 void metrics_ratelimit_hit(enum rl_kind);
 void metrics_failed_lookup(enum lookup_source);
 void metrics_render(struct buf *, unsigned long rl_tracked, unsigned long rl_evicted);
+/* The database as the workers see it (api.c keeps it). */
+struct metrics_db {
+	bool up;
+	unsigned long long outages, refused, attempts;
+};
+void metrics_render_db(struct buf *, const struct metrics_db *);
 /* Outbox backlog gauges; B NULL when the database could not be asked. */
 void metrics_render_outbox(struct buf *, const struct cp_outbox_backlog *b);
 /* Totals since start, for the periodic log summary. */
