@@ -52,6 +52,7 @@ static const struct opt opts[] = {
 	{"rate-limit-key", OPT_UINT, OFF(rate_limit_key), 1, 1000000},
 	{"rate-limit-ipv6-prefix", OPT_UINT, OFF(rate_limit_ipv6_prefix), 16, 128},
 	{"trusted-proxies", OPT_STR, OFF(trusted_proxies), 0, 0},
+	{"health-listen", OPT_STR, OFF(health_listen), 0, 0},
 };
 #undef OFF
 
@@ -105,6 +106,7 @@ void cp_config_free(struct cp_config *c)
 	free(c->site);
 	free(c->log_file);
 	free(c->trusted_proxies);
+	free(c->health_listen);
 	memset(c, 0, sizeof *c);
 }
 

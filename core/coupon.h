@@ -131,6 +131,7 @@ struct cp_config {
 	unsigned int rate_limit_key; /* failed lookups a minute per API key */
 	unsigned int rate_limit_ipv6_prefix; /* IPv6 clients are counted per this prefix */
 	char *trusted_proxies;       /* coupon-fcgi: "CIDR,..." whose X-Forwarded-For counts */
+	char *health_listen;         /* coupon-fcgi: liveness socket, NULL = none */
 };
 
 /* Fills defaults. */

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "health.h"
 #include "log.h"
 #include "metrics.h"
 #include "xmalloc.h"
@@ -374,6 +375,8 @@ static int serve_all(const struct cp_config *cfg, const struct opts *o)
 		return EXIT_FAILURE;
 	}
 	rl = rl_create(RL_SLOTS);
+	if (!health_start(cfg))
+		return EXIT_FAILURE;
 	ts = xcalloc(n, sizeof *ts);
 	if (!start_workers(ts, n, cfg, rl, fd, o))
 		exit(EXIT_FAILURE);
@@ -381,6 +384,7 @@ static int serve_all(const struct cp_config *cfg, const struct opts *o)
 		 cfg->listen != NULL ? cfg->listen : "the inherited socket");
 	supervise(cfg, &set);
 	clean = drain(fd);
+	health_stop();
 	api_wait();
 	if (!clean) {
 		/* Threads parked on idle kept-alive connections: nothing is in flight. */

@@ -66,7 +66,7 @@ http_setup() {
 start_fcgi() {
 	rm -f "$work/fcgi.sock"
 	"$fcgi_bin" -c "$cnf" --listen "$work/fcgi.sock" --threads "${FCGI_THREADS:-4}" \
-		--log-file "$work/fcgi.log" "$@" &
+		--log-file "$work/fcgi.log" --set "health-listen=$work/fcgi.sock.health" "$@" &
 	fcgi_pid=$!
 	wait_until 40 test -S "$work/fcgi.sock" || { cat "$work/fcgi.log" >&2; exit 99; }
 }
