@@ -573,11 +573,14 @@ static void h_healthz(struct api_ctx *c)
 static void metrics_outbox(struct api_ctx *c)
 {
 	struct cp_outbox_backlog b;
+	struct metrics_db d;
 	struct cp_err e;
 	bool ok;
 
+	/* Not during an outage: a scrape must not become a connection attempt. */
+	api_db_state(&d);
 	cp_err_clear(&e);
-	ok = c->w->db != NULL && cp_outbox_backlog(c->w->db, &b, &e) == CP_OK;
+	ok = d.up && c->w->db != NULL && cp_outbox_backlog(c->w->db, &b, &e) == CP_OK;
 	metrics_render_outbox(&c->resp->body, ok ? &b : NULL);
 }
 
