@@ -51,6 +51,10 @@ static const struct opt opts[] = {
 	{"idempotency-stale", OPT_DURATION, OFF(idempotency_stale), 1, 86400},
 	{"retries", OPT_UINT, OFF(retries), 0, 100},
 	{"rate-limit", OPT_UINT, OFF(rate_limit), 1, 1000000},
+	{"rate-limit-key", OPT_UINT, OFF(rate_limit_key), 1, 1000000},
+	{"rate-limit-ipv6-prefix", OPT_UINT, OFF(rate_limit_ipv6_prefix), 16, 128},
+	{"trusted-proxies", OPT_STR, OFF(trusted_proxies), 0, 0},
+	{"health-listen", OPT_STR, OFF(health_listen), 0, 0},
 };
 #undef OFF
 
@@ -85,6 +89,8 @@ void cp_config_init(struct cp_config *c)
 	c->retries = 5;
 	c->rate_limit = 30;
 	c->tls_verify = -1;
+	c->rate_limit_key = 600;
+	c->rate_limit_ipv6_prefix = 64;
 }
 
 void cp_config_free(struct cp_config *c)
@@ -102,6 +108,8 @@ void cp_config_free(struct cp_config *c)
 	free(c->listen);
 	free(c->site);
 	free(c->log_file);
+	free(c->trusted_proxies);
+	free(c->health_listen);
 	memset(c, 0, sizeof *c);
 }
 

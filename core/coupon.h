@@ -164,6 +164,10 @@ struct cp_config {
 	 */
 	bool tls_ca;                 /* ssl-ca or ssl-capath is set */
 	int tls_verify;              /* ssl-verify-server-cert: -1 unset, 0 off, 1 on */
+	unsigned int rate_limit_key; /* failed lookups a minute per API key */
+	unsigned int rate_limit_ipv6_prefix; /* IPv6 clients are counted per this prefix */
+	char *trusted_proxies;       /* coupon-fcgi: "CIDR,..." whose X-Forwarded-For counts */
+	char *health_listen;         /* coupon-fcgi: liveness socket, NULL = none */
 };
 
 /* Fills defaults. */

@@ -42,14 +42,18 @@ void http_resp_free(struct http_resp *r)
 
 void http_header(struct http_resp *r, const char *fmt, ...)
 {
+	/* Room for the text, CR LF and the NUL; never negative, whatever hlen is. */
+	size_t room = r->hlen + 3 <= sizeof r->headers ? sizeof r->headers - r->hlen - 2 : 0;
 	va_list ap;
 	int n;
 
+	if (room == 0)
+		return;
 	va_start(ap, fmt);
-	n = vsnprintf(r->headers + r->hlen, sizeof r->headers - r->hlen - 2, fmt, ap);
+	n = vsnprintf(r->headers + r->hlen, room, fmt, ap);
 	va_end(ap);
 	/* Headers are ours, never user input; one that does not fit is dropped whole. */
-	if (n < 0 || (size_t)n >= sizeof r->headers - r->hlen - 2) {
+	if (n < 0 || (size_t)n >= room) {
 		r->headers[r->hlen] = '\0';
 		return;
 	}

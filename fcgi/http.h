@@ -29,6 +29,7 @@ struct http_req {
 	const char *origin;
 	const char *referer;
 	const char *remote_addr;
+	const char *forwarded_for;  /* X-Forwarded-For, read behind trusted proxies only */
 	const char *body;           /* exactly body_len bytes, NUL-terminated */
 	size_t body_len;
 	char path[HTTP_PATH_MAX];   /* decoded path, by http_req_path() */

@@ -70,9 +70,40 @@ static char journal_priority(const char *level)
 	return strcmp(level, "error") == 0 ? '3' : strcmp(level, "warning") == 0 ? '4' : '6';
 }
 
+/*
+ * Copies MSG into OUT (room for OUTSZ bytes, no NUL) with every byte outside
+ * printable ASCII written as \xNN, and '\' as \\: request data in a message
+ * (a path, a header) cannot end the line, forge another or drive a terminal.
+ */
+size_t log_escape(char *out, size_t outsz, const char *msg)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)msg; *p != '\0'; p++) {
+		bool plain = *p >= 0x20 && *p < 0x7f && *p != '\\';
+		size_t need = plain ? 1 : *p == '\\' ? 2 : 4;
+
+		if (n + need > outsz)
+			break;
+		if (plain) {
+			out[n++] = (char)*p;
+		} else if (*p == '\\') {
+			out[n++] = '\\';
+			out[n++] = '\\';
+		} else {
+			out[n++] = '\\';
+			out[n++] = 'x';
+			out[n++] = hex[*p >> 4];
+			out[n++] = hex[*p & 15];
+		}
+	}
+	return n;
+}
+
 void log_msg(const char *level, const char *fmt, ...)
 {
-	char line[2048];
+	char line[2048], msg[1024];
 	struct timeval tv;
 	struct tm tm;
 	va_list ap;
@@ -91,9 +122,10 @@ void log_msg(const char *level, const char *fmt, ...)
 		n += m > 0 ? (size_t)m : 0;
 	}
 	va_start(ap, fmt);
-	m = vsnprintf(line + n, sizeof line - n - 1, fmt, ap);
+	if (vsnprintf(msg, sizeof msg, fmt, ap) < 0)
+		msg[0] = '\0';
 	va_end(ap);
-	n += m < 0 ? 0 : (size_t)m >= sizeof line - n - 1 ? sizeof line - n - 2 : (size_t)m;
+	n += log_escape(line + n, sizeof line - n - 1, msg);
 	line[n++] = '\n';
 	/* One write() per line: O_APPEND keeps concurrent lines whole. */
 	if (write(STDERR_FILENO, line, n) < 0)

@@ -26,6 +26,7 @@
 
 #include "activation.h"
 #include "api.h"
+#include "health.h"
 #include "log.h"
 #include "metrics.h"
 #include "transport.h"
@@ -106,7 +107,7 @@ static void serve(struct wthread *t)
 {
 	double t0 = api_now();
 	struct http_req req;
-	unsigned int ep;
+	unsigned int ep, nep;
 	char method[16] = "";
 
 	metrics_inflight(1);
@@ -120,9 +121,10 @@ static void serve(struct wthread *t)
 	FCGX_Finish_r(&t->rq);
 	metrics_request(ep, t->resp.status, api_now() - t0);
 	metrics_inflight(-1);
+	/* The endpoint, not the path: paths can carry codes (/api/v1/codes/CODE). */
 	if (t->access_log)
-		log_info("%s %s %d %.3fms", method, req.path, t->resp.status,
-			 (api_now() - t0) * 1e3);
+		log_info("%s %s %d %.3fms", method, api_endpoint_names(&nep)[ep],
+			 t->resp.status, (api_now() - t0) * 1e3);
 }
 
 static void *worker_main(void *arg)
@@ -295,6 +297,7 @@ static int serve_all(const struct cp_config *cfg, const struct opts *o)
 	unsigned int n = cfg->threads;
 	struct wthread *ts;
 	struct ratelimit *rl;
+	struct cp_err e;
 	sigset_t set;
 	bool clean;
 	int fd;
@@ -306,10 +309,17 @@ static int serve_all(const struct cp_config *cfg, const struct opts *o)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL); /* inherited by the workers */
-	if (cfg->site == NULL)
-		log_warn("no 'site' configured: form posts are not checked for their origin");
-	rl = rl_create(cfg->rate_limit, RL_SLOTS);
-	api_init(cfg, n);
+	if (cfg->site == NULL || *cfg->site == '\0')
+		log_warn("no 'site' configured: the customer form (POST /redeem) is refused "
+			 "with 403 until it is set; the API is served");
+	cp_err_clear(&e);
+	if (!api_init(cfg, n, &e)) {
+		log_error("%s", e.msg);
+		return EXIT_FAILURE;
+	}
+	rl = rl_create(RL_SLOTS);
+	if (!health_start(cfg))
+		return EXIT_FAILURE;
 	ts = xcalloc(n, sizeof *ts);
 	if (!start_workers(ts, n, cfg, rl, fd, o))
 		exit(EXIT_FAILURE);
@@ -319,6 +329,7 @@ static int serve_all(const struct cp_config *cfg, const struct opts *o)
 						      : "the inherited socket");
 	supervise(cfg, &set);
 	clean = drain(fd);
+	health_stop();
 	api_wait();
 	if (!clean) {
 		/* Threads parked on idle kept-alive connections: nothing is in flight. */

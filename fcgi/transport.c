@@ -51,6 +51,7 @@ void transport_request(FCGX_Request *rq, struct http_req *req)
 	req->origin = param(rq, "HTTP_ORIGIN");
 	req->referer = param(rq, "HTTP_REFERER");
 	req->remote_addr = param(rq, "REMOTE_ADDR");
+	req->forwarded_for = param(rq, "HTTP_X_FORWARDED_FOR");
 }
 
 /* Headers and body; a streamed body follows the headers. */

@@ -30,6 +30,8 @@ expect_exit() {
 contains() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
 
 done_tests() {
+	# A suite's own checks on what it leaves behind (tests/http/lib.sh: its logs).
+	if declare -F check_logs >/dev/null; then check_logs; fi
 	echo "${0##*/}: $checks checks, $fail failed"
 	[ "$fail" -eq 0 ]
 }

@@ -151,9 +151,9 @@ check $LINENO "the postrotate HUP made a new file" \
 api POST /api/v1/redeem "{\"code\":\"$c2\",\"user_id\":\"u2\"}"
 expect $LINENO 200
 check $LINENO "the next request is logged in the new file" \
-	wait_until 50 grep -q ' POST /api/v1/redeem 200 ' /var/log/coupon/coupon-fcgi.log
+	wait_until 50 grep -q ' POST redeem 200 ' /var/log/coupon/coupon-fcgi.log
 check $LINENO "the old one kept the first" \
-	test "$(grep -c ' POST /api/v1/redeem 200 ' /var/log/coupon/coupon-fcgi.log.1)" = 1
+	test "$(grep -c ' POST redeem 200 ' /var/log/coupon/coupon-fcgi.log.1)" = 1
 check $LINENO "the new file: _coupon's, readable by adm" \
 	test "$(stat -c '%U:%G %a' /var/log/coupon/coupon-fcgi.log)" = "_coupon:adm 640"
 stop_servers
