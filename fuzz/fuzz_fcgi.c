@@ -60,8 +60,9 @@ static void setup(void)
 	cp_config_set(&cfg, "socket", "/nonexistent/coupon-fuzz.sock", NULL);
 	cp_config_set(&cfg, "host", "localhost", NULL);
 	cp_config_set(&cfg, "site", "https://shop.example", NULL);
-	api_init(&cfg, 1);
-	worker_init(&w, 0, &cfg, rl_create(cfg.rate_limit, 1024));
+	if (!api_init(&cfg, 1, NULL))
+		abort();
+	worker_init(&w, 0, &cfg, rl_create(1024));
 	http_resp_init(&resp);
 }
 
