@@ -2,7 +2,7 @@
  * Code format: alphabet, prefix, body length, check character and display
  * grouping; the normaliser that turns typed input into the stored form.
  *
- * The check character. DESIGN.md asks for "Luhn mod N", but plain Luhn mod N
+ * The check character. The first design asked for "Luhn mod N", but plain Luhn mod N
  * is not sound for the alphabets we allow:
  *  - for every even N it misses the adjacent transposition of the values 0 and
  *    N-1 (with d(v) the folded double, d(v) - v is v for v < N/2 and v+1 for

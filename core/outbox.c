@@ -1,6 +1,6 @@
 /*
  * The outbox: events written in the same transaction as the change of a code,
- * and the claim/deliver bookkeeping of coupon-relay. See DESIGN.md, "Operations".
+ * and the claim/deliver bookkeeping of coupon-relay. See doc/DESIGN.md, "Events after a change".
  *
  * Claiming is three statements, each bounded by the primary key: a consistent
  * read finds the id range of the first MAX claimable events, a conditional

@@ -1,6 +1,6 @@
 /*
  * coupon-relay: delivers outbox events to RabbitMQ and/or an HTTP webhook, at
- * least once. See man/coupon-relay.8 and DESIGN.md, "Operations".
+ * least once. See man/coupon-relay.8 and doc/DESIGN.md, "Events after a change".
  *
  * The loop: claim a batch (lowest seq first; conditional UPDATEs, so several
  * relays can run side by side without taking the same events), hand it to the

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scale-out on MariaDB Galera Cluster (DESIGN.md, "Scaling out"): a private
+# Scale-out on MariaDB Galera Cluster (doc/DESIGN.md, "Scaling out"): a private
 # 3-node cluster on loopback (tests/galera/cluster.sh), a coupon-fcgi on each
 # node, one nginx in front with all three in an upstream (and a port per front
 # end, to probe each one).
