@@ -416,13 +416,16 @@ async function crossSite(browser, opts) {
 	await ctx.close();
 }
 
-/* Failed lookups past the limit (rate-limit=5 a minute): "too many attempts". */
+/*
+ * Refusals past the limit (rate-limit=10 a minute per address; every refusal of
+ * the form counts, the ones of the phases before too): "too many attempts".
+ */
 async function rateLimited(browser, opts) {
 	let ctx = await browser.newContext(opts);
 	let page = await ctx.newPage();
 	await page.goto(BASE + '/');
 	let r = null;
-	for (let i = 0; i < 8; i++) {
+	for (let i = 0; i < 16; i++) {
 		await fill(page, display(typo(codes[7])), 'frank@example.com');
 		await forget(page);
 		await page.click('#submit');

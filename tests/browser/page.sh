@@ -26,7 +26,7 @@ need() {
 	need "playwright-core is not installed (cd tests/browser && npm ci)"
 
 # Few failures a minute, so the page's "too many attempts" state is reachable.
-http_setup browser --set rate-limit=5
+http_setup browser --set rate-limit=10
 
 prefix=SPRING
 campaign='Spring & Summer Sale'

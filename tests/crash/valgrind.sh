@@ -145,7 +145,7 @@ expect $LINENO 400
 # Concurrent load: all four workers busy at once.
 printf '%s\n' "$key" >"$work/apikey"
 rc=0
-"$loadclient" -p "$port" -k "$work/apikey" -c "$work/own" -H "$work/hot" -o "$work/load.log" \
+"$loadclient" -p "$port" -k "$work/apikey" -c "$work/own" -H "$work/hot" -o "$work/load.out" \
 	-t 8 -d 4 -r 60 >"$work/lc.out" 2>&1 || rc=$?
 check $LINENO "load under valgrind settled: $(cat "$work/lc.out")" test "$rc" -eq 0
 
