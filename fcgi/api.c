@@ -218,6 +218,18 @@ static bool read_body(struct api_ctx *c, size_t want, api_read_fn rd, void *src)
 	return true;
 }
 
+/* The audit log names the request's API key for what it changes (core/audit.c). */
+static struct cp_db *api_db_actor(const struct api_ctx *c, struct cp_db *db)
+{
+	char actor[32];
+
+	if (c->key_id != 0 && c->rt != NULL && c->rt->scope == CP_SCOPE_ADMIN) {
+		api_actor(c, actor, sizeof actor);
+		cp_db_set_actor(db, actor);
+	}
+	return db;
+}
+
 struct cp_db *api_db(struct api_ctx *c)
 {
 	struct worker *w = c->w;
@@ -225,7 +237,7 @@ struct cp_db *api_db(struct api_ctx *c)
 	enum cp_status st;
 
 	if (w->db != NULL)
-		return w->db;
+		return api_db_actor(c, w->db);
 	/* Unreachable a moment ago: answer at once rather than queue behind connects. */
 	if (api_now() < w->db_retry_at) {
 		reply_error(c->resp, CP_E_DB_UNAVAILABLE, NULL);
@@ -240,7 +252,7 @@ struct cp_db *api_db(struct api_ctx *c)
 		return NULL;
 	}
 	log_info("worker %u: connected to the database", w->id);
-	return w->db;
+	return api_db_actor(c, w->db);
 }
 
 void api_fail(struct api_ctx *c, enum cp_status st, const struct cp_err *e)
