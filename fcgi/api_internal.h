@@ -72,6 +72,7 @@ void h_batch_create(struct api_ctx *);
 void h_batch_get(struct api_ctx *);
 void h_export(struct api_ctx *);
 void h_code_get(struct api_ctx *);
+void h_audit_list(struct api_ctx *);
 void h_code_expire(struct api_ctx *);
 void h_code_unredeem(struct api_ctx *);
 void admin_shutdown(void);
