@@ -31,6 +31,8 @@ static const struct route routes[] = {
 	 h_campaign_create, -1},
 	{"campaign_list", "GET", "/api/v1/campaigns", BODY_NONE, AS, NULL, h_campaign_list, -1},
 	{"campaign_get", "GET", "/api/v1/campaigns/*", BODY_NONE, AS, NULL, h_campaign_get, -1},
+	{"campaign_patch", "PATCH", "/api/v1/campaigns/*", BODY_JSON, AS, f_campaign_patch,
+	 h_campaign_patch, -1},
 	{"batch_create", "POST", "/api/v1/campaigns/*/batches", BODY_JSON, AS, f_batch,
 	 h_batch_create, -1},
 	{"batch_get", "GET", "/api/v1/batches/*", BODY_NONE, AS, NULL, h_batch_get, -1},

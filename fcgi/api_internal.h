@@ -73,10 +73,11 @@ void h_batch_get(struct api_ctx *);
 void h_export(struct api_ctx *);
 void h_code_get(struct api_ctx *);
 void h_audit_list(struct api_ctx *);
+void h_campaign_patch(struct api_ctx *);
 void h_code_expire(struct api_ctx *);
 void h_code_unredeem(struct api_ctx *);
 void admin_shutdown(void);
 void admin_wait(void);
-extern const struct field f_campaign[], f_batch[], f_reason[];
+extern const struct field f_campaign[], f_campaign_patch[], f_batch[], f_reason[];
 
 #endif
