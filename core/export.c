@@ -444,6 +444,10 @@ enum cp_status cp_expire_codes(struct cp_db *db, uint32_t campaign_id, uint64_t 
 	enum cp_status st;
 
 	*count = 0;
+	if (reason != NULL && (st = cp_check_ident("reason", reason, CP_REASON_MAX, e)) != CP_OK) {
+		cp_err_field(e, "reason");
+		return st;
+	}
 	if ((st = cp_campaign_get(db, campaign_id, &camp, e)) != CP_OK)
 		return st;
 	if (batch_id != 0 && (st = cp_batch_get(db, batch_id, &b, e)) != CP_OK)

@@ -616,3 +616,46 @@ void h_code_unredeem(struct api_ctx *c)
 {
 	code_op(c, cp_code_unredeem);
 }
+
+/*
+ * POST /api/v1/campaigns/ID/expire and /api/v1/batches/ID/expire: every still
+ * available code, through cp_expire_codes as couponadm expire does; optional
+ * {"reason":"..."}. Answers {"expired":N}.
+ */
+static void expire_codes(struct api_ctx *c, bool batch)
+{
+	const char *reason = c->ps.v[P_REASON].set ? c->ps.v[P_REASON].s : NULL;
+	struct cp_batch bt;
+	struct cp_db *db;
+	struct cp_err e;
+	enum cp_status st = CP_OK;
+	uint64_t id, n = 0;
+	uint32_t campaign;
+	char actor[32];
+
+	if (!path_id(c, 0, batch ? UINT64_MAX >> 1 : UINT32_MAX, &id) || (db = api_db(c)) == NULL)
+		return;
+	cp_err_clear(&e);
+	campaign = (uint32_t)id;
+	if (batch && (st = cp_batch_get(db, id, &bt, &e)) == CP_OK)
+		campaign = bt.campaign_id;
+	api_actor(c, actor, sizeof actor);
+	if (st == CP_OK)
+		st = cp_expire_codes(db, campaign, batch ? id : 0, actor, reason, &n, &e);
+	if (st != CP_OK) {
+		api_fail(c, st, &e);
+		return;
+	}
+	reply_json(c->resp, 200);
+	buf_printf(&c->resp->body, "{\"expired\":%llu}\n", (unsigned long long)n);
+}
+
+void h_campaign_expire(struct api_ctx *c)
+{
+	expire_codes(c, false);
+}
+
+void h_batch_expire(struct api_ctx *c)
+{
+	expire_codes(c, true);
+}

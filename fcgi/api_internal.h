@@ -74,6 +74,8 @@ void h_export(struct api_ctx *);
 void h_code_get(struct api_ctx *);
 void h_audit_list(struct api_ctx *);
 void h_campaign_patch(struct api_ctx *);
+void h_campaign_expire(struct api_ctx *);
+void h_batch_expire(struct api_ctx *);
 void h_code_expire(struct api_ctx *);
 void h_code_unredeem(struct api_ctx *);
 void admin_shutdown(void);

@@ -74,5 +74,34 @@ check $LINENO "a refused change of an archived campaign logs nothing" test "$(lo
 check $LINENO "every row names the key" test "$(sqldb "SELECT COUNT(*) FROM audit_log
 	WHERE object_type = 'campaign' AND actor <> CONCAT('api-key:', (SELECT id FROM api_keys WHERE name = 'ops'))")" -eq 0
 
+# Expiry of a batch's and of a campaign's available codes, each one audit row.
+cid2=$(make_campaign leaked 5)
+bid2=$(sqldb "SELECT MAX(id) FROM generation_batches WHERE campaign_id = $cid2")
+api POST "/api/v1/batches/$bid2/expire" '{"reason":"posted on a forum"}'
+expect $LINENO 200
+check $LINENO "the batch's five codes expired" contains "$body" '{"expired":5}'
+check $LINENO "with the reason given" test "$(sqldb "SELECT COUNT(*) FROM coupon_codes
+	WHERE batch_id = $bid2 AND status = 'expired' AND expired_reason = 'posted on a forum'")" -eq 5
+check $LINENO "one batch.expire row" test "$(sqldb "SELECT COUNT(*) FROM audit_log
+	WHERE action = 'batch.expire' AND object_id = $bid2 AND JSON_VALUE(after_json, '$.expired') = 5")" -eq 1
+api POST "/api/v1/campaigns/$cid2/expire" ''
+expect $LINENO 200
+check $LINENO "nothing left to expire" contains "$body" '{"expired":0}'
+check $LINENO "one campaign.expire row" test "$(sqldb "SELECT COUNT(*) FROM audit_log
+	WHERE action = 'campaign.expire' AND object_id = $cid2")" -eq 1
+api POST /api/v1/batches/999999/expire ''
+expect $LINENO 404 not_found
+api POST /api/v1/campaigns/999999/expire ''
+expect $LINENO 404 not_found
+api POST "/api/v1/campaigns/$cid2/expire" '{"reason":""}'
+expect $LINENO 400 invalid_argument
+check $LINENO "an empty reason is named" contains "$body" '"field":"reason"'
+api POST "/api/v1/campaigns/$cid2/expire" '{"why":"x"}'
+expect $LINENO 400 invalid_argument
+key=$rkey api POST "/api/v1/campaigns/$cid2/expire" ''
+expect $LINENO 403 forbidden
+key=$rkey api POST "/api/v1/batches/$bid2/expire" ''
+expect $LINENO 403 forbidden
+
 check $LINENO "coupon-fcgi logged no error" test "$(grep -c ' error: ' "$work/fcgi.log")" -eq 0
 done_tests
