@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit.h"
 #include "codes.h"
 #include "db.h"
 #include "field.h"
@@ -323,6 +324,26 @@ static enum cp_status do_expire(struct cp_db *db, const struct cp_code_info *pri
 	return add_event(db, prior, c->action, c->actor, reason, e);
 }
 
+/* The audit record of a change of PRIOR: its state before and after. */
+static enum cp_status audit_code(struct cp_db *db, const struct cp_code_info *prior,
+				 bool restores, const struct change *c, struct cp_err *e)
+{
+	bool unredeem = strcmp(c->action, "unredeem") == 0;
+	struct jobj before, after;
+
+	jobj_init(&before);
+	jobj_str(&before, "code", prior->code);
+	jobj_str(&before, "status", cp_code_status_name(prior->status));
+	jobj_str(&before, "user_id", prior->user_id[0] ? prior->user_id : NULL);
+	jobj_str(&before, "order_id", prior->order_id[0] ? prior->order_id : NULL);
+	jobj_init(&after);
+	jobj_str(&after, "status", cp_code_status_name(unredeem && restores ? CP_CODE_AVAILABLE
+								    : CP_CODE_EXPIRED));
+	jobj_str(&after, "reason", c->reason != NULL && *c->reason ? c->reason : NULL);
+	return audit_add(db, c->actor, unredeem ? "code.unredeem" : "code.expire", "code",
+			 prior->id, jobj_end(&before), jobj_end(&after), e);
+}
+
 /* One transaction: lock, change, record; retried on deadlock and lock-wait timeout. */
 static enum cp_status admin_change(struct cp_db *db, const char *code, size_t len,
 				   const struct change *c, struct cp_code_info *info,
@@ -344,6 +365,8 @@ static enum cp_status admin_change(struct cp_db *db, const char *code, size_t le
 			st = strcmp(c->action, "unredeem") == 0
 				     ? do_unredeem(db, &prior, restores, c, e)
 				     : do_expire(db, &prior, c, e);
+		if (st == CP_OK)
+			st = audit_code(db, &prior, restores, c, e);
 		if (st == CP_OK && (st = db_commit(db, e)) == CP_OK)
 			break;
 		db_rollback(db);

@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "audit.h"
 #include "db.h"
 
 #define SECRET_BODY 32
@@ -36,6 +37,7 @@ static const char revoke_name_sql[] =
 static const char revoke_id_sql[] =
 	"UPDATE api_keys SET revoked_at = NOW(6) WHERE id = ? AND revoked_at IS NULL";
 static const char exists_sql[] = "SELECT id FROM api_keys WHERE name = ? OR id = ?";
+static const char id_by_name_sql[] = "SELECT id FROM api_keys WHERE name = ?";
 
 static const struct {
 	const char *name;
@@ -190,6 +192,8 @@ enum cp_status cp_apikey_create(struct cp_db *db, const char *name, unsigned int
 	if (secretsz <= CP_APIKEY_SECRET_LEN)
 		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "secret buffer too small");
 	cp_scopes_format(bits, set, sizeof set);
+	if ((st = db_begin(db, e)) != CP_OK)
+		return st;
 	/* A prefix collision (1 in 62^8 per pair) gets a new secret. */
 	for (int attempt = 0; attempt < 3; attempt++) {
 		cp_err_clear(&mine);
@@ -205,10 +209,23 @@ enum cp_status cp_apikey_create(struct cp_db *db, const char *name, unsigned int
 	else if (st != CP_OK && e != NULL && mine.msg[0] != '\0')
 		*e = mine;
 	if (st == CP_OK) {
-		memcpy(secret, s, sizeof s);
-		if (id != NULL)
-			*id = (uint32_t)db_insert_id(db, insert_sql);
+		uint32_t made = (uint32_t)db_insert_id(db, insert_sql);
+		struct jobj after;
+
+		/* The key's name and scopes and the prefix that identifies it; never the secret. */
+		jobj_init(&after);
+		jobj_str(&after, "name", name);
+		jobj_str(&after, "prefix", prefix);
+		jobj_str(&after, "scopes", set);
+		if ((st = audit_add(db, NULL, "apikey.create", "apikey", made, NULL, jobj_end(&after),
+				    e)) == CP_OK && (st = db_commit(db, e)) == CP_OK) {
+			memcpy(secret, s, sizeof s);
+			if (id != NULL)
+				*id = made;
+		}
 	}
+	if (st != CP_OK)
+		db_rollback(db);
 	OPENSSL_cleanse(s, sizeof s);
 	return st;
 }
@@ -353,11 +370,58 @@ static enum cp_status key_exists(struct cp_db *db, const char *name, uint32_t id
 	return db_select1(db, exists_sql, p, r, found, e);
 }
 
-/* By name first; a name that is a number falls back to the id. */
-enum cp_status cp_apikey_revoke(struct cp_db *db, const char *name_or_id, struct cp_err *e)
+/* The audit row of revoking key ID, or of the key named NAME when ID is 0. */
+static enum cp_status audit_revoke(struct cp_db *db, const char *name, uint32_t id,
+				   struct cp_err *e)
+{
+	struct jobj before, after;
+	MYSQL_BIND p[1], r[1];
+	unsigned long len;
+	bool found = true;
+	enum cp_status st;
+
+	memset(p, 0, sizeof p);
+	memset(r, 0, sizeof r);
+	db_bind_str(&p[0], name, &len);
+	db_bind_u32(&r[0], &id);
+	if (id == 0 && (st = db_select1(db, id_by_name_sql, p, r, &found, e)) != CP_OK)
+		return st;
+	if (!found)
+		return cp_err_set(e, CP_E_CONFLICT, "API key '%s' changed under the revocation", name);
+	jobj_init(&before);
+	jobj_bool(&before, "revoked", false);
+	jobj_init(&after);
+	jobj_bool(&after, "revoked", true);
+	return audit_add(db, NULL, "apikey.revoke", "apikey", id, jobj_end(&before),
+			 jobj_end(&after), e);
+}
+
+/* The revocation and its audit row; *ROWS gets the keys it revoked (0 or 1). */
+static enum cp_status revoke_tx(struct cp_db *db, const char *name_or_id, uint32_t id,
+				uint64_t *rows, struct cp_err *e)
 {
 	MYSQL_BIND b[1];
 	unsigned long len;
+	enum cp_status st;
+
+	memset(b, 0, sizeof b);
+	db_bind_str(&b[0], name_or_id, &len);
+	if ((st = db_run(db, revoke_name_sql, b, rows, e)) != CP_OK)
+		return st;
+	if (*rows > 0)
+		return audit_revoke(db, name_or_id, 0, e);
+	if (id == 0)
+		return CP_OK;
+	memset(b, 0, sizeof b);
+	db_bind_u32(&b[0], &id);
+	if ((st = db_run(db, revoke_id_sql, b, rows, e)) != CP_OK)
+		return st;
+	return *rows > 0 ? audit_revoke(db, name_or_id, id, e) : CP_OK;
+}
+
+/* By name first; a name that is a number falls back to the id. */
+enum cp_status cp_apikey_revoke(struct cp_db *db, const char *name_or_id, struct cp_err *e)
+{
 	uint64_t rows = 0, id64 = 0;
 	uint32_t id;
 	bool found = false;
@@ -368,14 +432,14 @@ enum cp_status cp_apikey_revoke(struct cp_db *db, const char *name_or_id, struct
 	if (cp_parse_uint(name_or_id, 1, UINT32_MAX, &id64, NULL) != CP_OK)
 		id64 = 0;
 	id = (uint32_t)id64;
-	memset(b, 0, sizeof b);
-	db_bind_str(&b[0], name_or_id, &len);
-	if ((st = db_run(db, revoke_name_sql, b, &rows, e)) != CP_OK || rows > 0)
+	if ((st = db_begin(db, e)) == CP_OK && (st = revoke_tx(db, name_or_id, id, &rows, e)) == CP_OK)
+		st = db_commit(db, e);
+	if (st != CP_OK) {
+		db_rollback(db);
 		return st;
-	memset(b, 0, sizeof b);
-	db_bind_u32(&b[0], &id);
-	if (id != 0 && ((st = db_run(db, revoke_id_sql, b, &rows, e)) != CP_OK || rows > 0))
-		return st;
+	}
+	if (rows > 0)
+		return CP_OK;
 	/* Nothing changed: already revoked (fine), or no such key. */
 	if ((st = key_exists(db, name_or_id, id, &found, e)) != CP_OK)
 		return st;

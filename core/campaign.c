@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit.h"
 #include "codes.h"
 #include "db.h"
 #include "field.h"
@@ -225,6 +226,7 @@ static const char insert_sql[] =
 
 enum cp_status cp_campaign_create(struct cp_db *db, struct cp_campaign *c, struct cp_err *e)
 {
+	struct jobj after;
 	struct row r;
 	enum cp_status st;
 
@@ -246,21 +248,28 @@ enum cp_status cp_campaign_create(struct cp_db *db, struct cp_campaign *c, struc
 	db_bind_u32(&r.b[10], &r.group);
 	db_bind_u64(&r.b[11], &r.planned);
 	db_bind_u32(&r.b[12], &r.events);
-	st = db_run(db, insert_sql, r.b, NULL, e);
+	/* The row and its audit record commit together. */
+	if ((st = db_begin(db, e)) == CP_OK && (st = db_run(db, insert_sql, r.b, NULL, e)) == CP_OK) {
+		c->id = (uint32_t)db_insert_id(db, insert_sql);
+		if ((st = cp_campaign_get(db, c->id, c, e)) == CP_OK &&
+		    (st = audit_add(db, NULL, "campaign.create", "campaign", c->id, NULL,
+				    audit_campaign_json(&after, c), e)) == CP_OK)
+			st = db_commit(db, e);
+	}
+	if (st != CP_OK)
+		db_rollback(db);
 	if (st == CP_E_DB && e != NULL && e->db_errno == DB_ER_DUP_ENTRY)
 		return cp_err_set_field(e, CP_E_EXISTS, "name", "a campaign named '%s' already exists",
 					c->name);
-	if (st != CP_OK)
-		return st;
-	c->id = (uint32_t)db_insert_id(db, insert_sql);
-	return cp_campaign_get(db, c->id, c, e);
+	return st;
 }
 
 static const char by_id_sql[] = "SELECT " CAMPAIGN_COLUMNS " FROM campaigns WHERE id = ?";
+static const char lock_sql[] = "SELECT " CAMPAIGN_COLUMNS " FROM campaigns WHERE id = ? FOR UPDATE";
 static const char by_name_sql[] = "SELECT " CAMPAIGN_COLUMNS " FROM campaigns WHERE name = ?";
 
-enum cp_status cp_campaign_get(struct cp_db *db, uint32_t id, struct cp_campaign *c,
-			       struct cp_err *e)
+static enum cp_status read_campaign(struct cp_db *db, const char *sql, uint32_t id,
+				    struct cp_campaign *c, struct cp_err *e)
 {
 	MYSQL_BIND p[1];
 	struct row r;
@@ -270,12 +279,52 @@ enum cp_status cp_campaign_get(struct cp_db *db, uint32_t id, struct cp_campaign
 	memset(p, 0, sizeof p);
 	db_bind_u32(&p[0], &id);
 	bind_row(&r);
-	if ((st = db_select1(db, by_id_sql, p, r.b, &found, e)) != CP_OK)
+	if ((st = db_select1(db, sql, p, r.b, &found, e)) != CP_OK)
 		return st;
 	if (!found)
 		return cp_err_set(e, CP_E_NOT_FOUND, "no campaign with id %" PRIu32, id);
 	row_to_campaign(&r, c);
 	return CP_OK;
+}
+
+enum cp_status cp_campaign_get(struct cp_db *db, uint32_t id, struct cp_campaign *c,
+			       struct cp_err *e)
+{
+	return read_campaign(db, by_id_sql, id, c, e);
+}
+
+/*
+ * Opens a transaction and reads the campaign's row locked, for a change; refuses
+ * an archived campaign. On failure the transaction is rolled back.
+ */
+static enum cp_status lock_open(struct cp_db *db, uint32_t id, struct cp_campaign *c,
+				struct cp_err *e)
+{
+	enum cp_status st;
+
+	if ((st = db_begin(db, e)) == CP_OK && (st = read_campaign(db, lock_sql, id, c, e)) == CP_OK &&
+	    c->status == CP_CAMPAIGN_ARCHIVED)
+		st = cp_err_set(e, CP_E_CONFLICT, "campaign '%s' is archived", c->name);
+	if (st != CP_OK)
+		db_rollback(db);
+	return st;
+}
+
+/* Records OLD -> NEW under ACTION and commits; rolls back on failure. */
+static enum cp_status audit_commit(struct cp_db *db, const char *action,
+				   const struct cp_campaign *old, const struct cp_campaign *new,
+				   struct cp_err *e)
+{
+	struct jobj before, after;
+	enum cp_status st;
+
+	st = audit_add(db, NULL, action, "campaign", old->id, audit_campaign_json(&before, old),
+		       audit_campaign_json(&after, new), e);
+	if (st == CP_OK)
+		st = db_commit(db, e);
+	if (st != CP_OK)
+		db_rollback(db);
+	return st;
 }
 
 enum cp_status cp_campaign_find(struct cp_db *db, const char *ref, struct cp_campaign *c,
@@ -333,23 +382,37 @@ enum cp_status cp_campaign_list(struct cp_db *db,
 static const char set_status_sql[] =
 	"UPDATE campaigns SET status = ? WHERE id = ? AND status <> 'archived'";
 
+static const char *const status_actions[] = {
+	[CP_CAMPAIGN_ACTIVE] = "campaign.resume",
+	[CP_CAMPAIGN_PAUSED] = "campaign.pause",
+	[CP_CAMPAIGN_ARCHIVED] = "campaign.archive",
+};
+
 enum cp_status cp_campaign_set_status(struct cp_db *db, uint32_t id, enum cp_campaign_status s,
 				      struct cp_err *e)
 {
-	struct cp_campaign c;
+	struct cp_campaign c, now;
 	MYSQL_BIND p[2];
 	unsigned long len;
-	uint64_t n;
+	uint64_t n = 0;
 	enum cp_status st;
 
-	if ((st = cp_campaign_get(db, id, &c, e)) != CP_OK)
+	if ((unsigned int)s >= sizeof status_actions / sizeof status_actions[0])
+		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, "status", "no such status");
+	if ((st = lock_open(db, id, &c, e)) != CP_OK)
 		return st;
-	if (c.status == CP_CAMPAIGN_ARCHIVED)
-		return cp_err_set(e, CP_E_CONFLICT, "campaign '%s' is archived", c.name);
 	memset(p, 0, sizeof p);
 	db_bind_str(&p[0], cp_campaign_status_name(s), &len);
 	db_bind_u32(&p[1], &id);
-	if ((st = db_run(db, set_status_sql, p, &n, e)) != CP_OK)
+	if ((st = db_run(db, set_status_sql, p, &n, e)) != CP_OK) {
+		db_rollback(db);
+		return st;
+	}
+	now = c;
+	now.status = s;
+	/* Setting the status it already has changes nothing and records nothing. */
+	st = n > 0 ? audit_commit(db, status_actions[s], &c, &now, e) : db_commit(db, e);
+	if (st != CP_OK)
 		return st;
 	codes_stale(db);
 	/* Until every front end's list of open campaigns has caught up (core/codes.c). */
@@ -370,24 +433,32 @@ static bool narrows(const struct cp_campaign *old, const struct cp_campaign *new
 
 enum cp_status cp_campaign_update(struct cp_db *db, const struct cp_campaign *c, struct cp_err *e)
 {
-	struct cp_campaign old;
+	struct cp_campaign old, now;
 	struct row r;
 	uint32_t id = c->id;
 	uint64_t n = 0;
 	enum cp_status st;
 
-	if ((st = cp_campaign_get(db, id, &old, e)) != CP_OK)
-		return st;
-	if (old.status == CP_CAMPAIGN_ARCHIVED)
-		return cp_err_set(e, CP_E_CONFLICT, "campaign '%s' is archived", old.name);
-	if ((st = check_window(c, e)) != CP_OK)
+	if ((st = check_window(c, e)) != CP_OK || (st = lock_open(db, id, &old, e)) != CP_OK)
 		return st;
 	memset(&r, 0, sizeof r);
 	bind_terms(&r, c, &r.b[0]);
 	r.events = c->events;
 	db_bind_u32(&r.b[4], &r.events);
 	db_bind_u32(&r.b[5], &id);
-	if ((st = db_run(db, update_sql, r.b, &n, e)) != CP_OK)
+	if ((st = db_run(db, update_sql, r.b, &n, e)) != CP_OK) {
+		db_rollback(db);
+		return st;
+	}
+	now = old;
+	now.starts_at = c->starts_at;
+	now.expires_at = c->expires_at;
+	now.per_user_limit = c->per_user_limit;
+	now.unredeem_restores = c->unredeem_restores;
+	now.events = c->events;
+	/* A change to what it already was changes no row and records nothing. */
+	st = n > 0 ? audit_commit(db, "campaign.update", &old, &now, e) : db_commit(db, e);
+	if (st != CP_OK)
 		return st;
 	codes_stale(db);
 	/* As for a pause: until every front end's list of open campaigns has caught up. */

@@ -212,6 +212,12 @@ void cp_db_close(struct cp_db *);
 enum cp_status cp_db_ping(struct cp_db *, struct cp_err *);
 /* Reconnects if the connection was lost. */
 enum cp_status cp_db_ensure(struct cp_db *, struct cp_err *);
+/*
+ * Who the audit log names for the changes made on this connection whose function
+ * takes no actor of its own (campaigns, API keys): the API key's name in
+ * coupon-fcgi, user@host in couponadm. Core never guesses; unset is "unknown".
+ */
+void cp_db_set_actor(struct cp_db *, const char *actor);
 
 /* Migrations compiled into the program from sql/. */
 struct cp_migration_state {
@@ -694,6 +700,43 @@ enum cp_status cp_code_show(struct cp_db *, const char *code, size_t len,
 enum cp_status cp_code_events(struct cp_db *, uint64_t code_id,
 			      void (*fn)(const struct cp_code_event *, void *), void *arg,
 			      struct cp_err *);
+
+/* ------------------------------------------------------------ audit log */
+
+#define CP_AUDIT_JSON_MAX 4096
+
+/* One audit_log row: an administrative change and who made it. */
+struct cp_audit_entry {
+	uint64_t id;
+	time_t at;
+	char actor[200 * 4 + 1];
+	char action[33];                 /* "campaign.pause", "code.unredeem", ... */
+	char object_type[17];            /* "campaign", "batch", "code", "apikey" */
+	uint64_t object_id;
+	char before[CP_AUDIT_JSON_MAX];  /* a JSON object, "" when there was none */
+	char after[CP_AUDIT_JSON_MAX];
+};
+
+struct cp_audit_filter {
+	time_t since;         /* 0: from the start */
+	const char *action;   /* NULL: every action */
+	uint64_t before_id;   /* 0: newest; else only rows with smaller ids (next page) */
+	unsigned int limit;   /* 1..CP_AUDIT_LIMIT_MAX; 0 means the default, 100 */
+};
+#define CP_AUDIT_LIMIT_MAX 1000
+
+/*
+ * A as one JSON object in BUF (SIZE bytes; CP_AUDIT_JSON_ENTRY_MAX holds any):
+ * id, at (UTC, ISO 8601), actor, action, object_type, object_id, before, after
+ * (objects or null). Returns BUF.
+ */
+#define CP_AUDIT_JSON_ENTRY_MAX (2 * CP_AUDIT_JSON_MAX + 2048)
+const char *cp_audit_json(const struct cp_audit_entry *, char *buf, size_t size);
+
+/* Calls FN for each matching row, newest first, until FN returns false. */
+enum cp_status cp_audit_list(struct cp_db *, const struct cp_audit_filter *,
+			     bool (*fn)(const struct cp_audit_entry *, void *), void *arg,
+			     struct cp_err *);
 /*
  * Refund: redeemed -> available when the campaign's unredeem_policy is restore;
  * with spend the code becomes expired with reason "refunded" (never usable again).

@@ -27,6 +27,7 @@ struct cp_db {
 	MYSQL *mysql;
 	const struct cp_config *cfg;
 	char program[64];
+	char actor[201]; /* for the audit log: cp_db_set_actor */
 	bool broken;
 	bool galera;
 	unsigned int fail_commit; /* test fault: the MySQL errno every COMMIT fails with */
@@ -74,6 +75,16 @@ void db_set_cache(struct cp_db *db, void *cache, void (*free_fn)(void *))
 const struct cp_config *db_config(struct cp_db *db)
 {
 	return db->cfg;
+}
+
+void cp_db_set_actor(struct cp_db *db, const char *actor)
+{
+	snprintf(db->actor, sizeof db->actor, "%s", actor != NULL ? actor : "");
+}
+
+const char *db_actor(struct cp_db *db)
+{
+	return db->actor[0] != '\0' ? db->actor : "unknown";
 }
 
 static bool conn_lost(unsigned int err)

@@ -22,6 +22,8 @@ MYSQL *db_mysql(struct cp_db *);
 void *db_cache(struct cp_db *);
 void db_set_cache(struct cp_db *, void *cache, void (*free_fn)(void *));
 const struct cp_config *db_config(struct cp_db *);
+/* The actor set by cp_db_set_actor, or "unknown". */
+const char *db_actor(struct cp_db *);
 /* Whether the server is a Galera cluster node (asked once per connection). */
 bool db_galera(struct cp_db *);
 

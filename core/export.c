@@ -17,6 +17,7 @@
 
 #include <openssl/evp.h>
 
+#include "audit.h"
 #include "db.h"
 #include "text.h"
 #include "xmalloc.h"
@@ -206,6 +207,7 @@ static enum cp_status record(struct export *x, struct cp_export_result *res, str
 	my_bool null = 1;
 	uint32_t cid = x->o->campaign_id;
 	uint64_t bid = x->o->batch_id;
+	struct jobj after;
 	enum cp_status st;
 
 	memset(p, 0, sizeof p);
@@ -218,9 +220,24 @@ static enum cp_status record(struct export *x, struct cp_export_result *res, str
 	db_bind_str(&p[4], name, &l2);
 	db_bind_str(&p[5], res->sha256, &l3);
 	db_bind_str(&p[6], x->o->actor != NULL ? x->o->actor : "unknown", &l4);
-	st = db_run(x->db, record_sql, p, NULL, e);
-	if (st == CP_OK)
+	/* The export's record and its audit row commit together. */
+	if ((st = db_begin(x->db, e)) == CP_OK &&
+	    (st = db_run(x->db, record_sql, p, NULL, e)) == CP_OK) {
 		res->id = db_insert_id(x->db, record_sql);
+		jobj_init(&after);
+		jobj_u64(&after, "export_id", res->id);
+		if (bid != 0)
+			jobj_u64(&after, "batch_id", bid);
+		jobj_str(&after, "status", x->status);
+		jobj_u64(&after, "count", res->count);
+		jobj_str(&after, "file", name);
+		jobj_str(&after, "sha256", res->sha256);
+		if ((st = audit_add(x->db, x->o->actor, "export", "campaign", cid, NULL,
+				    jobj_end(&after), e)) == CP_OK)
+			st = db_commit(x->db, e);
+	}
+	if (st != CP_OK)
+		db_rollback(x->db);
 	free(abs);
 	return st;
 }
@@ -380,6 +397,7 @@ static enum cp_status expire_tx(struct cp_db *db, struct expiry *x, uint64_t *co
 	MYSQL_BIND p[4];
 	unsigned long l1, l2;
 	uint64_t events = 0, outbox = 0, expired = 0;
+	struct jobj after;
 	enum cp_status st;
 
 	memset(p, 0, sizeof p);
@@ -403,7 +421,11 @@ static enum cp_status expire_tx(struct cp_db *db, struct expiry *x, uint64_t *co
 	if (events != expired)
 		return cp_err_set(e, CP_E_BUSY, "codes changed during the expiry; retrying");
 	*count = expired;
-	return CP_OK;
+	jobj_init(&after);
+	jobj_u64(&after, "expired", expired);
+	jobj_str(&after, "reason", x->reason);
+	return audit_add(db, x->actor, b ? "batch.expire" : "campaign.expire", b ? "batch" : "campaign",
+			 b ? x->batch_id : x->campaign_id, NULL, jobj_end(&after), e);
 }
 
 enum cp_status cp_expire_codes(struct cp_db *db, uint32_t campaign_id, uint64_t batch_id,
@@ -417,6 +439,10 @@ enum cp_status cp_expire_codes(struct cp_db *db, uint32_t campaign_id, uint64_t 
 	enum cp_status st;
 
 	*count = 0;
+	if (reason != NULL && (st = cp_check_ident("reason", reason, CP_REASON_MAX, e)) != CP_OK) {
+		cp_err_field(e, "reason");
+		return st;
+	}
 	if ((st = cp_campaign_get(db, campaign_id, &camp, e)) != CP_OK)
 		return st;
 	if (batch_id != 0 && (st = cp_batch_get(db, batch_id, &b, e)) != CP_OK)

@@ -33,11 +33,21 @@ static const struct route routes[] = {
 	 h_campaign_create, -1},
 	{"campaign_list", "GET", "/api/v1/campaigns", BODY_NONE, AS, NULL, h_campaign_list, -1},
 	{"campaign_get", "GET", "/api/v1/campaigns/*", BODY_NONE, AS, NULL, h_campaign_get, -1},
+	{"campaign_patch", "PATCH", "/api/v1/campaigns/*", BODY_JSON, AS, f_campaign_patch,
+	 h_campaign_patch, -1},
 	{"batch_create", "POST", "/api/v1/campaigns/*/batches", BODY_JSON, AS, f_batch,
 	 h_batch_create, -1},
 	{"batch_get", "GET", "/api/v1/batches/*", BODY_NONE, AS, NULL, h_batch_get, -1},
+	{"batch_expire", "POST", "/api/v1/batches/*/expire", BODY_JSON_OPT, AS, f_reason,
+	 h_batch_expire, -1},
+	{"campaign_expire", "POST", "/api/v1/campaigns/*/expire", BODY_JSON_OPT, AS, f_reason,
+	 h_campaign_expire, -1},
 	{"export", "GET", "/api/v1/campaigns/*/codes.csv", BODY_NONE, AS, NULL, h_export, -1},
 	{"code_get", "GET", "/api/v1/codes/*", BODY_NONE, AS, NULL, h_code_get, -1},
+	{"audit", "GET", "/api/v1/audit", BODY_NONE, AS, NULL, h_audit_list, -1},
+	{"key_list", "GET", "/api/v1/keys", BODY_NONE, AS, NULL, h_key_list, -1},
+	{"key_create", "POST", "/api/v1/keys", BODY_JSON, AS, f_key, h_key_create, -1},
+	{"key_revoke", "DELETE", "/api/v1/keys/*", BODY_NONE, AS, NULL, h_key_revoke, -1},
 	{"code_expire", "POST", "/api/v1/codes/*/expire", BODY_JSON_OPT, AS, f_reason,
 	 h_code_expire, -1},
 	{"code_unredeem", "POST", "/api/v1/codes/*/unredeem", BODY_JSON_OPT, AS, f_reason,
@@ -349,6 +359,18 @@ static bool db_probe(struct api_ctx *c)
 	return true;
 }
 
+/* The audit log names the request's API key for what it changes (core/audit.c). */
+static struct cp_db *api_db_actor(const struct api_ctx *c, struct cp_db *db)
+{
+	char actor[32];
+
+	if (c->key_id != 0 && c->rt != NULL && c->rt->scope == CP_SCOPE_ADMIN) {
+		api_actor(c, actor, sizeof actor);
+		cp_db_set_actor(db, actor);
+	}
+	return db;
+}
+
 struct cp_db *api_db(struct api_ctx *c)
 {
 	struct worker *w = c->w;
@@ -364,9 +386,9 @@ struct cp_db *api_db(struct api_ctx *c)
 		return NULL;
 	}
 	if (probe)
-		return db_probe(c) ? w->db : NULL;
+		return db_probe(c) ? api_db_actor(c, w->db) : NULL;
 	if (w->db != NULL)
-		return w->db;
+		return api_db_actor(c, w->db);
 	cp_err_clear(&e);
 	if ((st = cp_db_open(&w->db, w->cfg, "coupon-fcgi", &e)) != CP_OK) {
 		w->db = NULL;
@@ -374,7 +396,7 @@ struct cp_db *api_db(struct api_ctx *c)
 		return NULL;
 	}
 	log_info("worker %u: connected to the database", w->id);
-	return w->db;
+	return api_db_actor(c, w->db);
 }
 
 void api_fail(struct api_ctx *c, enum cp_status st, const struct cp_err *e)

@@ -38,6 +38,16 @@ const struct field f_campaign[] = {
 	{"events", FT_BOOL, P_EVENTS, 0, false},
 	{NULL, FT_STR, 0, 0, false},
 };
+/* What PATCH may change: the terms cp_campaign_update writes, and the status. */
+const struct field f_campaign_patch[] = {
+	{"status", FT_STR, P_STATUS, FIELD_TEXT_ANY, false},
+	{"starts_at", FT_STR, P_STARTS, FIELD_TEXT_ANY, false},
+	{"expires_at", FT_STR, P_EXPIRES, FIELD_TEXT_ANY, false},
+	{"per_user_limit", FT_UINT, P_LIMIT, FIELD_NUM_ANY, false},
+	{"unredeem", FT_STR, P_UNREDEEM, FIELD_TEXT_ANY, false},
+	{"events", FT_BOOL, P_EVENTS, 0, false},
+	{NULL, FT_STR, 0, 0, false},
+};
 const struct field f_batch[] = {
 	{"count", FT_UINT, P_COUNT, 100000000ull, true},
 	{"method", FT_STR, P_METHOD, 16, false},
@@ -146,6 +156,61 @@ void h_campaign_create(struct api_ctx *c)
 	}
 	reply_json(c->resp, 201);
 	http_header(c->resp, "Location: /api/v1/campaigns/%u", (unsigned int)cp.id);
+	campaign_json(&c->resp->body, &cp, NULL);
+	buf_puts(&c->resp->body, "\n");
+}
+
+/*
+ * PATCH: the terms through cp_campaign_set and cp_campaign_update, then the
+ * status (pause, resume, archive) through cp_campaign_set_status; both wait for
+ * the fence as couponadm does, and each writes its audit row.
+ */
+void h_campaign_patch(struct api_ctx *c)
+{
+	const struct param *status = &c->ps.v[P_STATUS];
+	enum cp_campaign_status to = CP_CAMPAIGN_ACTIVE;
+	struct cp_campaign cp;
+	struct cp_db *db;
+	struct cp_err e;
+	enum cp_status st = CP_OK;
+	bool terms = false;
+	char num[24];
+	uint64_t id;
+
+	cp_err_clear(&e);
+	if (!path_id(c, 0, UINT32_MAX, &id))
+		return;
+	for (const struct field *f = f_campaign_patch + 1; f->name != NULL; f++)
+		terms |= c->ps.v[f->slot].set;
+	if (!terms && !status->set)
+		st = cp_err_set(&e, CP_E_INVALID_ARGUMENT, "nothing to change");
+	else if (status->set && !cp_campaign_status_parse(status->s, &to))
+		st = cp_err_set_field(&e, CP_E_INVALID_ARGUMENT, "status",
+				      "status: active, paused or archived, not '%s'", status->s);
+	if (st != CP_OK || (db = api_db(c)) == NULL) {
+		if (st != CP_OK)
+			api_fail(c, st, &e);
+		return;
+	}
+	if ((st = cp_campaign_get(db, (uint32_t)id, &cp, &e)) != CP_OK) {
+		api_fail(c, st, &e);
+		return;
+	}
+	for (const struct field *f = f_campaign_patch + 1; st == CP_OK && f->name != NULL; f++)
+		if (c->ps.v[f->slot].set)
+			st = cp_campaign_set(&cp, f->name,
+					     http_param_text(f, &c->ps.v[f->slot], num, sizeof num), &e);
+	if (st == CP_OK && terms)
+		st = cp_campaign_update(db, &cp, &e);
+	if (st == CP_OK && status->set)
+		st = cp_campaign_set_status(db, cp.id, to, &e);
+	if (st == CP_OK)
+		st = cp_campaign_get(db, cp.id, &cp, &e);
+	if (st != CP_OK) {
+		api_fail(c, st, &e);
+		return;
+	}
+	reply_json(c->resp, 200);
 	campaign_json(&c->resp->body, &cp, NULL);
 	buf_puts(&c->resp->body, "\n");
 }
@@ -550,4 +615,47 @@ void h_code_expire(struct api_ctx *c)
 void h_code_unredeem(struct api_ctx *c)
 {
 	code_op(c, cp_code_unredeem);
+}
+
+/*
+ * POST /api/v1/campaigns/ID/expire and /api/v1/batches/ID/expire: every still
+ * available code, through cp_expire_codes as couponadm expire does; optional
+ * {"reason":"..."}. Answers {"expired":N}.
+ */
+static void expire_codes(struct api_ctx *c, bool batch)
+{
+	const char *reason = c->ps.v[P_REASON].set ? c->ps.v[P_REASON].s : NULL;
+	struct cp_batch bt;
+	struct cp_db *db;
+	struct cp_err e;
+	enum cp_status st = CP_OK;
+	uint64_t id, n = 0;
+	uint32_t campaign;
+	char actor[32];
+
+	if (!path_id(c, 0, batch ? UINT64_MAX >> 1 : UINT32_MAX, &id) || (db = api_db(c)) == NULL)
+		return;
+	cp_err_clear(&e);
+	campaign = (uint32_t)id;
+	if (batch && (st = cp_batch_get(db, id, &bt, &e)) == CP_OK)
+		campaign = bt.campaign_id;
+	api_actor(c, actor, sizeof actor);
+	if (st == CP_OK)
+		st = cp_expire_codes(db, campaign, batch ? id : 0, actor, reason, &n, &e);
+	if (st != CP_OK) {
+		api_fail(c, st, &e);
+		return;
+	}
+	reply_json(c->resp, 200);
+	buf_printf(&c->resp->body, "{\"expired\":%llu}\n", (unsigned long long)n);
+}
+
+void h_campaign_expire(struct api_ctx *c)
+{
+	expire_codes(c, false);
+}
+
+void h_batch_expire(struct api_ctx *c)
+{
+	expire_codes(c, true);
 }

@@ -77,10 +77,17 @@ void h_batch_create(struct api_ctx *);
 void h_batch_get(struct api_ctx *);
 void h_export(struct api_ctx *);
 void h_code_get(struct api_ctx *);
+void h_audit_list(struct api_ctx *);
+void h_campaign_patch(struct api_ctx *);
+void h_campaign_expire(struct api_ctx *);
+void h_batch_expire(struct api_ctx *);
+void h_key_list(struct api_ctx *);
+void h_key_create(struct api_ctx *);
+void h_key_revoke(struct api_ctx *);
 void h_code_expire(struct api_ctx *);
 void h_code_unredeem(struct api_ctx *);
 void admin_shutdown(void);
 void admin_wait(void);
-extern const struct field f_campaign[], f_batch[], f_reason[];
+extern const struct field f_campaign[], f_campaign_patch[], f_key[], f_batch[], f_reason[];
 
 #endif

@@ -36,6 +36,8 @@ struct cp_db *cli_db(struct cli *cli, bool check_schema)
 		return cli->db;
 	cp_err_clear(&e);
 	st = cp_db_open(&cli->db, &cli->cfg, "couponadm", &e);
+	if (st == CP_OK)
+		cp_db_set_actor(cli->db, cli->actor);
 	if (st == CP_OK && check_schema)
 		st = cp_schema_check(cli->db, &e);
 	if (st != CP_OK) {

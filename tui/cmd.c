@@ -33,6 +33,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_apikey_revoke_entry,
 	&cmd_idempotency_entry,
 	&cmd_stats_entry,
+	&cmd_audit_entry,
 };
 #define NCMDS (sizeof cmd_table / sizeof cmd_table[0])
 

@@ -67,5 +67,6 @@ extern const struct cmd_entry cmd_apikey_list_entry;
 extern const struct cmd_entry cmd_apikey_revoke_entry;
 extern const struct cmd_entry cmd_idempotency_entry;
 extern const struct cmd_entry cmd_stats_entry;
+extern const struct cmd_entry cmd_audit_entry;
 
 #endif

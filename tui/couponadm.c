@@ -6,6 +6,7 @@
 
 #include <curses.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,14 +107,21 @@ static int apply_flags(struct cli *cli, const struct flag *flags, int n)
 	return rc;
 }
 
+/* Who the audit log and code history name: user@host, the user behind sudo. */
 static const char *whoami(void)
 {
+	static char who[101]; /* the actor columns hold 100 characters */
 	const struct passwd *pw = getpwuid(getuid());
-	const char *sudo = getenv("SUDO_USER");
+	const char *user = getenv("SUDO_USER");
+	char host[HOST_NAME_MAX + 1];
 
-	if (sudo != NULL && *sudo != '\0')
-		return sudo;
-	return pw != NULL ? pw->pw_name : "unknown";
+	if (user == NULL || *user == '\0')
+		user = pw != NULL ? pw->pw_name : "unknown";
+	if (gethostname(host, sizeof host) != 0)
+		snprintf(host, sizeof host, "unknown");
+	host[sizeof host - 1] = '\0';
+	snprintf(who, sizeof who, "%.50s@%.49s", user, host);
+	return who;
 }
 
 #define STR(x) #x

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# GET /api/v1/audit through nginx: the admin changes made over HTTP are in the
+# log with the API key that made them, newest first, a page at a time; redeem
+# keys are refused and bad filters get a 400 that names the field.
+. "$top_srcdir/tests/http/lib.sh"
+http_setup audit
+
+key=$(make_key ops admin)
+rkey=$(make_key till redeem)
+kid=$(sqldb "SELECT id FROM api_keys WHERE name = 'ops'")
+
+api POST /api/v1/campaigns '{"name":"audited","planned_codes":1000}'
+expect $LINENO 201
+cid=$(printf '%s' "$body" | sed -n 's/^{"id":\([0-9]*\),.*/\1/p')
+cid2=$(make_campaign leaky 3)
+code=$(sqldb "SELECT code FROM coupon_codes WHERE campaign_id = $cid2 LIMIT 1")
+api POST "/api/v1/codes/$code/expire" '{"reason":"leaked"}'
+expect $LINENO 200
+
+req GET /api/v1/audit -H "Authorization: Bearer $key"
+expect $LINENO 200
+check $LINENO "the code's expiry is newest" \
+	matches "$body" '^\{"entries":\[\{"id":[0-9]+,"at":"[0-9T:Z-]+","actor":"api-key:'"$kid"'","action":"code.expire","object_type":"code"'
+check $LINENO "with its before and after" \
+	contains "$body" '"before":{"code":"'"$code"'","status":"available","user_id":null,"order_id":null},"after":{"status":"expired","reason":"leaked"}'
+check $LINENO "the campaign's creation by the key" \
+	contains "$body" '"actor":"api-key:'"$kid"'","action":"campaign.create","object_type":"campaign","object_id":'"$cid"',"before":null,"after":{"name":"audited"'
+check $LINENO "a short page is the last" contains "$body" '"next_cursor":null}'
+
+# A page at a time: the cursor is the last row's id, the next page starts below it.
+n=$(sqldb "SELECT COUNT(*) FROM audit_log")
+check $LINENO "couponadm's key creations and the two changes are logged" test "$n" -ge 4
+seen=""
+cursor=""
+for _ in $(seq 1 20); do
+	req GET "/api/v1/audit?limit=1${cursor:+&cursor=$cursor}" -H "Authorization: Bearer $key"
+	expect $LINENO 200
+	id=$(printf '%s' "$body" | sed -n 's/^{"entries":\[{"id":\([0-9]*\),.*/\1/p')
+	[ -n "$id" ] && seen="$seen $id"
+	cursor=$(printf '%s' "$body" | sed -n 's/.*"next_cursor":"\([0-9]*\)"}$/\1/p')
+	[ -z "$cursor" ] && break
+done
+want=$(sqldb "SELECT GROUP_CONCAT(id ORDER BY id DESC SEPARATOR ' ') FROM audit_log")
+check $LINENO "pages of one saw every row once, newest first: '$seen' vs ' $want'" \
+	test "$seen" = " $want"
+
+req GET "/api/v1/audit?action=campaign.create" -H "Authorization: Bearer $key"
+expect $LINENO 200
+check $LINENO "the action filter keeps only its action" \
+	sh -c '! printf "%s" "$1" | grep -q "code.expire"' _ "$body"
+check $LINENO "and the action it names" contains "$body" '"action":"campaign.create"'
+req GET "/api/v1/audit?since=2099-01-01T00:00:00Z" -H "Authorization: Bearer $key"
+expect $LINENO 200
+check $LINENO "nothing since the future" contains "$body" '{"entries":[],"next_cursor":null}'
+
+# Scope and authentication.
+req GET /api/v1/audit -H "Authorization: Bearer $rkey"
+expect $LINENO 403 forbidden
+req GET /api/v1/audit
+expect $LINENO 401
+
+# Bad filters: 400 naming the field.
+for q in "limit=0 limit" "limit=1001 limit" "limit=x limit" "cursor=abc cursor" \
+	"cursor=-1 cursor" "since=yesterday since"; do
+	req GET "/api/v1/audit?${q% *}" -H "Authorization: Bearer $key"
+	expect $LINENO 400 invalid_argument
+	check $LINENO "${q% *} names ${q#* }" contains "$body" "\"field\":\"${q#* }\""
+done
+req GET "/api/v1/audit?bogus=1" -H "Authorization: Bearer $key"
+expect $LINENO 400 invalid_argument
+
+check $LINENO "coupon-fcgi logged no error" test "$(grep -c ' error: ' "$work/fcgi.log")" -eq 0
+done_tests
