@@ -749,6 +749,7 @@ struct cp_code_info {
 	char order_id[CP_ORDER_MAX + 1];
 	char expired_reason[256];
 	time_t redeemed_at, reserved_until, expires_at, created_at; /* 0 = none */
+	struct cp_reward reward;       /* granted (redeemed) or held (pending); id 0 = none */
 };
 
 #define CP_REASON_MAX 255 /* bytes of the reason given for an admin change */

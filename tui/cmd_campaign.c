@@ -14,11 +14,12 @@
 	"campaign create NAME [--codes N] [--alphabet SYMBOLS] [--prefix P]\n"             \
 	"           [--length N | --guess P] [--no-check] [--group N] [--starts TIME]\n"   \
 	"           [--expires TIME] [--per-user-limit N] [--unredeem restore|spend]\n"      \
-	"           [--events]"
+	"           [--events] [--reward REWARD] [--min-order AMOUNT] [--metadata JSON]"
 
 #define SET_USAGE                                                                          \
 	"campaign set NAME|ID [--starts TIME|none] [--expires TIME|none]\n"                 \
-	"           [--per-user-limit N] [--unredeem restore|spend] [--events on|off]"
+	"           [--per-user-limit N] [--unredeem restore|spend] [--events on|off]\n"   \
+	"           [--reward REWARD|none] [--min-order AMOUNT|none] [--metadata JSON]"
 
 int cli_campaign(struct cli *cli, const char *ref, struct cp_campaign *c)
 {
@@ -46,6 +47,34 @@ void cli_json_str(FILE *f, const char *s)
 			fputc(*p, f);
 	}
 	fputc('"', f);
+}
+
+void cli_json_reward(FILE *f, const struct cp_reward *r)
+{
+	char json[CP_REWARD_JSON_MAX], min[96];
+
+	if (r->id == 0) {
+		fputs(",\"reward\":null,\"min_order\":null,\"metadata\":null", f);
+		return;
+	}
+	cp_reward_json(r, json, sizeof json);
+	cp_money_json(&r->min_order, min, sizeof min);
+	/* Metadata passed core's strict check: it is JSON as it stands. */
+	fprintf(f, ",\"reward\":%s,\"min_order\":%s,\"metadata\":%s", json, min,
+		r->metadata[0] != '\0' ? r->metadata : "null");
+}
+
+void cli_text_reward(FILE *f, const char *what, const struct cp_reward *r)
+{
+	char text[128], min[64];
+
+	cp_reward_text(r, text, sizeof text);
+	cp_money_text(&r->min_order, min, sizeof min);
+	fprintf(f, "reward%-10s%s\n", what, r->id != 0 ? text : "none");
+	if (r->id == 0)
+		return;
+	fprintf(f, "min order       %s\n", min);
+	fprintf(f, "metadata        %s\n", r->metadata[0] != '\0' ? r->metadata : "none");
 }
 
 static void json_time(FILE *f, time_t t)
@@ -109,6 +138,9 @@ static const struct {
 	{'L', "per-user-limit", "per_user_limit"},
 	{'u', "unredeem", "unredeem"},
 	{'E', "events", "events"},
+	{'R', "reward", "reward"},
+	{'M', "min-order", "min_order"},
+	{'D', "metadata", "metadata"},
 };
 
 /* The field of option CH from ARG into C; -1 after a message. */
@@ -163,6 +195,9 @@ static int create(struct cli *cli, int argc, char **argv)
 		{"per-user-limit", required_argument, NULL, 'L'},
 		{"unredeem", required_argument, NULL, 'u'},
 		{"events", no_argument, NULL, 'E'},
+		{"reward", required_argument, NULL, 'R'},
+		{"min-order", required_argument, NULL, 'M'},
+		{"metadata", required_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0},
 	};
 	struct create_args a = {.guess = 0};
@@ -206,6 +241,9 @@ static int set(struct cli *cli, int argc, char **argv)
 		{"per-user-limit", required_argument, NULL, 'L'},
 		{"unredeem", required_argument, NULL, 'u'},
 		{"events", required_argument, NULL, 'E'},
+		{"reward", required_argument, NULL, 'R'},
+		{"min-order", required_argument, NULL, 'M'},
+		{"metadata", required_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0},
 	};
 	struct {
@@ -260,6 +298,7 @@ static void json_campaign(FILE *f, const struct cp_campaign *c)
 		c->format.body_len, c->format.check ? "true" : "false", c->format.group,
 		c->planned_codes, cp_format_guess_probability(&c->format, c->planned_codes));
 	json_time(f, c->created_at);
+	cli_json_reward(f, &c->reward);
 	fputc('}', f);
 }
 
@@ -355,6 +394,7 @@ static void show_text(const struct cp_campaign *c, const struct cp_code_counts *
 	       c->per_user_limit ? "" : " (unlimited)");
 	printf("unredeem        %s\n", cp_unredeem_name(c->unredeem_restores));
 	printf("events          %s\n", c->events ? "on (outbox, coupon-relay)" : "off");
+	cli_text_reward(stdout, "", &c->reward);
 	printf("format          %s (alphabet %s, body %u, %s, groups of %u)\n", shape,
 	       c->format.alphabet, c->format.body_len,
 	       c->format.check ? "check character" : "no check character", c->format.group);

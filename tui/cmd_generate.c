@@ -17,7 +17,7 @@
 
 #define USAGE                                                                            \
 	"generate --campaign NAME|ID --count N [--method random|keyed] [--chunk N]\n" \
-	"           [--new] [--quiet]\n"                                                  \
+	"           [--code-expires TIME] [--new] [--quiet]\n"                            \
 	"       couponadm [options] generate --resume BATCH [--quiet]"
 #define PLAIN_EVERY 5.0 /* seconds between progress lines when not on a terminal */
 #define BAR_WIDTH 30
@@ -83,6 +83,7 @@ struct gen_args {
 	enum cp_gen_method method;
 	bool count_set, quiet, fresh;
 	unsigned int chunk;
+	time_t code_expires; /* 0 = the codes have no expiry of their own */
 };
 
 static enum cp_status parse_opt(struct gen_args *a, int ch, const char *arg, struct cp_err *e)
@@ -111,6 +112,9 @@ static enum cp_status parse_opt(struct gen_args *a, int ch, const char *arg, str
 	case 'N':
 		a->fresh = true;
 		break;
+	case 'x':
+		st = cp_parse_time("code_expires_at", arg, &a->code_expires, e);
+		break;
 	case 'q':
 		a->quiet = true;
 		break;
@@ -129,6 +133,7 @@ static int parse_args(int argc, char **argv, struct gen_args *a)
 		{"chunk", required_argument, NULL, 'k'},
 		{"resume", required_argument, NULL, 'r'},
 		{"new", no_argument, NULL, 'N'},
+		{"code-expires", required_argument, NULL, 'x'},
 		{"quiet", no_argument, NULL, 'q'},
 		{NULL, 0, NULL, 0},
 	};
@@ -183,7 +188,8 @@ static int pick_batch(struct cli *cli, const struct gen_args *a, const struct cp
 	cp_err_clear(&e);
 	if ((st = cp_batch_unfinished(cli->db, c->id, &b, &found, &e)) != CP_OK)
 		return cli_fail(st, &e);
-	if (found && !a->fresh && b.requested == a->count && b.method == a->method) {
+	if (found && !a->fresh && b.requested == a->count && b.method == a->method &&
+	    b.code_expires_at == a->code_expires) {
 		if (!a->quiet)
 			fprintf(stderr, "resuming batch %" PRIu64 " (%" PRIu64 " of %" PRIu64
 				" codes, %s)\n", b.id, b.generated, b.requested,
@@ -198,7 +204,8 @@ static int pick_batch(struct cli *cli, const struct gen_args *a, const struct cp
 			  cp_gen_method_name(b.method), b.generated, b.requested, b.id);
 		return EXIT_FAILURE;
 	}
-	if ((st = cp_batch_create(cli->db, c->id, a->method, a->count, bid, &e)) != CP_OK)
+	if ((st = cp_batch_create_expiring(cli->db, c->id, a->method, a->count, a->code_expires,
+					   bid, &e)) != CP_OK)
 		return cli_fail(st, &e);
 	return EXIT_SUCCESS;
 }
