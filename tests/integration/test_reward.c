@@ -180,6 +180,24 @@ static void test_statements(void)
 	}
 }
 
+/* Events carry the reward their change was granted. */
+static void test_events(void)
+{
+	struct cp_event ev[8];
+	struct cp_err e;
+	size_t n = 0;
+
+	CHECK(tl_query_int(db, "SELECT COUNT(*) FROM outbox o JOIN coupon_codes c ON c.code = o.code"
+			       " WHERE o.reward_id = c.reward_id") == 2,
+	      "the eventful campaign's two redemptions: outbox rows with their reward");
+	cp_err_clear(&e);
+	CHECK(cp_outbox_claim(db, "test", 8, 30, ev, &n, &e) == CP_OK && n == 2, "claim: %s, %zu",
+	      e.msg, n);
+	for (size_t i = 0; i < n; i++)
+		CHECK(strcmp(ev[i].reward, "{\"type\":\"item\",\"sku\":\"SKU-1\"}") == 0,
+		      "event %zu reward '%s'", i, ev[i].reward);
+}
+
 static void test_min_order(void)
 {
 	static const struct {
@@ -306,6 +324,7 @@ int main(void)
 	db = tl_db_fresh("reward", &cfg);
 	test_granted();
 	test_statements();
+	test_events();
 	test_min_order();
 	test_refusals();
 	cp_db_close(db);
