@@ -359,6 +359,13 @@ enum cp_status cp_reward_parse(const char *text, struct cp_reward *, struct cp_e
 /* {"type":"percent_off","percent":"12.50"}; and the text form cp_reward_parse reads. */
 void cp_reward_json(const struct cp_reward *, char *out, size_t outsz);
 void cp_reward_text(const struct cp_reward *, char *out, size_t outsz);
+/*
+ * The members every front end writes for a reward (granted, or a campaign's):
+ * "reward":{..},"min_order":{..}|null,"metadata":{..}|null, all null when R->id
+ * is 0. OUTSZ of CP_REWARD_MEMBERS_MAX holds any.
+ */
+#define CP_REWARD_MEMBERS_MAX (CP_METADATA_MAX + 384)
+void cp_reward_members(const struct cp_reward *, char *out, size_t outsz);
 /* The same reward, minimum and metadata (ids aside). */
 bool cp_reward_same(const struct cp_reward *, const struct cp_reward *);
 /*

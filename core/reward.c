@@ -144,50 +144,59 @@ enum cp_status cp_reward_parse(const char *text, struct cp_reward *r, struct cp_
 	return cp_reward_make(r, words[0], words[1], words[2], e);
 }
 
+/*
+ * Each type written as JSON and as the text cp_reward_parse reads, from its one
+ * value and currency (check_sku keeps quotes and backslashes out of a sku, and
+ * the rest is digits and letters: nothing to escape).
+ */
+static const struct {
+	const char *json, *text;
+} forms[] = {
+	[CP_REWARD_NONE] = {"{\"type\":\"none\"}", "none"},
+	[CP_REWARD_PERCENT_OFF] = {"{\"type\":\"percent_off\",\"percent\":\"%s\"}",
+				   "percent_off %s"},
+	[CP_REWARD_AMOUNT_OFF] = {"{\"type\":\"amount_off\",\"amount\":\"%s\",\"currency\":\"%s\"}",
+				  "amount_off %s %s"},
+	[CP_REWARD_FREE_SHIPPING] = {"{\"type\":\"free_shipping\"}", "free_shipping"},
+	[CP_REWARD_ITEM] = {"{\"type\":\"item\",\"sku\":\"%s\"}", "item %s"},
+};
+
+static void write_form(const struct cp_reward *r, bool json, char *out, size_t outsz)
+{
+	enum cp_reward_type t = (unsigned int)r->type < NTYPES ? r->type : CP_REWARD_NONE;
+	char value[32];
+
+	if (t == CP_REWARD_PERCENT_OFF)
+		cp_decimal_format(r->percent, 2, value, sizeof value);
+	else if (t == CP_REWARD_AMOUNT_OFF)
+		cp_money_amount(&r->amount, value, sizeof value);
+	snprintf(out, outsz, json ? forms[t].json : forms[t].text,
+		 t == CP_REWARD_ITEM ? r->sku : value, r->amount.currency);
+}
+
 void cp_reward_json(const struct cp_reward *r, char *out, size_t outsz)
 {
-	char amount[32];
-
-	switch (r->type) {
-	case CP_REWARD_PERCENT_OFF:
-		cp_decimal_format(r->percent, 2, amount, sizeof amount);
-		snprintf(out, outsz, "{\"type\":\"percent_off\",\"percent\":\"%s\"}", amount);
-		break;
-	case CP_REWARD_AMOUNT_OFF:
-		cp_money_amount(&r->amount, amount, sizeof amount);
-		snprintf(out, outsz, "{\"type\":\"amount_off\",\"amount\":\"%s\",\"currency\":\"%s\"}",
-			 amount, r->amount.currency);
-		break;
-	case CP_REWARD_ITEM:
-		/* check_sku keeps quotes and backslashes out: nothing to escape. */
-		snprintf(out, outsz, "{\"type\":\"item\",\"sku\":\"%s\"}", r->sku);
-		break;
-	default:
-		snprintf(out, outsz, "{\"type\":\"%s\"}", cp_reward_type_name(r->type));
-		break;
-	}
+	write_form(r, true, out, outsz);
 }
 
 void cp_reward_text(const struct cp_reward *r, char *out, size_t outsz)
 {
-	char amount[32];
+	write_form(r, false, out, outsz);
+}
 
-	switch (r->type) {
-	case CP_REWARD_PERCENT_OFF:
-		cp_decimal_format(r->percent, 2, amount, sizeof amount);
-		snprintf(out, outsz, "percent_off %s", amount);
-		break;
-	case CP_REWARD_AMOUNT_OFF:
-		cp_money_amount(&r->amount, amount, sizeof amount);
-		snprintf(out, outsz, "amount_off %s %s", amount, r->amount.currency);
-		break;
-	case CP_REWARD_ITEM:
-		snprintf(out, outsz, "item %s", r->sku);
-		break;
-	default:
-		snprintf(out, outsz, "%s", cp_reward_type_name(r->type));
-		break;
+void cp_reward_members(const struct cp_reward *r, char *out, size_t outsz)
+{
+	char json[CP_REWARD_JSON_MAX], min[96];
+
+	if (r->id == 0) {
+		snprintf(out, outsz, "\"reward\":null,\"min_order\":null,\"metadata\":null");
+		return;
 	}
+	cp_reward_json(r, json, sizeof json);
+	cp_money_json(&r->min_order, min, sizeof min);
+	/* Metadata passed cp_metadata_check: it is JSON as it stands. */
+	snprintf(out, outsz, "\"reward\":%s,\"min_order\":%s,\"metadata\":%s", json, min,
+		 r->metadata[0] != '\0' ? r->metadata : "null");
 }
 
 void cp_money_text(const struct cp_money *m, char *out, size_t outsz)

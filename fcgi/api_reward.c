@@ -119,14 +119,8 @@ enum cp_status api_campaign_object(const struct api_ctx *c, const struct field *
 
 void api_reward_members(struct buf *b, const struct cp_reward *r)
 {
-	char json[CP_REWARD_JSON_MAX], min[96];
+	char members[CP_REWARD_MEMBERS_MAX];
 
-	if (r->id == 0) {
-		buf_puts(b, ",\"reward\":null,\"min_order\":null,\"metadata\":null");
-		return;
-	}
-	cp_reward_json(r, json, sizeof json);
-	cp_money_json(&r->min_order, min, sizeof min);
-	buf_printf(b, ",\"reward\":%s,\"min_order\":%s,\"metadata\":%s", json, min,
-		   r->metadata[0] != '\0' ? r->metadata : "null");
+	cp_reward_members(r, members, sizeof members);
+	buf_printf(b, ",%s", members);
 }

@@ -51,17 +51,10 @@ void cli_json_str(FILE *f, const char *s)
 
 void cli_json_reward(FILE *f, const struct cp_reward *r)
 {
-	char json[CP_REWARD_JSON_MAX], min[96];
+	char members[CP_REWARD_MEMBERS_MAX];
 
-	if (r->id == 0) {
-		fputs(",\"reward\":null,\"min_order\":null,\"metadata\":null", f);
-		return;
-	}
-	cp_reward_json(r, json, sizeof json);
-	cp_money_json(&r->min_order, min, sizeof min);
-	/* Metadata passed core's strict check: it is JSON as it stands. */
-	fprintf(f, ",\"reward\":%s,\"min_order\":%s,\"metadata\":%s", json, min,
-		r->metadata[0] != '\0' ? r->metadata : "null");
+	cp_reward_members(r, members, sizeof members);
+	fprintf(f, ",%s", members);
 }
 
 void cli_text_reward(FILE *f, const char *what, const struct cp_reward *r)
