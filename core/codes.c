@@ -207,18 +207,20 @@ static struct cp_reward *find_reward(const struct cache *c, uint32_t id)
 }
 
 /* Reads reward ID into the cache (rows never change: no reload, ever). */
-static struct cp_reward *add_reward(struct cp_db *db, struct cache *c, uint32_t id,
-				    struct cp_err *e)
+static enum cp_status add_reward(struct cp_db *db, struct cache *c, uint32_t id,
+				 struct cp_reward **out, struct cp_err *e)
 {
 	struct cp_reward *r = xmalloc(sizeof *r);
+	enum cp_status st;
 
-	if (rewards_get(db, id, r, e) != CP_OK) {
+	if ((st = rewards_get(db, id, r, e)) != CP_OK) {
 		free(r);
-		return NULL;
+		return st;
 	}
 	c->rewards = xreallocarray(c->rewards, c->nrewards + 1, sizeof *c->rewards);
 	c->rewards[c->nrewards++] = r;
-	return r;
+	*out = r;
+	return CP_OK;
 }
 
 /*
@@ -228,15 +230,18 @@ static struct cp_reward *add_reward(struct cp_db *db, struct cache *c, uint32_t 
 static enum cp_status link_rewards(struct cp_db *db, struct cache *c, struct cp_err *e)
 {
 	size_t keep = 0;
+	struct cp_reward *r;
+	enum cp_status st;
 
 	for (size_t i = 0; i < c->n; i++) {
 		struct codes_campaign *k = &c->v[i];
 
 		if (k->reward_id == 0)
 			continue;
-		if ((k->reward = find_reward(c, k->reward_id)) == NULL &&
-		    (k->reward = add_reward(db, c, k->reward_id, e)) == NULL)
-			return CP_E_DB;
+		if ((r = find_reward(c, k->reward_id)) == NULL &&
+		    (st = add_reward(db, c, k->reward_id, &r, e)) != CP_OK)
+			return st;
+		k->reward = r;
 	}
 	for (size_t j = 0; j < c->nrewards; j++) {
 		bool used = false;
@@ -440,11 +445,13 @@ const struct cp_reward *codes_reward(struct cp_db *db, uint32_t id, struct cp_er
 {
 	enum cp_status st;
 	struct cache *c = fresh(db, e, &st);
-	const struct cp_reward *r;
+	struct cp_reward *r;
 
 	if (c == NULL)
 		return NULL;
-	return (r = find_reward(c, id)) != NULL ? r : add_reward(db, c, id, e);
+	if ((r = find_reward(c, id)) == NULL && add_reward(db, c, id, &r, e) != CP_OK)
+		return NULL;
+	return r;
 }
 
 bool codes_open(struct cp_db *db, uint32_t id, const MYSQL_TIME **fence)
