@@ -180,6 +180,37 @@ static void test_statements(void)
 	}
 }
 
+/*
+ * The fence: another connection whose cache still lists the old reward (it
+ * redeemed a moment ago, through the fast statement) is granted the new one by
+ * its first redemption after cp_campaign_update returned.
+ */
+static void test_fence(void)
+{
+	struct cp_format f;
+	char codes[3][CP_CODE_MAX + 1];
+	struct cp_redeem_result r;
+	struct cp_redeem_req q;
+	struct cp_db *other = tl_db_open(&cfg);
+	struct cp_err e;
+	uint32_t id = fx_campaign(db, "fenced", "FN", "", &f), now;
+
+	fx_codes(db, id, &f, 0, 3, codes);
+	set(id, "reward", "percent_off 5");
+	q = fx_req(codes[0], "u1", NULL);
+	cp_err_clear(&e);
+	CHECK(cp_redeem(other, &q, &r, &e) == CP_OK && r.reward.percent == 500,
+	      "other connection, before: %s %u", cp_status_code(r.status), r.reward.percent);
+	set(id, "reward", "percent_off 6");
+	now = reward_of(id);
+	q = fx_req(codes[1], "u1", NULL);
+	CHECK(cp_redeem(other, &q, &r, &e) == CP_OK && r.reward.id == now &&
+		      r.reward.percent == 600 && code_reward(codes[1]) == now,
+	      "other connection, after the change returned: granted %u (%u), stored %lld, want %u",
+	      r.reward.id, r.reward.percent, code_reward(codes[1]), now);
+	cp_db_close(other);
+}
+
 /* Events carry the reward their change was granted. */
 static void test_events(void)
 {
@@ -325,6 +356,7 @@ int main(void)
 	test_granted();
 	test_statements();
 	test_events();
+	test_fence();
 	test_min_order();
 	test_refusals();
 	cp_db_close(db);
