@@ -108,7 +108,9 @@ enum cp_status api_campaign_object(const struct api_ctx *c, const struct field *
 	}
 	/* metadata: the object exactly as the client wrote it. */
 	if (!cp_json_member(c->req->body, c->req->body_len, f->name, &off, &n))
-		return cp_err_set_field(e, CP_E_INVALID_METADATA, f->name, "metadata is unreadable");
+		return cp_err_set_field(e, CP_E_INVALID_METADATA, f->name,
+					"with metadata the body must be strict JSON (RFC 8259: no "
+					"leading zeros, no lone surrogates)");
 	if (n > CP_METADATA_MAX)
 		return cp_err_set_field(e, CP_E_INVALID_METADATA, f->name,
 					"metadata is %zu bytes, at most %d", n, CP_METADATA_MAX);
