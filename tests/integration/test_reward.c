@@ -10,7 +10,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "db.h"
 #include "redeem_fixture.h"
 #include "testlib.h"
 
@@ -211,6 +213,80 @@ static void test_fence(void)
 	cp_db_close(other);
 }
 
+static bool stop_after_first(const struct cp_gen_progress *p, void *arg)
+{
+	(void)p;
+	return (*(int *)arg)++ > 0;
+}
+
+/* The first code of campaign ID into OUT (the fixtures' codes claim batch 1 too). */
+static void first_code(uint32_t id, char *out)
+{
+	char sql[160];
+	MYSQL *m = db_mysql(db);
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+
+	out[0] = '\0';
+	snprintf(sql, sizeof sql, "SELECT code FROM coupon_codes WHERE campaign_id = %u ORDER BY id",
+		 (unsigned int)id);
+	if (mysql_query(m, sql) != 0 || (res = mysql_store_result(m)) == NULL)
+		return;
+	if ((row = mysql_fetch_row(res)) != NULL && row[0] != NULL)
+		snprintf(out, CP_CODE_MAX + 1, "%s", row[0]);
+	mysql_free_result(res);
+}
+
+/* A batch's own expiry: on every code, after a resume too, and honoured. */
+static void test_code_expiry(void)
+{
+	char sql[256], code[CP_CODE_MAX + 1];
+	struct cp_gen_opts o = {.chunk = 5, .progress = stop_after_first};
+	struct cp_redeem_result r;
+	struct cp_redeem_req q;
+	struct cp_code_info info;
+	struct cp_batch b;
+	struct cp_err e;
+	uint32_t id = fx_campaign(db, "expiring", "EX", "", NULL);
+	time_t when = time(NULL) + 3600;
+	uint64_t bid = 0;
+	int calls = 0;
+
+	o.arg = &calls;
+	cp_err_clear(&e);
+	CHECK(cp_batch_create_expiring(db, id, CP_GEN_RANDOM, 20, time(NULL) - 1, &bid, &e) ==
+			      CP_E_INVALID_ARGUMENT &&
+		      strcmp(e.field, "code_expires_at") == 0,
+	      "a past expiry: %s", e.msg);
+	CHECK(cp_batch_create_expiring(db, id, CP_GEN_RANDOM, 20, when, &bid, &e) == CP_OK,
+	      "create: %s", e.msg);
+	CHECK(cp_batch_run(db, bid, &o, &b, &e) != CP_OK, "the first run stops after a chunk");
+	o.progress = NULL;
+	CHECK(cp_batch_run(db, bid, &o, &b, &e) == CP_OK && b.generated == 20 &&
+		      b.code_expires_at == when,
+	      "resumed: %s, %llu codes, expiry %lld", e.msg, (unsigned long long)b.generated,
+	      (long long)b.code_expires_at);
+	snprintf(sql, sizeof sql,
+		 "SELECT COUNT(*) FROM coupon_codes WHERE campaign_id = %u AND expires_at IS NOT NULL",
+		 (unsigned int)id);
+	CHECK(tl_query_int(db, sql) == 20, "codes with the expiry: %lld", tl_query_int(db, sql));
+	snprintf(sql, sizeof sql,
+		 "SELECT COUNT(DISTINCT expires_at) FROM coupon_codes WHERE campaign_id = %u",
+		 (unsigned int)id);
+	CHECK(tl_query_int(db, sql) == 1, "one expiry, before and after the resume");
+	first_code(id, code);
+	CHECK(cp_code_show(db, code, strlen(code), &info, &e) == CP_OK && info.expires_at == when,
+	      "code show: expiry %lld, want %lld", (long long)info.expires_at, (long long)when);
+	/* Past its own expiry (the campaign has none) the code is refused. */
+	snprintf(sql, sizeof sql,
+		 "UPDATE coupon_codes SET expires_at = NOW(6) - INTERVAL 1 SECOND WHERE code = '%s'",
+		 code);
+	tl_exec(db, sql);
+	q = fx_req(code, "u1", NULL);
+	CHECK(cp_redeem(db, &q, &r, &e) == CP_E_EXPIRED, "redeem past the code's expiry: %s",
+	      cp_status_code(r.status));
+}
+
 /* Events carry the reward their change was granted. */
 static void test_events(void)
 {
@@ -357,6 +433,7 @@ int main(void)
 	test_statements();
 	test_events();
 	test_fence();
+	test_code_expiry();
 	test_min_order();
 	test_refusals();
 	cp_db_close(db);
