@@ -357,6 +357,8 @@ static bool show_batch(const struct cp_batch *b, void *arg)
 		json_time(stdout, b->started_at);
 		fputs(",\"finished_at\":", stdout);
 		json_time(stdout, b->finished_at);
+		fputs(",\"code_expires_at\":", stdout);
+		json_time(stdout, b->code_expires_at);
 		fputs(",\"error\":", stdout);
 		if (b->error[0])
 			cli_json_str(stdout, b->error);
