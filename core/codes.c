@@ -53,6 +53,12 @@
 #define STR(x) STR_(x)
 #define FENCE_SQL "NOW(6) + INTERVAL " STR(CODES_FENCE_MS) "000 MICROSECOND"
 
+struct held_reward {
+	uint32_t id;
+	bool used; /* by a campaign of the last load */
+	struct cp_reward *r;
+};
+
 struct cache {
 	struct codes_campaign *v;
 	size_t n;
@@ -60,8 +66,8 @@ struct cache {
 	uint32_t *open;    /* ids of the open campaigns, ascending */
 	uint32_t *open_reward; /* and the reward each grants (0 = none) */
 	size_t nopen;
-	/* Reward rows the campaigns point at (and replies asked for): immutable. */
-	struct cp_reward **rewards;
+	/* Reward rows the campaigns point at (and replies asked for), by id: immutable. */
+	struct held_reward *rewards;
 	size_t nrewards;
 	MYSQL_TIME fence;  /* the server's time until which OPEN holds */
 	char *open_sql;    /* the fast statement for OPEN, built on first use */
@@ -93,7 +99,7 @@ static void cache_free(void *p)
 	free(c->open_reward);
 	free(c->open_sql);
 	for (size_t i = 0; i < c->nrewards; i++)
-		free(c->rewards[i]);
+		free(c->rewards[i].r);
 	free(c->rewards);
 	free(c);
 }
@@ -198,28 +204,46 @@ static void set_open(struct cp_db *db, struct cache *c, uint32_t *open, uint32_t
 		forget_open_sql(db, c);
 }
 
-static struct cp_reward *find_reward(const struct cache *c, uint32_t id)
+/* Where reward ID is in C->rewards, or would go. */
+static size_t reward_slot(const struct cache *c, uint32_t id)
 {
-	for (size_t i = 0; i < c->nrewards; i++)
-		if (c->rewards[i]->id == id)
-			return c->rewards[i];
-	return NULL;
+	size_t lo = 0, hi = c->nrewards;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->rewards[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
-/* Reads reward ID into the cache (rows never change: no reload, ever). */
-static enum cp_status add_reward(struct cp_db *db, struct cache *c, uint32_t id,
-				 struct cp_reward **out, struct cp_err *e)
+/*
+ * The cached reward ID, read on a miss (rows never change: no reload, ever).
+ * MARK notes that a campaign of this load points at it.
+ */
+static enum cp_status hold_reward(struct cp_db *db, struct cache *c, uint32_t id, bool mark,
+				  struct cp_reward **out, struct cp_err *e)
 {
-	struct cp_reward *r = xmalloc(sizeof *r);
+	size_t i = reward_slot(c, id);
+	struct cp_reward *r;
 	enum cp_status st;
 
-	if ((st = rewards_get(db, id, r, e)) != CP_OK) {
-		free(r);
-		return st;
+	if (i == c->nrewards || c->rewards[i].id != id) {
+		r = xmalloc(sizeof *r);
+		if ((st = rewards_get(db, id, r, e)) != CP_OK) {
+			free(r);
+			return st;
+		}
+		c->rewards = xreallocarray(c->rewards, c->nrewards + 1, sizeof *c->rewards);
+		memmove(&c->rewards[i + 1], &c->rewards[i], (c->nrewards - i) * sizeof *c->rewards);
+		c->rewards[i] = (struct held_reward){id, false, r};
+		c->nrewards++;
 	}
-	c->rewards = xreallocarray(c->rewards, c->nrewards + 1, sizeof *c->rewards);
-	c->rewards[c->nrewards++] = r;
-	*out = r;
+	c->rewards[i].used |= mark;
+	*out = c->rewards[i].r;
 	return CP_OK;
 }
 
@@ -233,25 +257,20 @@ static enum cp_status link_rewards(struct cp_db *db, struct cache *c, struct cp_
 	struct cp_reward *r;
 	enum cp_status st;
 
+	for (size_t j = 0; j < c->nrewards; j++)
+		c->rewards[j].used = false;
 	for (size_t i = 0; i < c->n; i++) {
-		struct codes_campaign *k = &c->v[i];
-
-		if (k->reward_id == 0)
+		if (c->v[i].reward_id == 0)
 			continue;
-		if ((r = find_reward(c, k->reward_id)) == NULL &&
-		    (st = add_reward(db, c, k->reward_id, &r, e)) != CP_OK)
+		if ((st = hold_reward(db, c, c->v[i].reward_id, true, &r, e)) != CP_OK)
 			return st;
-		k->reward = r;
+		c->v[i].reward = r;
 	}
 	for (size_t j = 0; j < c->nrewards; j++) {
-		bool used = false;
-
-		for (size_t i = 0; i < c->n && !used; i++)
-			used = c->v[i].reward == c->rewards[j];
-		if (used)
+		if (c->rewards[j].used)
 			c->rewards[keep++] = c->rewards[j];
 		else
-			free(c->rewards[j]);
+			free(c->rewards[j].r);
 	}
 	c->nrewards = keep;
 	return CP_OK;
@@ -447,9 +466,7 @@ const struct cp_reward *codes_reward(struct cp_db *db, uint32_t id, struct cp_er
 	struct cache *c = fresh(db, e, &st);
 	struct cp_reward *r;
 
-	if (c == NULL)
-		return NULL;
-	if ((r = find_reward(c, id)) == NULL && add_reward(db, c, id, &r, e) != CP_OK)
+	if (c == NULL || hold_reward(db, c, id, false, &r, e) != CP_OK)
 		return NULL;
 	return r;
 }
