@@ -12,7 +12,7 @@ keep=${2:-}
 db=cpb_stats10m
 cnf=$(mktemp)
 trap 'rm -f "$cnf"' EXIT
-sed "/^\[coupon\]/a database = $db" "$COUPON_TEST_CONFIG" >"$cnf"
+(umask 077 && sed "/^\[coupon\]/a database = $db" "$COUPON_TEST_CONFIG" >"$cnf")
 sql() { mariadb --defaults-file="$cnf" -D "$db" -N -B -e "$1"; }
 
 if ! mariadb --defaults-file="$cnf" -N -B -e "USE $db" 2>/dev/null ||

@@ -12,6 +12,7 @@
 #include "db.h"
 #include "field.h"
 #include "rewards.h"
+#include "text.h"
 
 static const char *const status_names[] = {
 	[CP_CAMPAIGN_ACTIVE] = "active",
@@ -86,23 +87,17 @@ enum cp_status cp_campaign_choose_length(struct cp_campaign *c, double target, s
 /* 1..CP_NAME_MAX characters of valid UTF-8, no control characters. */
 static enum cp_status check_name(const char *name, struct cp_err *e)
 {
-	const unsigned char *p = (const unsigned char *)name;
-	size_t chars = 0;
+	size_t at, chars;
 
-	while (*p != '\0') {
-		unsigned int n = *p < 0x80 ? 0 : *p >= 0xF0 && *p < 0xF5 ? 3 : *p >= 0xE0 ? 2
-			       : *p >= 0xC2 ? 1 : 4;
-
-		if (n == 4 || (n == 0 && (*p < 0x20 || *p == 0x7F)))
-			return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, "name",
-						"campaign name: invalid character at byte %zu",
-						(size_t)(p - (const unsigned char *)name));
-		for (unsigned int k = 1; k <= n; k++)
-			if ((p[k] & 0xC0) != 0x80)
-				return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, "name",
-							"campaign name: invalid UTF-8");
-		p += n + 1;
-		chars++;
+	switch (text_scan(name, strlen(name), 0, &at, &chars)) {
+	case TEXT_BAD_UTF8:
+		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, "name",
+					"campaign name: invalid UTF-8 at byte %zu", at + 1);
+	case TEXT_CONTROL:
+		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, "name",
+					"campaign name: control character at byte %zu", at + 1);
+	case TEXT_OK:
+		break;
 	}
 	if (chars == 0 || chars > CP_NAME_MAX)
 		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, "name",

@@ -2,7 +2,8 @@
  * Settings from a my.cnf-style option file: the [coupon] group (or the one named),
  * "key = value" lines, '#' and ';' comments, !include and !includedir. Keys spell
  * '-' and '_' alike, as MySQL's own programs do. Connection keys are left to
- * Connector/C, which reads the same file and group.
+ * Connector/C, which reads the same file and group. Other programs read their
+ * own group by the same rules (coupon-relay's [coupon-relay]).
  */
 #include "config.h"
 
@@ -50,6 +51,10 @@ static const struct opt opts[] = {
 	{"idempotency-stale", OPT_DURATION, OFF(idempotency_stale), 1, 86400},
 	{"retries", OPT_UINT, OFF(retries), 0, 100},
 	{"rate-limit", OPT_UINT, OFF(rate_limit), 1, 1000000},
+	{"rate-limit-key", OPT_UINT, OFF(rate_limit_key), 1, 1000000},
+	{"rate-limit-ipv6-prefix", OPT_UINT, OFF(rate_limit_ipv6_prefix), 16, 128},
+	{"trusted-proxies", OPT_STR, OFF(trusted_proxies), 0, 0},
+	{"health-listen", OPT_STR, OFF(health_listen), 0, 0},
 };
 #undef OFF
 
@@ -84,6 +89,8 @@ void cp_config_init(struct cp_config *c)
 	c->retries = 5;
 	c->rate_limit = 30;
 	c->tls_verify = -1;
+	c->rate_limit_key = 600;
+	c->rate_limit_ipv6_prefix = 64;
 }
 
 void cp_config_free(struct cp_config *c)
@@ -101,6 +108,8 @@ void cp_config_free(struct cp_config *c)
 	free(c->listen);
 	free(c->site);
 	free(c->log_file);
+	free(c->trusted_proxies);
+	free(c->health_listen);
 	memset(c, 0, sizeof *c);
 }
 
@@ -160,6 +169,11 @@ static bool key_equal(const char *a, const char *b)
 			return false;
 	}
 	return *a == *b;
+}
+
+bool cp_config_key_is(const char *key, const char *name)
+{
+	return key_equal(key, name);
 }
 
 static bool is_conn_opt(const char *key)
@@ -277,9 +291,16 @@ static char *unquote(char *v)
 	return v;
 }
 
-static enum cp_status read_file(struct cp_config *, const char *, int, struct cp_err *);
+/* What a read is for: the group it takes and where its options go. */
+struct reader {
+	const char *group;
+	cp_option_fn set;
+	void *arg;
+};
 
-static enum cp_status read_dir(struct cp_config *c, const char *dir, int depth,
+static enum cp_status read_file(const struct reader *, const char *, int, struct cp_err *);
+
+static enum cp_status read_dir(const struct reader *r, const char *dir, int depth,
 			       struct cp_err *e)
 {
 	struct dirent **names;
@@ -295,7 +316,7 @@ static enum cp_status read_dir(struct cp_config *c, const char *dir, int depth,
 
 		if (st == CP_OK && len > 4 && strcmp(name + len - 4, ".cnf") == 0) {
 			snprintf(path, sizeof path, "%s/%s", dir, name);
-			st = read_file(c, path, depth + 1, e);
+			st = read_file(r, path, depth + 1, e);
 		}
 		free(names[i]);
 	}
@@ -303,17 +324,18 @@ static enum cp_status read_dir(struct cp_config *c, const char *dir, int depth,
 	return st;
 }
 
-static enum cp_status directive(struct cp_config *c, char *line, int depth, struct cp_err *e)
+static enum cp_status directive(const struct reader *r, char *line, int depth,
+				struct cp_err *e)
 {
 	if (strncmp(line, "!includedir", 11) == 0 && isspace((unsigned char)line[11]))
-		return read_dir(c, trim(line + 11), depth, e);
+		return read_dir(r, trim(line + 11), depth, e);
 	if (strncmp(line, "!include", 8) == 0 && isspace((unsigned char)line[8]))
-		return read_file(c, trim(line + 8), depth + 1, e);
+		return read_file(r, trim(line + 8), depth + 1, e);
 	return cp_err_set(e, CP_E_INVALID_ARGUMENT, "unknown directive '%s'", line);
 }
 
-static enum cp_status parse_line(struct cp_config *c, char *line, bool *in_group, int depth,
-				 bool *secret, struct cp_err *e)
+static enum cp_status parse_line(const struct reader *r, char *line, bool *in_group,
+				 int depth, bool *secret, struct cp_err *e)
 {
 	char *eq, *key, *value = NULL;
 
@@ -321,14 +343,14 @@ static enum cp_status parse_line(struct cp_config *c, char *line, bool *in_group
 	if (*line == '\0' || *line == '#' || *line == ';')
 		return CP_OK;
 	if (*line == '!')
-		return directive(c, line, depth, e);
+		return directive(r, line, depth, e);
 	if (*line == '[') {
 		char *close = strchr(line, ']');
 
 		if (close == NULL)
 			return cp_err_set(e, CP_E_INVALID_ARGUMENT, "unterminated group '%s'", line);
 		*close = '\0';
-		*in_group = strcmp(trim(line + 1), c->group) == 0;
+		*in_group = strcmp(trim(line + 1), r->group) == 0;
 		return CP_OK;
 	}
 	if (!*in_group)
@@ -339,7 +361,7 @@ static enum cp_status parse_line(struct cp_config *c, char *line, bool *in_group
 	}
 	key = trim(line);
 	*secret = *secret || key_equal(key, "password");
-	return cp_config_set(c, key, value, e);
+	return r->set(r->arg, key, value, e);
 }
 
 /*
@@ -362,7 +384,7 @@ static enum cp_status check_secret_mode(FILE *f, struct cp_err *e)
 	return CP_OK;
 }
 
-static enum cp_status read_file(struct cp_config *c, const char *path, int depth,
+static enum cp_status read_file(const struct reader *r, const char *path, int depth,
 				struct cp_err *e)
 {
 	FILE *f;
@@ -381,7 +403,7 @@ static enum cp_status read_file(struct cp_config *c, const char *path, int depth
 			st = cp_err_set(e, CP_E_INVALID_ARGUMENT, "line too long");
 			break;
 		}
-		st = parse_line(c, line, &in_group, depth, &secret, e);
+		st = parse_line(r, line, &in_group, depth, &secret, e);
 	}
 	if (st == CP_OK && ferror(f))
 		st = cp_err_set(e, CP_E_IO, "%s", strerror(errno));
@@ -413,11 +435,25 @@ static char *search(void)
 	return NULL;
 }
 
+enum cp_status cp_config_read_group(const char *file, const char *group, cp_option_fn set,
+				    void *arg, struct cp_err *e)
+{
+	const struct reader r = {group, set, arg};
+
+	return read_file(&r, file, 0, e);
+}
+
+static enum cp_status set_config(void *c, const char *key, const char *value,
+				 struct cp_err *e)
+{
+	return cp_config_set(c, key, value, e);
+}
+
 enum cp_status cp_config_load(struct cp_config *c, const char *file, struct cp_err *e)
 {
 	free(c->file);
 	c->file = file != NULL ? xstrdup(file) : search();
 	if (c->file == NULL)
 		return CP_OK;
-	return read_file(c, c->file, 0, e);
+	return cp_config_read_group(c->file, c->group, set_config, c, e);
 }

@@ -118,6 +118,24 @@ void cp_err_field(struct cp_err *, const char *field);
 void cp_err_prefix(struct cp_err *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 const char *cp_version(void);
+/* A library a program links: its version from its headers, and from itself. */
+struct cp_library {
+	const char *name;
+	const char *built;   /* at build time: the headers, or what configure found */
+	const char *running; /* at run time; NULL when the library has no version call */
+};
+/*
+ * --version: "PROGRAM (coupon) VERSION", then a table of the libraries, built
+ * with and running: the core's own (the MySQL client library, OpenSSL) and LIBS.
+ * Truncated to SIZE, always terminated.
+ */
+void cp_version_text(char *out, size_t size, const char *program,
+		     const struct cp_library *libs, size_t n);
+/*
+ * True when standard error is a stream to the systemd journal (JOURNAL_STREAM
+ * names its device and inode): journald stamps each line itself.
+ */
+bool cp_stderr_is_journal(void);
 
 /* Whole-string, bounded number parsing (never atoi on input). */
 enum cp_status cp_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
@@ -158,6 +176,10 @@ struct cp_config {
 	 */
 	bool tls_ca;                 /* ssl-ca or ssl-capath is set */
 	int tls_verify;              /* ssl-verify-server-cert: -1 unset, 0 off, 1 on */
+	unsigned int rate_limit_key; /* failed lookups a minute per API key */
+	unsigned int rate_limit_ipv6_prefix; /* IPv6 clients are counted per this prefix */
+	char *trusted_proxies;       /* coupon-fcgi: "CIDR,..." whose X-Forwarded-For counts */
+	char *health_listen;         /* coupon-fcgi: liveness socket, NULL = none */
 };
 
 /* Fills defaults. */
@@ -174,6 +196,19 @@ enum cp_status cp_config_set(struct cp_config *, const char *key, const char *va
 void cp_config_free(struct cp_config *);
 /* The search path, for --help and the man pages. */
 const char *cp_config_search_path(void);
+/*
+ * Another program's own group: reads the [GROUP] group of FILE (and of the files
+ * it includes) by the same rules as cp_config_load(), calling SET for each
+ * "key = value" in order (VALUE NULL for a bare key, one level of quotes
+ * removed). A status other than CP_OK from SET stops the read, its message
+ * prefixed with the file and line, as for every other error of the file.
+ */
+typedef enum cp_status (*cp_option_fn)(void *arg, const char *key, const char *value,
+				       struct cp_err *);
+enum cp_status cp_config_read_group(const char *file, const char *group, cp_option_fn set,
+				    void *arg, struct cp_err *);
+/* Whether option-file key KEY names option NAME: '-' and '_' alike, any case. */
+bool cp_config_key_is(const char *key, const char *name);
 
 /* ------------------------------------------------------------------ database */
 
@@ -579,6 +614,14 @@ enum cp_status cp_batch_cancel(struct cp_db *, uint64_t id, struct cp_err *);
 enum cp_status cp_batch_list(struct cp_db *, uint32_t campaign_id,
 			     bool (*fn)(const struct cp_batch *, void *arg), void *arg,
 			     struct cp_err *);
+/* Running batches, for monitoring: a batch whose last chunk is long past has stalled. */
+struct cp_generation_progress {
+	unsigned int running;    /* batches with status running */
+	uint64_t remaining;      /* codes they still lack */
+	double stalest_seconds;  /* since the least recently advanced one committed a chunk, 0 if none */
+};
+enum cp_status cp_generation_progress(struct cp_db *, struct cp_generation_progress *,
+				      struct cp_err *);
 
 struct cp_export_opts {
 	uint32_t campaign_id;
@@ -711,7 +754,7 @@ enum cp_status cp_confirm(struct cp_db *, const struct cp_redeem_req *,
 			  struct cp_redeem_result *, struct cp_err *);
 enum cp_status cp_release(struct cp_db *, const struct cp_redeem_req *,
 			  struct cp_redeem_result *, struct cp_err *);
-/* "validate", "redeem", ...; NULL for an unknown op. And back: false if unknown. */
+/* "validate", "redeem", ... (core/op.c); NULL for an unknown op. And back: false if unknown. */
 const char *cp_op_name(enum cp_op);
 bool cp_op_from_name(const char *, enum cp_op *);
 

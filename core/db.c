@@ -29,6 +29,7 @@ struct cp_db {
 	char program[64];
 	bool broken;
 	bool galera;
+	unsigned int fail_commit; /* test fault: the MySQL errno every COMMIT fails with */
 	void *cache;
 	void (*cache_free)(void *);
 	unsigned int nslots;
@@ -201,6 +202,53 @@ static bool is_galera(MYSQL *m)
 	return yes;
 }
 
+#ifdef COUPON_FAULT_INJECTION
+/*
+ * Fault injection for the test suite, compiled in only by ./configure
+ * --enable-fault-injection (./quickstart test does; packages and a plain build
+ * never), so a failed COMMIT can be tested without a cluster: a connection set
+ * up with COUPON_TEST_FAIL_COMMIT=<MySQL errno> in the environment fails every
+ * COMMIT with that error, raised by the server after a rollback.
+ */
+static unsigned int fault_commit_errno(void)
+{
+	const char *v = getenv("COUPON_TEST_FAIL_COMMIT");
+	unsigned long n;
+	char *end;
+
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	return errno == 0 && end != v && *end == '\0' && n >= 1000 && n <= 65535 ?
+		       (unsigned int)n : 0;
+}
+
+static enum cp_status fault_commit(struct cp_db *db, struct cp_err *e)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof sql,
+		 "SIGNAL SQLSTATE '%s' SET MYSQL_ERRNO = %u,"
+		 " MESSAGE_TEXT = 'COMMIT failed by COUPON_TEST_FAIL_COMMIT'",
+		 db->fail_commit == DB_ER_LOCK_DEADLOCK ? "40001" : "HY000", db->fail_commit);
+	if (mysql_rollback(db->mysql) != 0 || mysql_query(db->mysql, sql) != 0)
+		return db_fail(db, e, "commit");
+	return cp_err_set(e, CP_E_INTERNAL, "the injected COMMIT failure did not fail");
+}
+#else
+static unsigned int fault_commit_errno(void)
+{
+	return 0;
+}
+
+static enum cp_status fault_commit(struct cp_db *db, struct cp_err *e)
+{
+	(void)db;
+	return cp_err_set(e, CP_E_INTERNAL, "no fault injection in this build");
+}
+#endif
+
 static enum cp_status connect_db(struct cp_db *db, struct cp_err *e)
 {
 	const struct cp_config *c = db->cfg;
@@ -229,6 +277,7 @@ static enum cp_status connect_db(struct cp_db *db, struct cp_err *e)
 		return st;
 	}
 	db->galera = is_galera(db->mysql);
+	db->fail_commit = fault_commit_errno();
 	db->broken = false;
 	return CP_OK;
 }
@@ -327,6 +376,8 @@ enum cp_status db_begin(struct cp_db *db, struct cp_err *e)
 
 enum cp_status db_commit(struct cp_db *db, struct cp_err *e)
 {
+	if (db->fail_commit != 0)
+		return fault_commit(db, e);
 	if (mysql_commit(db->mysql) != 0)
 		return db_fail(db, e, "commit");
 	return CP_OK;

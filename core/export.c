@@ -19,6 +19,7 @@
 
 #include "db.h"
 #include "rewards.h"
+#include "text.h"
 #include "xmalloc.h"
 
 #define EXPORT_BUF (256 * 1024)
@@ -241,12 +242,6 @@ static enum cp_status publish(const char *tmp, const char *path, bool force, str
 	return cp_err_set(e, CP_E_IO, "cannot create %s: %s", path, strerror(errno));
 }
 
-static void hex(const unsigned char *d, unsigned int n, char *outbuf)
-{
-	for (unsigned int i = 0; i < n; i++)
-		snprintf(outbuf + 2 * i, 3, "%02x", d[i]);
-}
-
 static enum cp_status write_sum(struct export *x, const char *sha, struct cp_err *e)
 {
 	const char *base = strrchr(x->o->path, '/');
@@ -357,7 +352,7 @@ static enum cp_status run_export(struct export *x, struct cp_export_result *res,
 		return st;
 	if (EVP_DigestFinal_ex(x->md, x->digest, &n) != 1)
 		return cp_err_set(e, CP_E_CRYPTO, "SHA-256 final failed");
-	hex(x->digest, n, res->sha256);
+	text_hex(res->sha256, x->digest, n);
 	res->count = x->count;
 	if ((st = publish(x->tmp, x->o->path, x->o->force, e)) != CP_OK ||
 	    (st = write_sum(x, res->sha256, e)) != CP_OK)

@@ -2,7 +2,7 @@
  * Code format: alphabet, prefix, body length, check character and display
  * grouping; the normaliser that turns typed input into the stored form.
  *
- * The check character. DESIGN.md asks for "Luhn mod N", but plain Luhn mod N
+ * The check character. The first design asked for "Luhn mod N", but plain Luhn mod N
  * is not sound for the alphabets we allow:
  *  - for every even N it misses the adjacent transposition of the values 0 and
  *    N-1 (with d(v) the folded double, d(v) - v is v for v < N/2 and v+1 for
@@ -43,6 +43,7 @@
 
 #include "coupon.h"
 #include "format_internal.h"
+#include "text.h"
 
 #define XSTR(x) #x
 #define STR(x) XSTR(x)
@@ -392,7 +393,7 @@ static const char *bad_byte(unsigned char c)
 		return "NUL byte";
 	if (c >= 0x80)
 		return "non-ASCII byte";
-	if (c < 0x20 || c == 0x7f)
+	if (text_is_control(c))
 		return "control byte";
 	return NULL;
 }
@@ -463,8 +464,13 @@ static enum cp_status body_values(const struct cp_format *fmt, char *body,
 	return CP_OK;
 }
 
-static enum cp_status check_body(const struct cp_format *fmt, const char *body,
-				 const uint8_t *pos, size_t n, const uint8_t *v, struct cp_err *err)
+/*
+ * The check character is always the code's last symbol: the message says so
+ * rather than give its offset in the typed text, which counts dashes and spaces.
+ * Any symbol may be the mistyped one.
+ */
+static enum cp_status check_body(const struct cp_format *fmt, const char *body, size_t n,
+				 const uint8_t *v, struct cp_err *err)
 {
 	unsigned int want = fmt->body_len + fmt->check;
 
@@ -475,8 +481,8 @@ static enum cp_status check_body(const struct cp_format *fmt, const char *body,
 	if (fmt->check &&
 	    check_value(cp_format_radix(fmt), v, fmt->body_len) != v[fmt->body_len])
 		return cp_err_set(err, CP_E_WRONG_CHECK,
-				  "the check character '%c' at position %u does not match: "
-				  "probably a typo", body[fmt->body_len], pos[fmt->body_len]);
+				  "the check character '%c' (the last symbol) does not match "
+				  "the others: probably a typo", body[fmt->body_len]);
 	return CP_OK;
 }
 
@@ -506,7 +512,7 @@ enum cp_status cp_code_normalize(const struct cp_format *fmt, const char *in, si
 				  "the code does not start with the prefix %s", fmt->prefix);
 	if ((st = body_values(fmt, buf + plen, pos + plen, n - plen, v, err)) != CP_OK)
 		return st;
-	if ((st = check_body(fmt, buf + plen, pos + plen, n - plen, v, err)) != CP_OK)
+	if ((st = check_body(fmt, buf + plen, n - plen, v, err)) != CP_OK)
 		return st;
 	memcpy(out, buf, n);
 	out[n] = '\0';

@@ -11,7 +11,7 @@
  * shortfall. Random codes collide by chance; keyed codes can only collide with
  * codes made another way, and then consume further sequence numbers.
  *
- * Measured (README, "Generating codes"): LOAD DATA from memory in chunks of
+ * Measured (doc/BENCHMARKS.md, "Generating codes"): LOAD DATA from memory in chunks of
  * 100k runs at the speed of one LOAD DATA of a pre-made file; multi-row INSERTs
  * were slower and cost more client CPU.
  */
@@ -621,7 +621,7 @@ static enum cp_status chunk(struct run *r, uint64_t n, struct cp_err *e)
 	/*
 	 * REPEATABLE READ for this transaction only (the session runs READ
 	 * COMMITTED): measured ~30% faster for LOAD DATA ... IGNORE into a unique
-	 * index on MariaDB 10.11, see README.
+	 * index on MariaDB 10.11, see doc/BENCHMARKS.md.
 	 */
 	if ((st = db_exec(r->db, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", e)) != CP_OK ||
 	    (st = db_begin(r->db, e)) != CP_OK)
@@ -916,4 +916,31 @@ out:
 	run_free(r);
 	free(r);
 	return st;
+}
+
+/* updated_at moves with every committed chunk (chunk_done_sql): the batch's last progress. */
+static const char progress_sql[] =
+	"SELECT COUNT(*), CAST(COALESCE(SUM(requested - generated), 0) AS UNSIGNED),"
+	" COALESCE(TIMESTAMPDIFF(MICROSECOND, MIN(updated_at), NOW(6)), 0)"
+	" FROM generation_batches WHERE status = 'running'";
+
+enum cp_status cp_generation_progress(struct cp_db *db, struct cp_generation_progress *p,
+				      struct cp_err *e)
+{
+	MYSQL_BIND r[3];
+	uint64_t running = 0;
+	int64_t usec = 0;
+	bool found;
+	enum cp_status st;
+
+	memset(p, 0, sizeof *p);
+	memset(r, 0, sizeof r);
+	db_bind_u64(&r[0], &running);
+	db_bind_u64(&r[1], &p->remaining);
+	db_bind_i64(&r[2], &usec);
+	if ((st = db_select1(db, progress_sql, NULL, r, &found, e)) != CP_OK)
+		return st;
+	p->running = (unsigned int)running;
+	p->stalest_seconds = usec > 0 ? (double)usec / 1e6 : 0;
+	return CP_OK;
 }

@@ -20,6 +20,7 @@
 
 #include "db.h"
 #include "idempotency.h"
+#include "text.h"
 
 /*
  * A claim older than the configured idempotency-stale (120 s by default) belongs to
@@ -105,8 +106,7 @@ enum cp_status idem_init(struct idem *k, enum cp_op op, const struct cp_redeem_r
 	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
 		return cp_err_set(e, CP_E_CRYPTO, "getrandom failed");
 	memcpy(k->token, "claim:", 6);
-	for (size_t i = 0; i < sizeof rnd; i++)
-		snprintf(k->token + 6 + 2 * i, 3, "%02x", rnd[i]);
+	text_hex(k->token + 6, rnd, sizeof rnd);
 	return CP_OK;
 }
 

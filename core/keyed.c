@@ -18,19 +18,9 @@
 
 #include "format_internal.h"
 #include "keyed.h"
+#include "text.h"
 
 #define KEY_BYTES 32
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static enum cp_status parse_key(const char *text, size_t len, uint8_t *key,
 				const char *path, struct cp_err *e)
@@ -44,7 +34,7 @@ static enum cp_status parse_key(const char *text, size_t len, uint8_t *key,
 				  "key file %s: expected 64 hex digits (AES-256), found %zu "
 				  "characters", path, len);
 	for (size_t i = 0; i < KEY_BYTES; i++) {
-		int hi = hexval(text[2 * i]), lo = hexval(text[2 * i + 1]);
+		int hi = text_hexval(text[2 * i]), lo = text_hexval(text[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return cp_err_set(e, CP_E_KEY_FILE,
@@ -103,8 +93,7 @@ static void fingerprint(const uint8_t *key, char *out)
 	uint8_t md[SHA256_DIGEST_LENGTH];
 
 	SHA256(key, KEY_BYTES, md);
-	for (int i = 0; i < KEYED_FP_HEX / 2; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	text_hex(out, md, KEYED_FP_HEX / 2);
 	OPENSSL_cleanse(md, sizeof md);
 }
 

@@ -1,6 +1,6 @@
 /*
  * The outbox: events written in the same transaction as the change of a code,
- * and the claim/deliver bookkeeping of coupon-relay. See DESIGN.md, "Operations".
+ * and the claim/deliver bookkeeping of coupon-relay. See doc/DESIGN.md, "Events after a change".
  *
  * Claiming is three statements, each bounded by the primary key: a consistent
  * read finds the id range of the first MAX claimable events, a conditional
@@ -18,6 +18,7 @@
 #include "db.h"
 #include "outbox.h"
 #include "rewards.h"
+#include "text.h"
 
 const char *const cp_event_types[] = {
 	[OUTBOX_REDEEMED] = "redeemed",	    [OUTBOX_RESERVED] = "reserved",
@@ -347,10 +348,10 @@ enum cp_status cp_outbox_failed(struct cp_db *db, const char *relay, uint64_t se
 	if ((st = check_relay(relay, e)) != CP_OK)
 		return st;
 	/* Cut at a character boundary: the column is utf8mb4 and the session strict. */
-	snprintf(msg, sizeof msg, "%s", error != NULL ? error : "");
-	if ((i = strlen(msg)) == sizeof msg - 1)
-		while (i > 0 && (msg[i - 1] & 0x80))
-			msg[--i] = '\0';
+	error = error != NULL ? error : "";
+	i = text_utf8_cut(error, strlen(error), sizeof msg - 1);
+	memcpy(msg, error, i);
+	msg[i] = '\0';
 	memset(p, 0, sizeof p);
 	db_bind_str(&p[0], msg, &len[0]);
 	db_bind_u64(&p[1], &usec);

@@ -35,7 +35,9 @@
 #include "codes.h"
 #include "db.h"
 #include "idempotency.h"
+#include "op.h"
 #include "outbox.h"
+#include "text.h"
 
 /* Campaign active, inside its window; code not past its own expiry. */
 #define OPEN_SQL                                                                       \
@@ -154,7 +156,6 @@ static const char why_sql[] =
 enum param { P_END, P_USER, P_ORDER, P_TIME, P_CODE };
 
 struct op_def {
-	const char *name;
 	/* autocommit: campaigns without events (and without a per-user limit if counts) */
 	const char *hot_sql;
 	const char *tx_sql;  /* in a transaction, any campaign */
@@ -166,16 +167,16 @@ struct op_def {
 };
 
 static const struct op_def ops[] = {
-	[CP_OP_VALIDATE] = {"validate", NULL, NULL, {P_END}, false, false, 0, false},
-	[CP_OP_REDEEM] = {"redeem", redeem_nolimit_sql, redeem_sql,
-			  {P_USER, P_ORDER, P_TIME, P_CODE}, true, true, OUTBOX_REDEEMED, true},
-	[CP_OP_RESERVE] = {"reserve", reserve_noevents_sql, reserve_sql,
+	[CP_OP_VALIDATE] = {NULL, NULL, {P_END}, false, false, 0, false},
+	[CP_OP_REDEEM] = {redeem_nolimit_sql, redeem_sql, {P_USER, P_ORDER, P_TIME, P_CODE},
+			  true, true, OUTBOX_REDEEMED, true},
+	[CP_OP_RESERVE] = {reserve_noevents_sql, reserve_sql,
 			   {P_USER, P_ORDER, P_TIME, P_CODE, P_USER, P_USER}, false, true,
 			   OUTBOX_RESERVED, false},
-	[CP_OP_CONFIRM] = {"confirm", confirm_nolimit_sql, confirm_sql,
-			   {P_ORDER, P_TIME, P_CODE, P_USER}, true, true, OUTBOX_CONFIRMED, true},
-	[CP_OP_RELEASE] = {"release", release_noevents_sql, release_sql, {P_CODE, P_USER},
-			   false, true, OUTBOX_RELEASED, false},
+	[CP_OP_CONFIRM] = {confirm_nolimit_sql, confirm_sql, {P_ORDER, P_TIME, P_CODE, P_USER},
+			   true, true, OUTBOX_CONFIRMED, true},
+	[CP_OP_RELEASE] = {release_noevents_sql, release_sql, {P_CODE, P_USER}, false, true,
+			   OUTBOX_RELEASED, false},
 };
 #define NOPS (sizeof ops / sizeof ops[0])
 
@@ -214,71 +215,26 @@ struct ctx {
 	bool min_known;  /* the campaign (and so its minimum) was known beforehand */
 };
 
-const char *cp_op_name(enum cp_op op)
-{
-	return (unsigned int)op < NOPS ? ops[op].name : NULL;
-}
-
-bool cp_op_from_name(const char *s, enum cp_op *op)
-{
-	for (unsigned int i = 0; s != NULL && i < NOPS; i++) {
-		if (strcmp(ops[i].name, s) == 0) {
-			*op = (enum cp_op)i;
-			return true;
-		}
-	}
-	return false;
-}
-
 /* ------------------------------------------------------------ input */
-
-/* Length of the UTF-8 sequence at S (at most N bytes), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	static const struct {
-		unsigned char mask, lead;
-		size_t len;
-		uint32_t min;
-	} forms[] = {{0x80, 0x00, 1, 0}, {0xE0, 0xC0, 2, 0x80}, {0xF0, 0xE0, 3, 0x800},
-		     {0xF8, 0xF0, 4, 0x10000}};
-
-	for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++) {
-		if ((s[0] & forms[f].mask) != forms[f].lead)
-			continue;
-		if (forms[f].len > n)
-			return 0;
-		*cp = s[0] & (unsigned char)~forms[f].mask & 0x7F;
-		for (size_t i = 1; i < forms[f].len; i++) {
-			if ((s[i] & 0xC0) != 0x80)
-				return 0;
-			*cp = (*cp << 6) | (s[i] & 0x3F);
-		}
-		/* Overlong forms, surrogates and beyond U+10FFFF are not UTF-8. */
-		if (*cp < forms[f].min || (*cp >= 0xD800 && *cp <= 0xDFFF) || *cp > 0x10FFFF)
-			return 0;
-		return forms[f].len;
-	}
-	return 0;
-}
 
 enum cp_status cp_check_ident(const char *what, const char *s, size_t max, struct cp_err *e)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n, len;
-	uint32_t cp;
+	size_t n, at;
 
 	if (s == NULL || *s == '\0')
 		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "%s is missing", what);
 	if ((n = strnlen(s, max + 1)) > max)
 		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "%s is longer than %zu bytes", what,
 				  max);
-	for (size_t i = 0; i < n; i += len) {
-		if ((len = utf8_seq(p + i, n - i, &cp)) == 0)
-			return cp_err_set(e, CP_E_INVALID_ARGUMENT,
-					  "%s is not valid UTF-8 (byte %zu)", what, i + 1);
-		if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
-			return cp_err_set(e, CP_E_INVALID_ARGUMENT,
-					  "%s holds a control character (byte %zu)", what, i + 1);
+	switch (text_scan(s, n, 0, &at, NULL)) {
+	case TEXT_BAD_UTF8:
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "%s is not valid UTF-8 (byte %zu)",
+				  what, at + 1);
+	case TEXT_CONTROL:
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT,
+				  "%s holds a control character (byte %zu)", what, at + 1);
+	case TEXT_OK:
+		break;
 	}
 	return CP_OK;
 }
@@ -466,43 +422,6 @@ static bool failed(enum cp_status st)
 	return false;
 }
 
-/* Where the code stands for this request, in the order that decides the reply. */
-enum spot {
-	S_UNKNOWN,
-	S_REDEEMED_SAME, /* by this user, for this order: the original success */
-	S_REDEEMED_OTHER,
-	S_EXPIRED,
-	S_PAUSED,
-	S_NOT_STARTED,
-	S_OVER,          /* campaign archived or past its window */
-	S_MINE,          /* reserved by this user, not lapsed */
-	S_MINE_LAPSED,
-	S_THEIRS,        /* reserved by someone else, not lapsed */
-	S_FREE,          /* available, or a lapsed reservation of someone else */
-	S_COUNT
-};
-
-/* Per operation and spot: the reply. CP_E_CONFLICT = the UPDATE should have matched. */
-#define AGAIN CP_E_CONFLICT
-static const enum cp_status replies[][S_COUNT] = {
-	[CP_OP_VALIDATE] = {CP_E_UNKNOWN_CODE, CP_E_ALREADY_REDEEMED, CP_E_ALREADY_REDEEMED,
-			    CP_E_EXPIRED, CP_E_CAMPAIGN_PAUSED, CP_E_NOT_STARTED, CP_E_EXPIRED,
-			    CP_OK, CP_OK, CP_E_RESERVED, CP_OK},
-	[CP_OP_REDEEM] = {CP_E_UNKNOWN_CODE, CP_OK, CP_E_ALREADY_REDEEMED, CP_E_EXPIRED,
-			  CP_E_CAMPAIGN_PAUSED, CP_E_NOT_STARTED, CP_E_EXPIRED, CP_E_RESERVED,
-			  AGAIN, CP_E_RESERVED, AGAIN},
-	[CP_OP_RESERVE] = {CP_E_UNKNOWN_CODE, CP_E_ALREADY_REDEEMED, CP_E_ALREADY_REDEEMED,
-			   CP_E_EXPIRED, CP_E_CAMPAIGN_PAUSED, CP_E_NOT_STARTED, CP_E_EXPIRED,
-			   AGAIN, AGAIN, CP_E_RESERVED, AGAIN},
-	[CP_OP_CONFIRM] = {CP_E_UNKNOWN_CODE, CP_OK, CP_E_ALREADY_REDEEMED, CP_E_EXPIRED,
-			   CP_E_CAMPAIGN_PAUSED, CP_E_NOT_STARTED, CP_E_EXPIRED, AGAIN,
-			   CP_E_NOT_RESERVED, CP_E_NOT_RESERVED, CP_E_NOT_RESERVED},
-	/* Release ignores the campaign; its spots are read by release_reply(). */
-	[CP_OP_RELEASE] = {CP_E_UNKNOWN_CODE, CP_E_ALREADY_REDEEMED, CP_E_ALREADY_REDEEMED,
-			   CP_E_EXPIRED, CP_OK, CP_OK, CP_OK, AGAIN, AGAIN, CP_E_NOT_RESERVED,
-			   CP_OK},
-};
-
 static enum cp_status lookup(struct ctx *x, struct why *w)
 {
 	MYSQL_BIND p[2], r[15];
@@ -538,91 +457,82 @@ static enum cp_status lookup(struct ctx *x, struct why *w)
 	return CP_OK;
 }
 
-static bool same_user(const struct ctx *x, const struct why *w)
+/* The stored names as the enums; the schema's ENUM columns allow no others. */
+static enum cp_code_status code_status(const char *s)
 {
-	return x->req->user_id != NULL && !w->user_null && strcmp(w->user, x->req->user_id) == 0;
+	for (int i = CP_CODE_AVAILABLE; i <= CP_CODE_EXPIRED; i++)
+		if (strcmp(s, cp_code_status_name((enum cp_code_status)i)) == 0)
+			return (enum cp_code_status)i;
+	return CP_CODE_AVAILABLE;
 }
 
-/* Redeem: the same order (none on both counts as the same); confirm: any or the same. */
-static bool same_order(const struct ctx *x, const struct why *w)
+static enum cp_campaign_status campaign_status(const char *s)
 {
-	const char *o = x->req->order_id;
-
-	if (o == NULL)
-		return x->op == CP_OP_CONFIRM || w->order_null;
-	return !w->order_null && strcmp(w->order, o) == 0;
+	for (int i = CP_CAMPAIGN_ACTIVE; i <= CP_CAMPAIGN_ARCHIVED; i++)
+		if (strcmp(s, cp_campaign_status_name((enum cp_campaign_status)i)) == 0)
+			return (enum cp_campaign_status)i;
+	return CP_CAMPAIGN_ARCHIVED;
 }
 
-static enum spot campaign_spot(const struct why *w)
+static void facts_of(const struct ctx *x, const struct why *w, struct op_facts *f)
 {
-	if (strcmp(w->kstatus, "paused") == 0)
-		return S_PAUSED;
-	if (strcmp(w->kstatus, "active") != 0 || w->campaign_over)
-		return S_OVER;
-	return w->not_started ? S_NOT_STARTED : S_FREE;
+	const char *user = x->req->user_id, *order = x->req->order_id;
+
+	f->found = w->found;
+	f->code = code_status(w->status);
+	f->code_expired = w->code_expired != 0;
+	f->lapsed = w->lapsed != 0;
+	f->mine = user != NULL && !w->user_null && strcmp(w->user, user) == 0;
+	f->order_asked = order != NULL;
+	f->order_matches = order == NULL ? w->order_null
+					 : !w->order_null && strcmp(w->order, order) == 0;
+	f->campaign = campaign_status(w->kstatus);
+	f->not_started = w->not_started != 0;
+	f->campaign_over = w->campaign_over != 0;
+	/* Without a user the lookup counts no use: validate checks no limit. */
+	f->at_limit = user != NULL && w->limit > 0 && w->used >= w->limit;
 }
 
-static enum spot spot_of(const struct ctx *x, const struct why *w)
-{
-	enum spot s;
-
-	if (!w->found)
-		return S_UNKNOWN;
-	if (strcmp(w->status, "redeemed") == 0)
-		return same_user(x, w) && same_order(x, w) ? S_REDEEMED_SAME : S_REDEEMED_OTHER;
-	if (strcmp(w->status, "expired") == 0)
-		return S_EXPIRED;
-	if (x->op != CP_OP_RELEASE && (s = campaign_spot(w)) != S_FREE)
-		return s;
-	if (x->op != CP_OP_RELEASE && w->code_expired)
-		return S_EXPIRED;
-	if (strcmp(w->status, "pending") != 0)
-		return S_FREE;
-	if (same_user(x, w))
-		return w->lapsed ? S_MINE_LAPSED : S_MINE;
-	/* A lapsed reservation is free for others, but not theirs to release. */
-	return w->lapsed && x->op != CP_OP_RELEASE ? S_FREE : S_THEIRS;
-}
-
-/* A spot that lets the operation through, but for the campaign's per-user limit. */
-static enum cp_status limit_reply(struct ctx *x, const struct why *w, enum cp_status st)
-{
-	bool at_limit = w->limit > 0 && w->used >= w->limit;
-
-	if (at_limit && (x->op != CP_OP_VALIDATE || x->req->user_id != NULL) &&
-	    x->op != CP_OP_RELEASE)
-		return CP_E_USER_LIMIT;
-	if (st == AGAIN && w->limit > 0 && !x->use_tx_sql) {
-		/* The cache said no limit; the campaign has one now. */
-		x->use_tx_sql = true;
-		codes_stale(x->db);
-	}
-	return st;
-}
-
-static void fill_found(struct ctx *x, const struct why *w, enum spot s)
+static void fill_found(struct ctx *x, const struct why *w, const struct op_verdict *v)
 {
 	set_campaign(x, w->campaign_id);
-	if (s == S_REDEEMED_SAME && !w->redeemed_null) {
+	if (v->replay && !w->redeemed_null) {
 		x->res->redeemed_at = db_time_to_unix(&w->redeemed_at);
 		x->res->replay = true;
 		x->res->reward.id = w->reward_id;
 	}
-	if (x->op == CP_OP_VALIDATE && s == S_MINE && !w->reserved_null)
+	if (v->held && !w->reserved_null)
 		x->res->reserved_until = db_time_to_unix(&w->reserved_until);
+}
+
+/* A code the statement should have changed: what made this attempt's statement miss it. */
+static void stale_cache(struct ctx *x, const struct why *w)
+{
+	if (w->limit > 0 && !x->use_tx_sql) {
+		/* The cache said no limit; the campaign has one now. */
+		x->use_tx_sql = true;
+		codes_stale(x->db);
+	}
+	if (x->open_sql)
+		x->joined = true;
+	if (w->events && !x->events) {
+		/* The cache said no events; the autocommit statement refused the code. */
+		x->events = true;
+		codes_stale(x->db);
+	}
 }
 
 /* Why the UPDATE reported 0 rows (or what validate says). */
 static enum cp_status refusal(struct ctx *x)
 {
 	struct why w;
-	enum spot s;
+	struct op_facts f;
+	struct op_verdict v;
 	enum cp_status st;
 
 	if ((st = lookup(x, &w)) != CP_OK)
 		return st;
-	s = spot_of(x, &w);
-	if (s == S_UNKNOWN && x->alt[0] != '\0') {
+	if (!w.found && x->alt[0] != '\0') {
 		/* Another campaign's format read the input differently: try that. */
 		memcpy(x->code, x->alt, sizeof x->code);
 		x->alt[0] = '\0';
@@ -630,23 +540,17 @@ static enum cp_status refusal(struct ctx *x)
 		x->again = true;
 		return CP_OK;
 	}
-	st = replies[x->op][s];
-	if (s == S_FREE || s == S_MINE || s == S_MINE_LAPSED)
-		st = limit_reply(x, &w, st);
-	if (st == AGAIN && x->open_sql)
-		x->joined = true;
-	if (st == AGAIN && w.events && !x->events) {
-		/* The cache said no events; the autocommit statement refused the code. */
-		x->events = true;
-		codes_stale(x->db);
-	}
-	if (st == AGAIN) {
+	facts_of(x, &w, &f);
+	v = op_refusal(x->op, &f);
+	if (v.status == CP_E_CONFLICT) {
+		/* The change should have matched: learn what the cache missed, try again. */
+		stale_cache(x, &w);
 		x->again = true;
 		return CP_OK;
 	}
-	if (s != S_UNKNOWN)
-		fill_found(x, &w, s);
-	return cp_err_set(x->e, st, "%s", cp_status_message(st));
+	if (w.found)
+		fill_found(x, &w, &v);
+	return cp_err_set(x->e, v.status, "%s", cp_status_message(v.status));
 }
 
 /* ------------------------------------------------------------ one attempt */

@@ -7,12 +7,14 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "api_internal.h"
+#include "client.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -53,6 +55,8 @@ static const char *ep_names[NROUTES + 1];
 
 static struct ratelimit *global_rl;
 
+static bool dropped(enum cp_status, const struct cp_err *);
+
 double api_now(void)
 {
 	struct timespec ts;
@@ -67,15 +71,30 @@ double api_now(void)
  */
 static EVP_MD *sha256_md;
 
-void api_init(const struct cp_config *cfg, unsigned int threads)
+static struct client_nets *trusted_nets;
+
+bool api_init(const struct cp_config *cfg, unsigned int threads, struct cp_err *e)
 {
-	(void)cfg;
+	char msg[128];
+
+	client_nets_free(trusted_nets);
+	if ((trusted_nets = client_nets_parse(cfg->trusted_proxies, msg, sizeof msg)) == NULL) {
+		cp_err_set(e, CP_E_INVALID_ARGUMENT, "%s", msg);
+		return false;
+	}
 	if (sha256_md == NULL && (sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
 		sha256_md = (EVP_MD *)EVP_sha256();
 	for (size_t i = 0; i < NROUTES; i++)
 		ep_names[i] = routes[i].name;
 	ep_names[EP_UNKNOWN] = "unknown";
 	metrics_init(ep_names, NROUTES + 1, threads);
+	return true;
+}
+
+void api_client_key(const struct api_ctx *c, char out[CLIENT_KEY_MAX])
+{
+	client_key(trusted_nets, c->w->cfg->rate_limit_ipv6_prefix, c->req->remote_addr,
+		   c->req->forwarded_for, out);
 }
 
 void api_shutdown(void)
@@ -218,24 +237,139 @@ static bool read_body(struct api_ctx *c, size_t want, api_read_fn rd, void *src)
 	return true;
 }
 
-struct cp_db *api_db(struct api_ctx *c)
+/*
+ * The database as every worker sees it. While it is unreachable the workers share
+ * one back-off (0.25 s doubling to 2 s): a request in between is answered 503 with
+ * Retry-After and no connection attempt, and only the request that finds the
+ * back-off over tries (a ping or a connect). The outage is logged once as it
+ * starts and once as it ends, with the count of requests refused meanwhile.
+ */
+#define DB_BACKOFF_MIN 0.25
+#define DB_BACKOFF_MAX 2.0
+
+static struct {
+	pthread_mutex_t lock;
+	bool down;
+	double since, retry_at, backoff;
+	unsigned long long refused, outages, attempts, refused_total;
+} dbs = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* Whether this request may use the database; false: refused during the back-off. */
+static bool db_gate(unsigned int *wait, bool *probe)
+{
+	double now = api_now();
+	bool go = true;
+
+	*probe = false;
+	pthread_mutex_lock(&dbs.lock);
+	if (dbs.down && now < dbs.retry_at) {
+		dbs.refused++;
+		dbs.refused_total++;
+		*wait = (unsigned int)(dbs.retry_at - now) + 1;
+		go = false;
+	} else if (dbs.down) {
+		dbs.backoff = dbs.backoff * 2 > DB_BACKOFF_MAX ? DB_BACKOFF_MAX : dbs.backoff * 2;
+		dbs.retry_at = now + dbs.backoff;
+		dbs.attempts++;
+		*probe = true;
+	}
+	pthread_mutex_unlock(&dbs.lock);
+	return go;
+}
+
+/* Records a failure to reach the database; true if it starts an outage. */
+static bool db_outage_begin(const char *why)
+{
+	double now = api_now();
+	bool first;
+
+	pthread_mutex_lock(&dbs.lock);
+	if ((first = !dbs.down)) {
+		dbs.down = true;
+		dbs.since = now;
+		dbs.backoff = DB_BACKOFF_MIN;
+		dbs.refused = 0;
+		dbs.outages++;
+	}
+	dbs.retry_at = now + dbs.backoff;
+	pthread_mutex_unlock(&dbs.lock);
+	if (first)
+		log_error("database unreachable, answering 503 with Retry-After until it is back: %s",
+			  why);
+	return first;
+}
+
+static void db_outage_end(void)
+{
+	unsigned long long refused;
+	double secs;
+	bool was;
+
+	pthread_mutex_lock(&dbs.lock);
+	was = dbs.down;
+	dbs.down = false;
+	refused = dbs.refused;
+	secs = api_now() - dbs.since;
+	pthread_mutex_unlock(&dbs.lock);
+	if (was)
+		log_info("database reachable again after %.1f s; %llu requests refused meanwhile", secs,
+			 refused);
+}
+
+void api_db_state(struct metrics_db *m)
+{
+	pthread_mutex_lock(&dbs.lock);
+	m->up = !dbs.down;
+	m->outages = dbs.outages;
+	m->refused = dbs.refused_total;
+	m->attempts = dbs.attempts;
+	pthread_mutex_unlock(&dbs.lock);
+}
+
+/* The back-off is over: find out whether the database is back. */
+static bool db_probe(struct api_ctx *c)
 {
 	struct worker *w = c->w;
 	struct cp_err e;
 	enum cp_status st;
 
-	if (w->db != NULL)
-		return w->db;
-	/* Unreachable a moment ago: answer at once rather than queue behind connects. */
-	if (api_now() < w->db_retry_at) {
+	cp_err_clear(&e);
+	if (w->db != NULL) {
+		/* A dropped connection fails the first ping; the second reconnects. */
+		if (dropped(st = cp_db_ping(w->db, &e), &e))
+			st = cp_db_ping(w->db, &e);
+	} else if ((st = cp_db_open(&w->db, w->cfg, "coupon-fcgi", &e)) != CP_OK) {
+		w->db = NULL;
+	}
+	if (st != CP_OK) {
+		api_fail(c, st, &e);
+		return false;
+	}
+	db_outage_end();
+	return true;
+}
+
+struct cp_db *api_db(struct api_ctx *c)
+{
+	struct worker *w = c->w;
+	struct cp_err e;
+	enum cp_status st;
+	unsigned int wait = 0;
+	bool probe;
+
+	if (!db_gate(&wait, &probe)) {
+		http_header(c->resp, "Retry-After: %u", wait);
 		reply_error(c->resp, CP_E_DB_UNAVAILABLE, NULL);
 		metrics_db_error();
 		return NULL;
 	}
+	if (probe)
+		return db_probe(c) ? w->db : NULL;
+	if (w->db != NULL)
+		return w->db;
 	cp_err_clear(&e);
 	if ((st = cp_db_open(&w->db, w->cfg, "coupon-fcgi", &e)) != CP_OK) {
 		w->db = NULL;
-		w->db_retry_at = api_now() + 0.5;
 		api_fail(c, st, &e);
 		return NULL;
 	}
@@ -246,13 +380,19 @@ struct cp_db *api_db(struct api_ctx *c)
 void api_fail(struct api_ctx *c, enum cp_status st, const struct cp_err *e)
 {
 	int http = cp_status_http(st);
+	const char *why = e != NULL && e->msg[0] ? e->msg : cp_status_message(st);
 
 	if (http >= 500) {
 		metrics_db_error();
-		if (st == CP_E_DB_UNAVAILABLE)
-			c->w->db_retry_at = api_now() + 0.25;
-		log_error("%s %s: %s: %s", c->req->method, c->req->path, cp_status_code(st),
-			  e != NULL && e->msg[0] ? e->msg : cp_status_message(st));
+		/* An outage is logged once, as it starts; its requests are counted, not logged. */
+		if (st == CP_E_DB_UNAVAILABLE) {
+			db_outage_begin(why);
+			http_header(c->resp, "Retry-After: 1");
+		} else {
+			/* The route, not the path: a path can carry a whole code. */
+			log_error("%s %s: %s: %s", c->req->method, c->rt->pattern, cp_status_code(st),
+				  why);
+		}
 		/* Database detail stays in the log; the client gets the stable message. */
 		reply_error(c->resp, st, NULL);
 		return;
@@ -412,8 +552,7 @@ static void h_healthz(struct api_ctx *c)
 	struct cp_err e;
 	enum cp_status st;
 
-	/* Always try: health checks are how an operator sees the database come back. */
-	c->w->db_retry_at = 0;
+	/* During an outage this answers at once (the shared back-off), like any request. */
 	if ((db = api_db(c)) == NULL)
 		return;
 	cp_err_clear(&e);
@@ -430,27 +569,61 @@ static void h_healthz(struct api_ctx *c)
 	http_header(c->resp, "Cache-Control: no-store");
 }
 
-/* The outbox backlog is read from the database; without one, the gauges say so. */
-static void metrics_outbox(struct api_ctx *c)
+/*
+ * The worker's connection for a scrape, opened if need be: a scrape reaches any
+ * worker, and coupon_db_up must say whether the database answers, not whether
+ * that worker happened to be connected. Only outside an outage (the caller).
+ */
+static struct cp_db *metrics_db_conn(struct worker *w, struct cp_err *e)
 {
+	if (w->db == NULL && cp_db_open(&w->db, w->cfg, "coupon-fcgi", e) != CP_OK)
+		w->db = NULL;
+	return w->db;
+}
+
+/*
+ * What the database knows: whether it answers, running batches, the outbox
+ * backlog. During an outage nothing is tried (a scrape must not become a
+ * connection attempt then); a scrape that finds the database gone starts the
+ * outage as a request would, so coupon_db_up falls with the first failure.
+ */
+static void metrics_database(struct api_ctx *c)
+{
+	struct cp_generation_progress g;
 	struct cp_outbox_backlog b;
+	struct metrics_db d;
+	struct cp_db *db = NULL;
 	struct cp_err e;
-	bool ok;
+	enum cp_status st = CP_E_DB_UNAVAILABLE;
+	bool gen = false, outbox = false;
 
 	cp_err_clear(&e);
-	ok = c->w->db != NULL && cp_outbox_backlog(c->w->db, &b, &e) == CP_OK;
-	metrics_render_outbox(&c->resp->body, ok ? &b : NULL);
+	api_db_state(&d);
+	if (d.up && (db = metrics_db_conn(c->w, &e)) != NULL &&
+	    dropped(st = cp_db_ping(db, &e), &e)) /* the second ping reconnects */
+		st = cp_db_ping(db, &e);
+	if (d.up && st == CP_E_DB_UNAVAILABLE) {
+		db_outage_begin(e.msg[0] ? e.msg : cp_status_message(st));
+		api_db_state(&d);
+	}
+	if (st == CP_OK) {
+		gen = cp_generation_progress(db, &g, &e) == CP_OK;
+		outbox = cp_outbox_backlog(db, &b, &e) == CP_OK;
+	}
+	metrics_render_db(&c->resp->body, &d);
+	metrics_render_generation(&c->resp->body, gen ? &g : NULL);
+	metrics_render_outbox(&c->resp->body, outbox ? &b : NULL);
 }
 
 static void h_metrics(struct api_ctx *c)
 {
-	unsigned long tracked = 0, evicted = 0;
+	unsigned long tracked = 0, evicted = 0, untracked = 0;
 
 	if (global_rl != NULL)
-		rl_stats(global_rl, &tracked, &evicted);
+		rl_stats(global_rl, &tracked, &evicted, &untracked);
 	reply_json(c->resp, 200);
 	c->resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	metrics_render(&c->resp->body, tracked, evicted);
-	metrics_outbox(c);
+	metrics_database(c);
 	http_header(c->resp, "Cache-Control: no-store");
 }

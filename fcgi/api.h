@@ -27,7 +27,6 @@ struct worker {
 	unsigned int id;
 	const struct cp_config *cfg;
 	struct cp_db *db;        /* NULL while the database cannot be reached */
-	double db_retry_at;      /* monotonic seconds: no reconnect attempt before */
 	struct ratelimit *rl;    /* shared by all workers */
 	char *body;              /* cfg->body_max + 1 bytes */
 	struct auth_entry auth[API_AUTH_CACHE];
@@ -41,8 +40,11 @@ typedef size_t (*api_read_fn)(void *src, char *buf, size_t n);
 void worker_init(struct worker *, unsigned int id, const struct cp_config *, struct ratelimit *);
 void worker_free(struct worker *);
 
-/* Global state: call once before the workers start (metrics labels, rate limiter). */
-void api_init(const struct cp_config *, unsigned int threads);
+/*
+ * Global state: call once before the workers start (metrics labels, trusted
+ * proxies). False with E set on a bad setting.
+ */
+bool api_init(const struct cp_config *, unsigned int threads, struct cp_err *e);
 /* Whether background work (batch generation) should stop: set at shutdown. */
 void api_shutdown(void);
 /* Waits for background work to end. */

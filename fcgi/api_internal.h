@@ -3,6 +3,7 @@
 #define API_INTERNAL_H
 
 #include "api.h"
+#include "client.h"
 #include "metrics.h"
 
 #define ARG_MAX CP_INPUT_MAX
@@ -50,8 +51,12 @@ _Static_assert(P_SLOTS <= HTTP_PARAMS_MAX, "struct params holds every slot");
 
 /* The worker's connection, or NULL after answering 503. */
 struct cp_db *api_db(struct api_ctx *);
+/* The shared database state, for /metrics. */
+void api_db_state(struct metrics_db *);
 /* Answers a core failure: logs database errors, counts them, reply_error(). */
 void api_fail(struct api_ctx *, enum cp_status, const struct cp_err *);
+/* The client the request comes from, as the rate limiter keys it (client.h). */
+void api_client_key(const struct api_ctx *, char out[CLIENT_KEY_MAX]);
 /* "actor" for audit rows: "api-key:ID". */
 void api_actor(const struct api_ctx *, char *out, size_t outsz);
 

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <openssl/evp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,34 +53,48 @@ static bool failed_lookup(enum cp_status st)
 struct rl_keys {
 	char key[2][CP_USER_MAX + 64];
 	enum rl_kind kind[2];
+	unsigned int limit[2];
 	unsigned int n;
 };
 
-static void add_key(struct rl_keys *k, enum rl_kind kind, const char *prefix, const char *v)
+static void add_key(struct rl_keys *k, enum rl_kind kind, unsigned int limit, const char *fmt,
+		    ...) __attribute__((format(printf, 4, 5)));
+
+static void add_key(struct rl_keys *k, enum rl_kind kind, unsigned int limit, const char *fmt,
+		    ...)
 {
-	snprintf(k->key[k->n], sizeof k->key[k->n], "%s:%s", prefix, v);
-	k->kind[k->n++] = kind;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(k->key[k->n], sizeof k->key[k->n], fmt, ap);
+	va_end(ap);
+	k->kind[k->n] = kind;
+	k->limit[k->n++] = limit;
 }
 
 /*
- * Anonymous visitors are limited per address and per user. An API caller is a
- * shop's back end speaking for many customers from one address, so there the
- * limit is per user (per key when no user is given).
+ * Anonymous visitors are limited per client address and per user. An API caller
+ * is a shop's back end speaking for many customers from one address, so there the
+ * limit is per user of that key, and the key as a whole has a ceiling of its own.
+ * The spaces are apart ("f" form, "a" API): a stranger posting the form with a
+ * customer's user id cannot make the shop's own API refuse that customer.
  */
 static void keys_for(const struct api_ctx *c, struct rl_keys *k)
 {
-	char id[16];
+	const struct cp_config *cfg = c->w->cfg;
+	char client[CLIENT_KEY_MAX];
 
 	k->n = 0;
 	if (c->rt->body == BODY_FORM) {
-		add_key(k, RL_ADDR, "a", c->req->remote_addr != NULL ? c->req->remote_addr : "-");
-		add_key(k, RL_USER, "u", c->ps.v[P_USER].s);
-	} else if (c->ps.v[P_USER_ID].set) {
-		add_key(k, RL_USER, "u", c->ps.v[P_USER_ID].s);
-	} else {
-		snprintf(id, sizeof id, "%u", (unsigned int)c->key_id);
-		add_key(k, RL_ADDR, "k", id);
+		api_client_key(c, client);
+		add_key(k, RL_ADDR, cfg->rate_limit, "fa:%s", client);
+		add_key(k, RL_USER, cfg->rate_limit, "fu:%s", c->ps.v[P_USER].s);
+		return;
 	}
+	add_key(k, RL_KEY, cfg->rate_limit_key, "ak:%u", (unsigned int)c->key_id);
+	if (c->ps.v[P_USER_ID].set)
+		add_key(k, RL_USER, cfg->rate_limit, "au:%u:%s", (unsigned int)c->key_id,
+			c->ps.v[P_USER_ID].s);
 }
 
 /* Answers 429 if any key is over its limit. */
@@ -88,7 +103,7 @@ static bool limited(struct api_ctx *c, const struct rl_keys *k)
 	time_t now = time(NULL);
 
 	for (unsigned int i = 0; i < k->n; i++) {
-		unsigned int wait = rl_check(c->w->rl, k->key[i], strlen(k->key[i]), now);
+		unsigned int wait = rl_check(c->w->rl, k->key[i], strlen(k->key[i]), k->limit[i], now);
 
 		if (wait == 0)
 			continue;
@@ -105,8 +120,19 @@ static void count_failure(struct api_ctx *c, const struct rl_keys *k)
 	time_t now = time(NULL);
 
 	for (unsigned int i = 0; i < k->n; i++)
-		rl_fail(c->w->rl, k->key[i], strlen(k->key[i]), now);
-	metrics_failed_lookup(c->rt->body == BODY_FORM ? SRC_FORM : SRC_API);
+		rl_fail(c->w->rl, k->key[i], strlen(k->key[i]), k->limit[i], now);
+}
+
+/*
+ * What the limits count. For the anonymous form every refusal counts, so the
+ * moment the 429 comes says nothing about which codes exist; for an API key only
+ * lookups that found no code (its other refusals are the shop's business).
+ */
+static bool counted(const struct api_ctx *c, enum cp_status st)
+{
+	if (c->rt->body == BODY_FORM)
+		return st != CP_OK && st != CP_E_RATE_LIMITED && cp_status_http(st) < 500;
+	return failed_lookup(st);
 }
 
 /* SHA-256 of method, path and body: what an idempotent repeat must match. */
@@ -190,8 +216,10 @@ static enum cp_status run_op(struct api_ctx *c, enum cp_op op, struct cp_redeem_
 	st = cp_redeem_op(db, op, rq, &res, &e);
 	metrics_result(op, st);
 	metrics_retries(res.retries);
-	if (failed_lookup(st))
+	if (counted(c, st))
 		count_failure(c, k);
+	if (failed_lookup(st))
+		metrics_failed_lookup(c->rt->body == BODY_FORM ? SRC_FORM : SRC_API);
 	if (st == CP_OK) {
 		memcpy(c->code, res.code, sizeof c->code);
 		memcpy(c->display, res.display, sizeof c->display);
@@ -268,8 +296,6 @@ static bool same_site(const struct api_ctx *c)
 	const char *site = c->w->cfg->site, *ref = c->req->referer;
 	size_t n;
 
-	if (site == NULL || *site == '\0')
-		return true;
 	n = strlen(site);
 	while (n > 0 && site[n - 1] == '/')
 		n--;
@@ -301,6 +327,11 @@ static void log_cross_site(const struct api_ctx *c)
 
 bool form_admit(struct api_ctx *c)
 {
+	/* Without a site there is nothing to check against: the form is off (logged at start). */
+	if (c->w->cfg->site == NULL || *c->w->cfg->site == '\0') {
+		reply_error(c->resp, CP_E_FORBIDDEN, "the form is not enabled ('site' is not set)");
+		return false;
+	}
 	if (same_site(c))
 		return true;
 	log_cross_site(c);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "text.h"
 #include "xmalloc.h"
 
 void buf_init(struct buf *b)
@@ -72,26 +73,15 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 
 void buf_json_str(struct buf *b, const char *s, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i, run = 0;
+	size_t n;
 
-	buf_add(b, "\"", 1);
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-
-		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
-			continue;
-		buf_add(b, s + run, i - run);
-		run = i + 1;
-		if (c == '"' || c == '\\') {
-			char two[2] = {'\\', (char)c};
-			buf_add(b, two, 2);
-		} else
-			buf_add(b, esc, sizeof esc);
+	/* Written in place; a second pass only when escapes outgrow the room. */
+	grow(b, len + 2);
+	if ((n = text_json_str(b->p + b->len, b->cap - b->len, s, len)) >= b->cap - b->len) {
+		grow(b, n);
+		text_json_str(b->p + b->len, b->cap - b->len, s, len);
 	}
-	buf_add(b, s + run, len - run);
-	buf_add(b, "\"", 1);
+	b->len += n;
 }
 
 void buf_json_kv(struct buf *b, const char *name, const char *value, int first)

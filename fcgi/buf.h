@@ -16,7 +16,7 @@ void buf_reset(struct buf *);
 void buf_add(struct buf *, const void *, size_t);
 void buf_puts(struct buf *, const char *);
 void buf_printf(struct buf *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Appends S (LEN bytes, valid UTF-8) as a JSON string with its quotes. */
+/* Appends S (LEN bytes) as a JSON string with its quotes, written by text_json_str(). */
 void buf_json_str(struct buf *, const char *s, size_t len);
 /* Appends "NAME":"VALUE" (VALUE NULL gives null), with a leading comma unless FIRST. */
 void buf_json_kv(struct buf *, const char *name, const char *value, int first);

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "http.h"
+#include "text.h"
 #include "xmalloc.h"
 
 void http_resp_init(struct http_resp *r)
@@ -41,14 +42,18 @@ void http_resp_free(struct http_resp *r)
 
 void http_header(struct http_resp *r, const char *fmt, ...)
 {
+	/* Room for the text, CR LF and the NUL; never negative, whatever hlen is. */
+	size_t room = r->hlen + 3 <= sizeof r->headers ? sizeof r->headers - r->hlen - 2 : 0;
 	va_list ap;
 	int n;
 
+	if (room == 0)
+		return;
 	va_start(ap, fmt);
-	n = vsnprintf(r->headers + r->hlen, sizeof r->headers - r->hlen - 2, fmt, ap);
+	n = vsnprintf(r->headers + r->hlen, room, fmt, ap);
 	va_end(ap);
 	/* Headers are ours, never user input; one that does not fit is dropped whole. */
-	if (n < 0 || (size_t)n >= sizeof r->headers - r->hlen - 2) {
+	if (n < 0 || (size_t)n >= room) {
 		r->headers[r->hlen] = '\0';
 		return;
 	}
@@ -101,11 +106,8 @@ void reply_error_with(struct http_resp *r, enum cp_status st, const char *field,
 	buf_puts(&r->body, "{\"error\":{\"code\":");
 	buf_json_str(&r->body, cp_status_code(st), strlen(cp_status_code(st)));
 	buf_puts(&r->body, ",\"message\":");
-	/* Messages may quote input (a database message, say): keep them clean UTF-8. */
-	if (http_text_ok(m, strlen(m), true))
-		buf_json_str(&r->body, m, strlen(m));
-	else
-		buf_json_str(&r->body, cp_status_message(st), strlen(cp_status_message(st)));
+	/* Messages may quote input (a database message, say): the writer keeps it UTF-8. */
+	buf_json_str(&r->body, m, strlen(m));
 	/* Field names come from the field tables and core, never from input. */
 	if (field != NULL && *field != '\0') {
 		buf_puts(&r->body, ",\"field\":");
@@ -124,17 +126,6 @@ void reply_json(struct http_resp *r, int status)
 	r->error = CP_OK;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes IN[0..len) into OUT (at least len+1 bytes); PLUS maps '+' to ' '. */
 static bool pct_decode(const char *in, size_t len, char *out, size_t *outlen, bool plus)
 {
@@ -151,7 +142,8 @@ static bool pct_decode(const char *in, size_t len, char *out, size_t *outlen, bo
 			out[o++] = in[i];
 			continue;
 		}
-		if (i + 2 >= len || (hi = hexval(in[i + 1])) < 0 || (lo = hexval(in[i + 2])) < 0)
+		if (i + 2 >= len || (hi = text_hexval(in[i + 1])) < 0 ||
+		    (lo = text_hexval(in[i + 2])) < 0)
 			return false;
 		out[o++] = (char)(hi << 4 | lo);
 		i += 2;
@@ -174,7 +166,7 @@ enum cp_status http_req_path(struct http_req *req, struct cp_err *e)
 	/* An escaped '/' would move segment boundaries after routing saw them. */
 	if (strcasestr(u, "%2f") != NULL && (q == NULL || strcasestr(u, "%2f") < q))
 		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "escaped '/' in the path");
-	if (!pct_decode(u, len, req->path, &outlen, false) || !http_text_ok(req->path, outlen, false))
+	if (!pct_decode(u, len, req->path, &outlen, false) || !text_ok(req->path, outlen, 0))
 		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "bad escape or character in the path");
 	return CP_OK;
 }
@@ -204,56 +196,6 @@ bool http_accepts(const char *accept, const char *type)
 		p = strchr(p, ',');
 	}
 	return false;
-}
-
-/* Length of the UTF-8 sequence at S (at most LEFT bytes) and its code point; 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t left, unsigned int *cp)
-{
-	unsigned int c = s[0], n, min;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if ((c & 0xe0) == 0xc0)
-		n = 2, min = 0x80, c &= 0x1f;
-	else if ((c & 0xf0) == 0xe0)
-		n = 3, min = 0x800, c &= 0x0f;
-	else if ((c & 0xf8) == 0xf0)
-		n = 4, min = 0x10000, c &= 0x07;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	for (unsigned int i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
-bool http_text_ok(const char *s, size_t len, bool allow_space)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned int cp;
-		size_t n = utf8_seq(p + i, len - i, &cp);
-
-		if (n == 0)
-			return false;
-		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
-			if (!allow_space || (cp != '\t' && cp != '\n' && cp != '\r'))
-				return false;
-		}
-		i += n;
-	}
-	return true;
 }
 
 void params_free(struct params *p)
@@ -290,7 +232,7 @@ static enum cp_status set_str(const struct field *f, struct param *p, const char
 	if (len > f->max)
 		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, f->name,
 					"field '%s' is too long (at most %llu bytes)", f->name, (unsigned long long)f->max);
-	if (!http_text_ok(s, len, false))
+	if (!text_ok(s, len, 0))
 		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, f->name,
 					"field '%s' is not valid UTF-8 or holds control characters",
 					f->name);
@@ -399,7 +341,7 @@ static enum cp_status json_members(const cJSON *root, const struct field *fields
 
 		if (f == NULL)
 			return cp_err_set(e, CP_E_INVALID_ARGUMENT, "unknown field '%.64s'",
-					  http_text_ok(m->string, strlen(m->string), false) ? m->string : "?");
+					  text_ok(m->string, strlen(m->string), 0) ? m->string : "?");
 		p = &ps->v[f->slot];
 		if (p->set)
 			return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, f->name,
@@ -425,7 +367,7 @@ enum cp_status http_parse_json(const char *body, size_t len, const struct field 
 		return check_required(fields, ps, e);
 	if (len == 0)
 		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "empty body: a JSON object is expected");
-	if (!http_text_ok(body, len, true))
+	if (!text_ok(body, len, TEXT_SPACE))
 		return cp_err_set(e, CP_E_INVALID_ARGUMENT,
 				  "the body is not valid UTF-8 or holds control characters");
 	if (has_nul_escape(body, len))
@@ -461,7 +403,7 @@ static enum cp_status form_pair(const char *pair, size_t len, char *out, const s
 		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "malformed form field name");
 	if ((f = find_field(fields, name, dlen)) == NULL)
 		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "unknown field '%.32s'",
-				  http_text_ok(name, dlen, false) ? name : "?");
+				  text_ok(name, dlen, 0) ? name : "?");
 	p = &ps->v[f->slot];
 	if (p->set)
 		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, f->name, "field '%s' given twice",

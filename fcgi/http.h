@@ -29,6 +29,7 @@ struct http_req {
 	const char *origin;
 	const char *referer;
 	const char *remote_addr;
+	const char *forwarded_for;  /* X-Forwarded-For, read behind trusted proxies only */
 	const char *body;           /* exactly body_len bytes, NUL-terminated */
 	size_t body_len;
 	char path[HTTP_PATH_MAX];   /* decoded path, by http_req_path() */
@@ -76,12 +77,6 @@ enum cp_status http_req_path(struct http_req *, struct cp_err *);
 bool http_media_type_is(const char *content_type, const char *type);
 /* Whether ACCEPT lists TYPE. */
 bool http_accepts(const char *accept, const char *type);
-
-/*
- * Valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF) without
- * control characters (C0, DEL, C1). NL and TAB pass only when ALLOW_SPACE.
- */
-bool http_text_ok(const char *s, size_t len, bool allow_space);
 
 /* Request fields: a table per endpoint; unknown fields are refused. */
 

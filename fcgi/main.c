@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fastcgi.h>
 #include <fcgiapp.h>
+#include <cjson/cJSON.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -23,7 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "activation.h"
 #include "api.h"
+#include "health.h"
 #include "log.h"
 #include "metrics.h"
 #include "transport.h"
@@ -42,6 +45,7 @@ struct opts {
 	mode_t listen_mode;
 	bool check;
 	bool access_log;
+	int activated_fd; /* the socket from systemd, or ACTIVATION_NONE */
 };
 
 struct wthread {
@@ -64,7 +68,8 @@ static void usage(FILE *f)
 		"usage: coupon-fcgi [options]\n"
 		"  -c, --config FILE     option file (default: first of %s)\n"
 		"  -l, --listen ADDR     unix socket path or [host]:port (default: the socket\n"
-		"                        inherited on fd 0, as from spawn-fcgi)\n"
+		"                        from systemd (LISTEN_FDS), else the one inherited\n"
+		"                        on fd 0, as from spawn-fcgi)\n"
 		"  -t, --threads N       worker threads, one database connection each\n"
 		"  -b, --backlog N       listen backlog (default 1024)\n"
 		"  -m, --listen-mode M   permissions of a unix socket (octal, default 0660)\n"
@@ -102,19 +107,24 @@ static void serve(struct wthread *t)
 {
 	double t0 = api_now();
 	struct http_req req;
-	unsigned int ep;
+	unsigned int ep, nep;
+	char method[16] = "";
 
 	metrics_inflight(1);
 	transport_request(&t->rq, &req);
 	http_resp_reset(&t->resp);
 	ep = api_serve(&t->w, &req, transport_read, t->rq.in, &t->resp);
 	transport_respond(&t->rq, &t->resp);
+	/* FCGX_Finish_r frees the parameters req.method points into. */
+	if (t->access_log)
+		snprintf(method, sizeof method, "%s", req.method != NULL ? req.method : "-");
 	FCGX_Finish_r(&t->rq);
 	metrics_request(ep, t->resp.status, api_now() - t0);
 	metrics_inflight(-1);
+	/* The endpoint, not the path: paths can carry codes (/api/v1/codes/CODE). */
 	if (t->access_log)
-		log_info("%s %s %d %.3fms", req.method, req.path, t->resp.status,
-			 (api_now() - t0) * 1e3);
+		log_info("%s %s %d %.3fms", method, api_endpoint_names(&nep)[ep],
+			 t->resp.status, (api_now() - t0) * 1e3);
 }
 
 static void *worker_main(void *arg)
@@ -156,11 +166,14 @@ static int open_listener(const struct cp_config *cfg, const struct opts *o)
 	struct stat sb;
 	int fd;
 
+	if (o->activated_fd != ACTIVATION_NONE)
+		return o->activated_fd;
 	if (addr == NULL) {
 		/* spawn-fcgi and friends hand the socket over as fd 0. */
 		if (fstat(FCGI_LISTENSOCK_FILENO, &sb) != 0 || !S_ISSOCK(sb.st_mode)) {
-			fprintf(stderr, "coupon-fcgi: no --listen and fd 0 is not a socket "
-					"(run under spawn-fcgi, or give --listen PATH|HOST:PORT)\n");
+			fprintf(stderr, "coupon-fcgi: no --listen, no socket from systemd and fd 0 "
+					"is not a socket (run under spawn-fcgi, or give --listen "
+					"PATH|HOST:PORT)\n");
 			return -1;
 		}
 		return FCGI_LISTENSOCK_FILENO;
@@ -284,6 +297,7 @@ static int serve_all(const struct cp_config *cfg, const struct opts *o)
 	unsigned int n = cfg->threads;
 	struct wthread *ts;
 	struct ratelimit *rl;
+	struct cp_err e;
 	sigset_t set;
 	bool clean;
 	int fd;
@@ -295,17 +309,27 @@ static int serve_all(const struct cp_config *cfg, const struct opts *o)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL); /* inherited by the workers */
-	if (cfg->site == NULL)
-		log_warn("no 'site' configured: form posts are not checked for their origin");
-	rl = rl_create(cfg->rate_limit, RL_SLOTS);
-	api_init(cfg, n);
+	if (cfg->site == NULL || *cfg->site == '\0')
+		log_warn("no 'site' configured: the customer form (POST /redeem) is refused "
+			 "with 403 until it is set; the API is served");
+	cp_err_clear(&e);
+	if (!api_init(cfg, n, &e)) {
+		log_error("%s", e.msg);
+		return EXIT_FAILURE;
+	}
+	rl = rl_create(RL_SLOTS);
+	if (!health_start(cfg))
+		return EXIT_FAILURE;
 	ts = xcalloc(n, sizeof *ts);
 	if (!start_workers(ts, n, cfg, rl, fd, o))
 		exit(EXIT_FAILURE);
 	log_info("coupon-fcgi %s: %u threads on %s", cp_version(), n,
-		 cfg->listen != NULL ? cfg->listen : "the inherited socket");
+		 cfg->listen != NULL ? cfg->listen
+		 : o->activated_fd != ACTIVATION_NONE ? "the socket from systemd"
+						      : "the inherited socket");
 	supervise(cfg, &set);
 	clean = drain(fd);
+	health_stop();
 	api_wait();
 	if (!clean) {
 		/* Threads parked on idle kept-alive connections: nothing is in flight. */
@@ -374,6 +398,20 @@ struct flag_set {
 	const char *value;
 };
 
+static void print_version(void)
+{
+	char cjson[32], text[1024];
+	const struct cp_library libs[] = {
+		{"libfcgi", FCGI_FOUND, NULL},
+		{"cJSON", cjson, cJSON_Version()},
+	};
+
+	snprintf(cjson, sizeof cjson, "%d.%d.%d", CJSON_VERSION_MAJOR, CJSON_VERSION_MINOR,
+		 CJSON_VERSION_PATCH);
+	cp_version_text(text, sizeof text, "coupon-fcgi", libs, sizeof libs / sizeof libs[0]);
+	fputs(text, stdout);
+}
+
 static int parse_args(int argc, char **argv, struct opts *o, struct flag_set *fs, size_t *nfs)
 {
 	static const char *const keys[] = {['l'] = "listen", ['t'] = "threads", ['L'] = "log-file"};
@@ -405,7 +443,7 @@ static int parse_args(int argc, char **argv, struct opts *o, struct flag_set *fs
 		case 'a': o->access_log = true; break;
 		case 'k': o->check = true; break;
 		case 'h': usage(stdout); exit(EXIT_SUCCESS);
-		case 'V': printf("coupon-fcgi (coupon) %s\n", cp_version()); exit(EXIT_SUCCESS);
+		case 'V': print_version(); exit(EXIT_SUCCESS);
 		default: usage(stderr); return 2;
 		}
 	}
@@ -414,6 +452,27 @@ static int parse_args(int argc, char **argv, struct opts *o, struct flag_set *fs
 		return 2;
 	}
 	return 0;
+}
+
+/*
+ * A socket handed over by systemd wins over "listen": the unit's socket is the
+ * one the web server was pointed at. It is systemd's to remove, not ours.
+ */
+static bool take_activated_socket(struct cp_config *cfg, struct opts *o)
+{
+	char err[128];
+
+	o->activated_fd = activation_listen_fd(err, sizeof err);
+	if (o->activated_fd == ACTIVATION_ERROR) {
+		log_error("socket activation: %s", err);
+		return false;
+	}
+	if (o->activated_fd != ACTIVATION_NONE && cfg->listen != NULL) {
+		log_warn("socket activation: ignoring listen = %s", cfg->listen);
+		free(cfg->listen);
+		cfg->listen = NULL;
+	}
+	return true;
 }
 
 static bool write_pid(const char *path)
@@ -428,7 +487,7 @@ static bool write_pid(const char *path)
 
 int main(int argc, char **argv)
 {
-	struct opts o = {.backlog = 1024, .listen_mode = 0660};
+	struct opts o = {.backlog = 1024, .listen_mode = 0660, .activated_fd = ACTIVATION_NONE};
 	struct flag_set fs[32];
 	size_t nfs = 0;
 	struct cp_config cfg;
@@ -457,6 +516,8 @@ int main(int argc, char **argv)
 		rc = check(&cfg);
 	} else if (!log_open(cfg.log_file, &errnum)) {
 		fprintf(stderr, "coupon-fcgi: %s: %s\n", cfg.log_file, strerror(errnum));
+		rc = EXIT_FAILURE;
+	} else if (!take_activated_socket(&cfg, &o)) {
 		rc = EXIT_FAILURE;
 	} else if (o.pid_file != NULL && !write_pid(o.pid_file)) {
 		fprintf(stderr, "coupon-fcgi: %s: %s\n", o.pid_file, strerror(errno));

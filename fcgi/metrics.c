@@ -28,7 +28,7 @@ static unsigned long long results[NOPS][CP_STATUS_COUNT];
 static unsigned long long db_errors, retries, rl_hits[RL_KINDS], lookups_failed[SRC_COUNT];
 static long inflight;
 
-static const char *const rl_names[RL_KINDS] = {"client", "user"};
+static const char *const rl_names[RL_KINDS] = {"client", "user", "api_key"};
 static const char *const src_names[SRC_COUNT] = {"api", "form"};
 
 void metrics_init(const char *const *names, unsigned int n, unsigned int threads)
@@ -191,6 +191,35 @@ void metrics_render(struct buf *b, unsigned long tracked, unsigned long evicted)
 	render_histogram(b);
 	render_results(b);
 	render_simple(b, tracked, evicted);
+}
+
+void metrics_render_db(struct buf *b, const struct metrics_db *d)
+{
+	head(b, "coupon_db_up", "gauge", "0 while the database is unreachable (an outage), else 1.");
+	buf_printf(b, "coupon_db_up %d\n", d->up);
+	head(b, "coupon_db_outages_total", "counter", "Outages: the database found unreachable.");
+	buf_printf(b, "coupon_db_outages_total %llu\n", d->outages);
+	head(b, "coupon_db_outage_refused_total", "counter",
+	     "Requests answered 503 during an outage without trying the database.");
+	buf_printf(b, "coupon_db_outage_refused_total %llu\n", d->refused);
+	head(b, "coupon_db_outage_probes_total", "counter",
+	     "Attempts to reach the database during outages (one per back-off).");
+	buf_printf(b, "coupon_db_outage_probes_total %llu\n", d->attempts);
+}
+
+void metrics_render_generation(struct buf *b, const struct cp_generation_progress *g)
+{
+	if (g == NULL)
+		return;
+	head(b, "coupon_generation_running_batches", "gauge",
+	     "Generation batches with status running (couponadm or the API).");
+	buf_printf(b, "coupon_generation_running_batches %u\n", g->running);
+	head(b, "coupon_generation_remaining_codes", "gauge",
+	     "Codes the running batches still lack.");
+	buf_printf(b, "coupon_generation_remaining_codes %llu\n", (unsigned long long)g->remaining);
+	head(b, "coupon_generation_stalest_progress_age_seconds", "gauge",
+	     "Seconds since the least recently advanced running batch committed a chunk (0 when none runs).");
+	buf_printf(b, "coupon_generation_stalest_progress_age_seconds %.3f\n", g->stalest_seconds);
 }
 
 void metrics_render_outbox(struct buf *b, const struct cp_outbox_backlog *o)

@@ -5,13 +5,15 @@
 #ifndef METRICS_H
 #define METRICS_H
 
+#include <stdbool.h>
+
 #include "buf.h"
 #include "coupon.h"
 
 #define METRICS_ENDPOINTS 32
 
-/* Limits: per client (address, or API key for an API call without a user) and per user. */
-enum rl_kind { RL_ADDR, RL_USER, RL_KINDS };
+/* Limits: per client address (form), per user (form and API apart), per API key. */
+enum rl_kind { RL_ADDR, RL_USER, RL_KEY, RL_KINDS };
 enum lookup_source { SRC_API, SRC_FORM, SRC_COUNT };
 
 /* NAMES[i] labels endpoint i (static strings); at most METRICS_ENDPOINTS. */
@@ -24,6 +26,14 @@ void metrics_retries(unsigned int n);
 void metrics_ratelimit_hit(enum rl_kind);
 void metrics_failed_lookup(enum lookup_source);
 void metrics_render(struct buf *, unsigned long rl_tracked, unsigned long rl_evicted);
+/* The database as the workers see it (api.c keeps it). */
+struct metrics_db {
+	bool up;
+	unsigned long long outages, refused, attempts;
+};
+void metrics_render_db(struct buf *, const struct metrics_db *);
+/* Running generation batches; G NULL when the database could not be asked. */
+void metrics_render_generation(struct buf *, const struct cp_generation_progress *g);
 /* Outbox backlog gauges; B NULL when the database could not be asked. */
 void metrics_render_outbox(struct buf *, const struct cp_outbox_backlog *b);
 /* Totals since start, for the periodic log summary. */

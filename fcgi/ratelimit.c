@@ -24,20 +24,20 @@ struct slot {
 	time_t start;        /* start of the current window; 0 = free */
 	time_t last;         /* last failure */
 	unsigned int prev, cur;
+	unsigned int limit;  /* of the key's space, kept for eviction decisions */
 	unsigned char len;
 	char key[RL_KEY_MAX];
 };
 
 struct ratelimit {
 	pthread_mutex_t lock;
-	unsigned int limit;
 	size_t mask;
 	uint64_t seed;
-	unsigned long tracked, evicted;
+	unsigned long tracked, evicted, untracked;
 	struct slot *slots;
 };
 
-struct ratelimit *rl_create(unsigned int limit, size_t n)
+struct ratelimit *rl_create(size_t n)
 {
 	struct ratelimit *rl = xcalloc(1, sizeof *rl);
 	size_t size = 64;
@@ -45,7 +45,6 @@ struct ratelimit *rl_create(unsigned int limit, size_t n)
 	while (size < n)
 		size *= 2;
 	pthread_mutex_init(&rl->lock, NULL);
-	rl->limit = limit;
 	rl->mask = size - 1;
 	if (getrandom(&rl->seed, sizeof rl->seed, 0) != sizeof rl->seed)
 		rl->seed = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull;
@@ -92,9 +91,39 @@ static bool stale(const struct slot *s, time_t now)
 	return s->start == 0 || now - s->last >= 2 * RL_WINDOW;
 }
 
-/* Free slots first, then stale ones, then the least recently active. */
-static bool better_victim(const struct slot *cand, const struct slot *cur, time_t now)
+/* Seconds until the weighted count of S drops below the limit; 0 if it is below. */
+static unsigned int wait_for(const struct slot *s, unsigned int limit, time_t now)
 {
+	double el = (double)(now - s->start), est, t;
+
+	est = s->prev * (RL_WINDOW - el) / RL_WINDOW + s->cur;
+	if (est < limit)
+		return 0;
+	if (s->cur >= limit) /* into the next window, until CUR's weight has dropped enough */
+		t = RL_WINDOW + RL_WINDOW * (1.0 - (double)limit / s->cur);
+	else
+		t = RL_WINDOW * (1.0 - (double)(limit - s->cur) / s->prev);
+	t = t - el + 1;
+	return t < 1 ? 1 : t > 2 * RL_WINDOW ? 2 * RL_WINDOW : (unsigned int)t;
+}
+
+/*
+ * Whether S is a client refused right now. Such an entry is never given up to make
+ * room: a flood of new addresses must not buy an attacker a clean slate.
+ */
+static bool over_limit(struct slot *s, time_t now)
+{
+	if (s->start == 0 || stale(s, now))
+		return false;
+	roll(s, now);
+	return wait_for(s, s->limit, now) > 0;
+}
+
+/* Free slots first, then stale ones, then the least recently active under its limit. */
+static bool better_victim(struct slot *cand, const struct slot *cur, time_t now)
+{
+	if (over_limit(cand, now))
+		return false;
 	if (cur == NULL)
 		return true;
 	if (cur->start == 0)
@@ -118,11 +147,15 @@ static struct slot *find(struct ratelimit *rl, const char *k, size_t len, time_t
 
 		if (s->start != 0 && s->hash == h && s->len == len && memcmp(s->key, k, len) == 0)
 			return s;
-		if (better_victim(s, victim, now))
+		if (add && better_victim(s, victim, now))
 			victim = s;
 	}
 	if (!add)
 		return NULL;
+	if (victim == NULL) { /* a neighbourhood of refused clients: they keep their places */
+		rl->untracked++;
+		return NULL;
+	}
 	if (victim->start == 0)
 		rl->tracked++;
 	else if (!stale(victim, now))
@@ -136,23 +169,8 @@ static struct slot *find(struct ratelimit *rl, const char *k, size_t len, time_t
 	return victim;
 }
 
-/* Seconds until the weighted count of S drops below the limit; 0 if it is below. */
-static unsigned int wait_for(const struct slot *s, unsigned int limit, time_t now)
-{
-	double el = (double)(now - s->start), est, t;
-
-	est = s->prev * (RL_WINDOW - el) / RL_WINDOW + s->cur;
-	if (est < limit)
-		return 0;
-	if (s->cur >= limit) /* into the next window, until CUR's weight has dropped enough */
-		t = RL_WINDOW + RL_WINDOW * (1.0 - (double)limit / s->cur);
-	else
-		t = RL_WINDOW * (1.0 - (double)(limit - s->cur) / s->prev);
-	t = t - el + 1;
-	return t < 1 ? 1 : t > 2 * RL_WINDOW ? 2 * RL_WINDOW : (unsigned int)t;
-}
-
-unsigned int rl_check(struct ratelimit *rl, const char *k, size_t len, time_t now)
+unsigned int rl_check(struct ratelimit *rl, const char *k, size_t len, unsigned int limit,
+		      time_t now)
 {
 	unsigned int wait = 0;
 	struct slot *s;
@@ -160,28 +178,32 @@ unsigned int rl_check(struct ratelimit *rl, const char *k, size_t len, time_t no
 	pthread_mutex_lock(&rl->lock);
 	if ((s = find(rl, k, len, now, false)) != NULL) {
 		roll(s, now);
-		wait = wait_for(s, rl->limit, now);
+		wait = wait_for(s, limit, now);
 	}
 	pthread_mutex_unlock(&rl->lock);
 	return wait;
 }
 
-void rl_fail(struct ratelimit *rl, const char *k, size_t len, time_t now)
+void rl_fail(struct ratelimit *rl, const char *k, size_t len, unsigned int limit, time_t now)
 {
 	struct slot *s;
 
 	pthread_mutex_lock(&rl->lock);
-	s = find(rl, k, len, now, true);
-	roll(s, now);
-	s->cur++;
-	s->last = now;
+	if ((s = find(rl, k, len, now, true)) != NULL) {
+		roll(s, now);
+		s->cur++;
+		s->last = now;
+		s->limit = limit;
+	}
 	pthread_mutex_unlock(&rl->lock);
 }
 
-void rl_stats(struct ratelimit *rl, unsigned long *tracked, unsigned long *evicted)
+void rl_stats(struct ratelimit *rl, unsigned long *tracked, unsigned long *evicted,
+	      unsigned long *untracked)
 {
 	pthread_mutex_lock(&rl->lock);
 	*tracked = rl->tracked;
 	*evicted = rl->evicted;
+	*untracked = rl->untracked;
 	pthread_mutex_unlock(&rl->lock);
 }

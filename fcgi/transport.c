@@ -1,7 +1,7 @@
 /*
  * The FastCGI side of a request: libfcgi's parameters and streams mapped onto the
  * transport-free struct http_req / struct http_resp of http.h. Shared by the
- * responder (main.c) and the fuzz target that feeds it raw FastCGI records.
+ * responder (main.c) and the fuzz target that writes it FastCGI records.
  */
 #include "config.h"
 
@@ -51,6 +51,7 @@ void transport_request(FCGX_Request *rq, struct http_req *req)
 	req->origin = param(rq, "HTTP_ORIGIN");
 	req->referer = param(rq, "HTTP_REFERER");
 	req->remote_addr = param(rq, "REMOTE_ADDR");
+	req->forwarded_for = param(rq, "HTTP_X_FORWARDED_FOR");
 }
 
 /* Headers and body; a streamed body follows the headers. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "text.h"
 
 static const struct field fields[] = {
 	{"code", FT_STR, 0, 128, true},
@@ -40,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const struct param *v = &p.v[fields[i].slot];
 
 			if (v->set && fields[i].type == FT_STR &&
-			    (!http_text_ok(v->s, v->len, false) || v->len > fields[i].max))
+			    (!text_ok(v->s, v->len, 0) || v->len > fields[i].max))
 				__builtin_trap();
 		}
 	}

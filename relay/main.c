@@ -1,6 +1,6 @@
 /*
  * coupon-relay: delivers outbox events to RabbitMQ and/or an HTTP webhook, at
- * least once. See man/coupon-relay.8 and DESIGN.md, "Operations".
+ * least once. See man/coupon-relay.8 and doc/DESIGN.md, "Events after a change".
  *
  * The loop: claim a batch (lowest seq first; conditional UPDATEs, so several
  * relays can run side by side without taking the same events), hand it to the
@@ -25,9 +25,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <amqp.h>
 #include <curl/curl.h>
 
 #include "relay.h"
+#include "text.h"
 #include "xmalloc.h"
 
 static volatile sig_atomic_t stopping;
@@ -38,14 +40,18 @@ static void on_signal(int sig)
 	stopping = 1;
 }
 
+static bool to_journal; /* journald stamps lines with the time and our name */
+
 void relay_log(const char *fmt, ...)
 {
 	char when[32];
 	time_t now = time(NULL);
 	va_list ap;
 
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	fprintf(stderr, "%s coupon-relay: ", when);
+	if (!to_journal) {
+		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+		fprintf(stderr, "%s coupon-relay: ", when);
+	}
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -71,33 +77,29 @@ static void pause_ms(unsigned int ms)
 
 /* ------------------------------------------------------------ the message */
 
-static size_t json_str(char *buf, size_t size, const char *s)
+/* S as a JSON string, or null when it is empty (no user, no order). */
+static void json_or_null(char *buf, size_t size, const char *s)
 {
-	size_t o = 0;
-
 	if (*s == '\0')
-		return (size_t)snprintf(buf, size, "null");
-	buf[o++] = '"';
-	for (const unsigned char *p = (const unsigned char *)s; *p && o + 8 < size; p++) {
-		if (*p == '"' || *p == '\\')
-			o += (size_t)snprintf(buf + o, size - o, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7F)
-			o += (size_t)snprintf(buf + o, size - o, "\\u%04x", *p);
-		else
-			buf[o++] = (char)*p;
-	}
-	buf[o++] = '"';
-	buf[o] = '\0';
-	return o;
+		snprintf(buf, size, "null");
+	else
+		text_json_str(buf, size, s, strlen(s));
 }
+
+/* Room for the longest literal: six bytes a byte (\u00XX), two quotes, a NUL. */
+#define LITERAL_MAX(n) ((n) * 6 + 3)
+/* The body is never cut: the names, numbers and time take under 256 bytes. */
+_Static_assert(RELAY_JSON_MAX >= 256 + CP_EVENT_ID_LEN + CP_CODE_MAX +
+		LITERAL_MAX(CP_USER_MAX) + LITERAL_MAX(CP_ORDER_MAX),
+	       "RELAY_JSON_MAX cannot hold every event");
 
 size_t relay_event_json(const struct cp_event *ev, char *buf, size_t size)
 {
-	char user[CP_USER_MAX * 6 + 3], order[CP_ORDER_MAX * 6 + 3], when[32];
+	char user[LITERAL_MAX(CP_USER_MAX)], order[LITERAL_MAX(CP_ORDER_MAX)], when[32];
 	struct tm tm;
 
-	json_str(user, sizeof user, ev->user_id);
-	json_str(order, sizeof order, ev->order_id);
+	json_or_null(user, sizeof user, ev->user_id);
+	json_or_null(order, sizeof order, ev->order_id);
 	gmtime_r(&ev->at, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
 	return (size_t)snprintf(buf, size,
@@ -121,7 +123,7 @@ struct relay {
 	double next_gauges, next_purge;
 };
 
-static int set_secret(struct relay_opts *o, const char *path)
+static enum cp_status set_secret(struct relay_opts *o, const char *path, struct cp_err *e)
 {
 	char buf[512];
 	FILE *f = fopen(path, "r");
@@ -129,31 +131,32 @@ static int set_secret(struct relay_opts *o, const char *path)
 	size_t n;
 
 	if (f == NULL)
-		return relay_log("%s: %s", path, strerror(errno)), -1;
+		return cp_err_set(e, CP_E_IO, "%s: %s", path, strerror(errno));
 	/* As for the code key: a secret others can read or change is no secret. */
 	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode) || (sb.st_mode & 077) != 0) {
 		fclose(f);
-		return relay_log("%s: the webhook secret file must be a regular file of mode 0600"
-				 " or 0400 (it is %04o); chmod 600 it",
-				 path, (unsigned int)(sb.st_mode & 07777)), -1;
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT,
+				  "%s: the webhook secret file must be a regular file of mode 0600"
+				  " or 0400 (it is %04o); chmod 600 it",
+				  path, (unsigned int)(sb.st_mode & 07777));
 	}
 	n = fread(buf, 1, sizeof buf - 1, f);
 	fclose(f);
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		n--;
 	if (n == 0)
-		return relay_log("%s: the webhook secret is empty", path), -1;
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "%s: the webhook secret is empty", path);
 	free(o->webhook_secret);
 	o->webhook_secret = xmalloc(n + 1);
 	memcpy(o->webhook_secret, buf, n);
 	o->webhook_secret[n] = '\0';
 	o->webhook_secret_len = n;
 	explicit_bzero(buf, sizeof buf);
-	return 0;
+	return CP_OK;
 }
 
 /* "TYPE=EXCHANGE/KEY": that event type goes to its own exchange and routing key. */
-static int set_route(struct relay_opts *o, const char *v)
+static enum cp_status set_route(struct relay_opts *o, const char *v, struct cp_err *e)
 {
 	const char *eq = strchr(v, '='), *slash = eq ? strchr(eq, '/') : NULL;
 
@@ -165,33 +168,47 @@ static int set_route(struct relay_opts *o, const char *v)
 		free(o->routes[i].key);
 		o->routes[i].exchange = xstrndup(eq + 1, (size_t)(slash - eq - 1));
 		o->routes[i].key = xstrdup(slash + 1);
-		return 0;
+		return CP_OK;
 	}
-	return relay_log("--route takes TYPE=EXCHANGE/KEY with a known type, not '%s'", v), -1;
+	return cp_err_set(e, CP_E_INVALID_ARGUMENT,
+			  "takes TYPE=EXCHANGE/KEY with a known type, not '%s'", v);
 }
 
-static int set_num(unsigned int *out, const char *name, const char *v, uint64_t min,
-		   uint64_t max)
+static enum cp_status set_num(unsigned int *out, const char *v, uint64_t min, uint64_t max,
+			      struct cp_err *e)
 {
-	struct cp_err e;
 	uint64_t n;
+	enum cp_status st;
 
-	if (cp_parse_uint(v, min, max, &n, &e) != CP_OK)
-		return relay_log("%s: %s", name, e.msg), -1;
-	*out = (unsigned int)n;
-	return 0;
+	if ((st = cp_parse_uint(v, min, max, &n, e)) == CP_OK)
+		*out = (unsigned int)n;
+	return st;
 }
 
-static int set_str(char **out, const char *v)
+static enum cp_status set_duration(unsigned int *out, const char *v, struct cp_err *e)
+{
+	uint64_t secs;
+	enum cp_status st;
+
+	if ((st = cp_parse_duration(v, &secs, e)) != CP_OK)
+		return st;
+	if (secs > UINT32_MAX)
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "'%s' is too long", v);
+	*out = (unsigned int)secs;
+	return CP_OK;
+}
+
+static enum cp_status set_str(char **out, const char *v)
 {
 	free(*out);
 	*out = xstrdup(v);
-	return 0;
+	return CP_OK;
 }
 
 enum { O_ID = 256, O_AMQP, O_EXCHANGE, O_PREFIX, O_ROUTE, O_NOMANDATORY, O_WEBHOOK, O_SECRET,
        O_TIMEOUT, O_BATCH, O_LEASE, O_POLL, O_RMIN, O_RMAX, O_RETENTION, O_METRICS };
 
+/* The options from O_ID on may also be given in the [coupon-relay] group. */
 static const struct option long_opts[] = {
 	{"config", required_argument, NULL, 'c'},
 	{"id", required_argument, NULL, O_ID},
@@ -216,76 +233,49 @@ static const struct option long_opts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-static int set_opt(struct relay_opts *o, int ch, const char *v)
+static enum cp_status set_opt(struct relay_opts *o, int ch, const char *v, struct cp_err *e)
 {
-	uint64_t secs;
-	struct cp_err e;
-
 	switch (ch) {
 	case O_ID: return set_str(&o->id, v);
 	case O_AMQP: return set_str(&o->amqp_url, v);
 	case O_EXCHANGE: return set_str(&o->amqp_exchange, v);
 	case O_PREFIX: return set_str(&o->amqp_prefix, v);
-	case O_ROUTE: return set_route(o, v);
-	case O_NOMANDATORY: o->amqp_mandatory = false; return 0;
+	case O_ROUTE: return set_route(o, v, e);
+	case O_NOMANDATORY: o->amqp_mandatory = false; return CP_OK;
 	case O_WEBHOOK: return set_str(&o->webhook_url, v);
-	case O_SECRET: return set_secret(o, v);
-	case O_TIMEOUT: return set_num(&o->timeout_ms, "--timeout", v, 100, 600000);
-	case O_BATCH: return set_num(&o->batch, "--batch", v, 1, RELAY_BATCH_MAX);
-	case O_LEASE: return set_num(&o->lease, "--lease", v, 1, 86400);
-	case O_POLL: return set_num(&o->poll_ms, "--poll", v, 1, 60000);
-	case O_RMIN: return set_num(&o->retry_min_ms, "--retry-min", v, 1, 3600000);
-	case O_RMAX: return set_num(&o->retry_max_ms, "--retry-max", v, 1, 3600000);
-	case O_RETENTION:
-		if (cp_parse_duration(v, &secs, &e) != CP_OK || secs > UINT32_MAX)
-			return relay_log("--retention: %s", e.msg), -1;
-		o->retention = (unsigned int)secs;
-		return 0;
+	case O_SECRET: return set_secret(o, v, e);
+	case O_TIMEOUT: return set_num(&o->timeout_ms, v, 100, 600000, e);
+	case O_BATCH: return set_num(&o->batch, v, 1, RELAY_BATCH_MAX, e);
+	case O_LEASE: return set_num(&o->lease, v, 1, 86400, e);
+	case O_POLL: return set_num(&o->poll_ms, v, 1, 60000, e);
+	case O_RMIN: return set_num(&o->retry_min_ms, v, 1, 3600000, e);
+	case O_RMAX: return set_num(&o->retry_max_ms, v, 1, 3600000, e);
+	case O_RETENTION: return set_duration(&o->retention, v, e);
 	case O_METRICS: return set_str(&o->metrics, v);
-	case 'v': o->verbose = true; return 0;
+	case 'v': o->verbose = true; return CP_OK;
 	}
-	return -1;
+	return cp_err_set(e, CP_E_INVALID_ARGUMENT, "unknown option");
 }
 
-/* The [coupon-relay] group of the option file: "key = value", keys as the long options. */
-static int read_group(struct relay_opts *o, const char *file)
+/* One "key = value" of the [coupon-relay] group (VALUE NULL for a bare key). */
+static enum cp_status file_option(void *o, const char *key, const char *value,
+				  struct cp_err *e)
 {
-	char line[1024], *k, *v, *end;
-	bool in = false;
-	int rc = 0, n = 0;
-	FILE *f = file != NULL ? fopen(file, "r") : NULL;
+	const struct option *opt = long_opts;
+	enum cp_status st;
 
-	while (f != NULL && rc == 0 && fgets(line, sizeof line, f) != NULL) {
-		n++;
-		for (k = line; *k == ' ' || *k == '\t'; k++)
-			;
-		for (end = k + strlen(k); end > k && strchr(" \t\r\n", end[-1]);)
-			*--end = '\0';
-		if (*k == '[') {
-			in = strcmp(k, "[coupon-relay]") == 0;
-			continue;
-		}
-		if (!in || *k == '\0' || *k == '#' || *k == ';')
-			continue;
-		v = strchr(k, '=');
-		if (v != NULL) {
-			for (*v++ = '\0'; *v == ' ' || *v == '\t'; v++)
-				;
-			for (end = k + strlen(k); end > k && (end[-1] == ' ' || end[-1] == '\t');)
-				*--end = '\0';
-		}
-		for (char *p = k; *p; p++)
-			*p = *p == '_' ? '-' : *p;
-		rc = -1;
-		for (size_t i = 0; long_opts[i].name != NULL; i++)
-			if (strcmp(long_opts[i].name, k) == 0 && long_opts[i].val > 'z')
-				rc = set_opt(o, long_opts[i].val, v != NULL ? v : "");
-		if (rc != 0)
-			relay_log("%s:%d: bad or unknown [coupon-relay] option '%s'", file, n, k);
-	}
-	if (f != NULL)
-		fclose(f);
-	return rc;
+	while (opt->name != NULL && !(opt->val >= O_ID && cp_config_key_is(key, opt->name)))
+		opt++;
+	if (opt->name == NULL)
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "unknown [coupon-relay] option '%s'",
+				  key);
+	if (value == NULL && opt->has_arg == required_argument)
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "%s needs a value", opt->name);
+	if (value != NULL && opt->has_arg == no_argument)
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "%s takes no value", opt->name);
+	if ((st = set_opt(o, opt->val, value, e)) != CP_OK)
+		cp_err_prefix(e, "%s", opt->name);
+	return st;
 }
 
 static void defaults(struct relay_opts *o)
@@ -481,6 +471,18 @@ static int run(struct relay *r)
 	return EXIT_SUCCESS;
 }
 
+static void print_version(void)
+{
+	const struct cp_library libs[] = {
+		{"librabbitmq", AMQP_VERSION_STRING, amqp_version()},
+		{"libcurl", LIBCURL_VERSION, curl_version()},
+	};
+	char text[1024];
+
+	cp_version_text(text, sizeof text, "coupon-relay", libs, sizeof libs / sizeof libs[0]);
+	fputs(text, stdout);
+}
+
 static int parse_args(int argc, char **argv, const char **config)
 {
 	int ch;
@@ -492,7 +494,7 @@ static int parse_args(int argc, char **argv, const char **config)
 		else if (ch == 'h')
 			return usage(stdout), 1;
 		else if (ch == 'V')
-			return printf("coupon-relay %s\n", PACKAGE_VERSION), 1;
+			return print_version(), 1;
 		else if (ch == '?')
 			return usage(stderr), -1;
 	}
@@ -503,12 +505,14 @@ static int parse_args(int argc, char **argv, const char **config)
 
 static int apply_flags(struct relay *r, int argc, char **argv)
 {
-	int ch;
+	struct cp_err e;
+	int ch, i = 0;
 
+	/* Only long options can fail, and for those getopt_long() sets I. */
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:vhV", long_opts, NULL)) != -1)
-		if (ch != 'c' && set_opt(&r->o, ch, optarg) != 0)
-			return -1;
+	while ((ch = getopt_long(argc, argv, "c:vhV", long_opts, &i)) != -1)
+		if (ch != 'c' && set_opt(&r->o, ch, optarg, &e) != CP_OK)
+			return relay_log("--%s: %s", long_opts[i].name, e.msg), -1;
 	return 0;
 }
 
@@ -548,14 +552,17 @@ int main(int argc, char **argv)
 	struct cp_err e;
 	int rc;
 
+	to_journal = cp_stderr_is_journal();
 	defaults(&r.o);
 	cp_config_init(&r.cfg);
 	if ((rc = parse_args(argc, argv, &config)) != 0)
 		return rc > 0 ? EXIT_SUCCESS : 2;
 	if (cp_config_load(&r.cfg, config, &e) != CP_OK)
 		return relay_log("%s", e.msg), EXIT_FAILURE;
-	if (read_group(&r.o, r.cfg.file) != 0 || apply_flags(&r, argc, argv) != 0 ||
-	    check_opts(&r.o) != 0)
+	if (r.cfg.file != NULL &&
+	    cp_config_read_group(r.cfg.file, "coupon-relay", file_option, &r.o, &e) != CP_OK)
+		return relay_log("%s", e.msg), 2;
+	if (apply_flags(&r, argc, argv) != 0 || check_opts(&r.o) != 0)
 		return 2;
 	fill_routes(&r.o);
 	signal(SIGPIPE, SIG_IGN);

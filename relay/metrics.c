@@ -33,10 +33,13 @@ static int render(char *buf, size_t size)
 			 "# HELP coupon_relay_retries_total Events delivered again after a failure.\n"
 			 "# TYPE coupon_relay_retries_total counter\n"
 			 "coupon_relay_retries_total %llu\n"
+			 "# HELP coupon_relay_db_errors_total Database statements of the loop that failed.\n"
 			 "# TYPE coupon_relay_db_errors_total counter\n"
 			 "coupon_relay_db_errors_total %llu\n"
+			 "# HELP coupon_relay_claimed_total Events claimed for delivery.\n"
 			 "# TYPE coupon_relay_claimed_total counter\n"
 			 "coupon_relay_claimed_total %llu\n"
+			 "# HELP coupon_relay_purged_total Delivered events deleted after their retention.\n"
 			 "# TYPE coupon_relay_purged_total counter\n"
 			 "coupon_relay_purged_total %llu\n"
 			 "# HELP coupon_outbox_backlog Undelivered outbox events.\n"
@@ -45,8 +48,10 @@ static int render(char *buf, size_t size)
 			 "# HELP coupon_outbox_oldest_seconds Age of the oldest undelivered event.\n"
 			 "# TYPE coupon_outbox_oldest_seconds gauge\n"
 			 "coupon_outbox_oldest_seconds %.3f\n"
+			 "# HELP coupon_outbox_oldest_attempts Failed deliveries of the oldest undelivered event.\n"
 			 "# TYPE coupon_outbox_oldest_attempts gauge\n"
 			 "coupon_outbox_oldest_attempts %llu\n"
+			 "# HELP coupon_relay_amqp_connected Whether the relay holds a RabbitMQ connection.\n"
 			 "# TYPE coupon_relay_amqp_connected gauge\n"
 			 "coupon_relay_amqp_connected %d\n"
 			 "# HELP coupon_relay_sink_total Deliveries by sink and result.\n"
@@ -65,7 +70,7 @@ static int render(char *buf, size_t size)
 
 static void serve(int c)
 {
-	char req[1024], body[4096], head[160];
+	char req[1024], body[8192], head[160];
 	struct timeval tv = {2, 0};
 	int n, h;
 

@@ -52,7 +52,7 @@ void relay_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The event as JSON (the message body of both sinks), NUL-terminated, in BUF. */
 size_t relay_event_json(const struct cp_event *, char *buf, size_t size);
-#define RELAY_JSON_MAX 1024
+#define RELAY_JSON_MAX 1536 /* the longest event whole (relay_event_json) */
 
 /*
  * Sinks deliver EV[0..n) in order and return how many, from the first, are

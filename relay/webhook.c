@@ -19,6 +19,7 @@
 #include <openssl/core_names.h>
 
 #include "relay.h"
+#include "text.h"
 #include "xmalloc.h"
 
 struct webhook_sink {
@@ -84,8 +85,7 @@ bool webhook_signature(const char *key, size_t keylen, time_t t, const char *bod
 	at = snprintf(out, outsz, "t=%.*s,v1=", n - 1, stamp);
 	if (!ok || at < 0 || (size_t)at + 2 * mdlen >= outsz)
 		return false;
-	for (size_t i = 0; i < mdlen; i++)
-		snprintf(out + at + 2 * i, 3, "%02x", md[i]);
+	text_hex(out + at, md, mdlen);
 	return true;
 }
 

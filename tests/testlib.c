@@ -113,6 +113,17 @@ long long tl_query_int(struct cp_db *db, const char *sql)
 	return v;
 }
 
+long long tl_query_intf(struct cp_db *db, const char *fmt, ...)
+{
+	char sql[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof sql, fmt, ap);
+	va_end(ap);
+	return tl_query_int(db, sql);
+}
+
 static void drop_scratch(void)
 {
 	struct cp_db *db;

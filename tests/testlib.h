@@ -58,5 +58,8 @@ struct cp_db *tl_db_fresh(const char *name, struct cp_config *cfg);
 void tl_exec(struct cp_db *db, const char *sql);
 /* The first column of the first row of SQL as an integer (-1 for none or NULL). */
 long long tl_query_int(struct cp_db *db, const char *sql);
+/* tl_query_int of the SQL that FMT and the arguments make (at most 1,023 bytes). */
+long long tl_query_intf(struct cp_db *db, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #endif

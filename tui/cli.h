@@ -1,7 +1,12 @@
-/* couponadm: shared by the subcommands and the console. */
+/*
+ * couponadm's context and helpers, shared by the subcommands (tui/cmd_*.c) and
+ * the console: the option file, the database opened on demand, who is acting,
+ * and how a failure is reported and turned into an exit status.
+ */
 #ifndef CLI_H
 #define CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "coupon.h"
@@ -15,30 +20,11 @@ struct cli {
 	bool quiet;
 };
 
-struct cli_command {
-	const char *name;
-	int (*run)(struct cli *, int argc, char **argv);
-	const char *usage;
-	const char *summary;
-};
-
 /* Opens the database once, checking the schema unless CHECK_SCHEMA is false. */
 struct cp_db *cli_db(struct cli *, bool check_schema);
 /* Prints "couponadm: MESSAGE" for a failure and returns the exit code for it. */
 int cli_fail(enum cp_status, const struct cp_err *);
-/* Prints "usage: couponadm USAGE" and returns EXIT_USAGE. */
-int cli_usage(const char *usage);
 void cli_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-int cmd_migrate(struct cli *, int, char **);
-/* redemption work */
-int cmd_apikey(struct cli *, int, char **);
-int cmd_code(struct cli *, int, char **);
-int cmd_idempotency(struct cli *, int, char **);
-int cmd_campaign(struct cli *, int, char **);
-int cmd_expire(struct cli *, int, char **);
-int cmd_export(struct cli *, int, char **);
-int cmd_generate(struct cli *, int, char **);
 /* The campaign named or numbered REF into C; else prints why and returns the exit code. */
 int cli_campaign(struct cli *, const char *ref, struct cp_campaign *c);
 /* Writes S as a JSON string literal, escaped. */
@@ -47,8 +33,5 @@ void cli_json_str(FILE *, const char *s);
 void cli_json_reward(FILE *, const struct cp_reward *r);
 /* "reward WHAT  ..." and, with a reward, its minimum order and metadata, a line each. */
 void cli_text_reward(FILE *, const char *what, const struct cp_reward *r);
-int cmd_stats(struct cli *, int, char **);
-/* The ncurses console (tui/console.c): couponadm without a command. */
-int console_run(struct cli *);
 
 #endif

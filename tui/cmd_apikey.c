@@ -1,9 +1,4 @@
-/*
- * couponadm apikey: API keys of coupon-fcgi's clients.
- *   apikey create --name NAME --scope redeem|admin[,..]   prints the secret once
- *   apikey list
- *   apikey revoke NAME|ID
- */
+/* couponadm apikey create|list|revoke: API keys of coupon-fcgi's clients. */
 #include "config.h"
 
 #include <getopt.h>
@@ -14,19 +9,10 @@
 
 #include <openssl/crypto.h>
 
-#include "cli.h"
+#include "cmd.h"
 
-static const char usage[] = "apikey create --name NAME --scope redeem|admin[,...]\n"
-			    "       couponadm apikey list\n"
-			    "       couponadm apikey revoke NAME|ID";
-
-static int create(struct cli *cli, int argc, char **argv)
+static int create(const struct cmd_entry *self, struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"name", required_argument, NULL, 'n'},
-		{"scope", required_argument, NULL, 's'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *name = NULL, *scope = NULL;
 	char secret[CP_APIKEY_SECRET_LEN + 1];
 	unsigned int bits;
@@ -36,16 +22,16 @@ static int create(struct cli *cli, int argc, char **argv)
 	enum cp_status st;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "n:s:", opts, NULL)) != -1) {
+	while ((ch = cmd_getopt(self, argc, argv)) != -1) {
 		if (ch == 'n')
 			name = optarg;
 		else if (ch == 's')
 			scope = optarg;
 		else
-			return cli_usage(usage);
+			return cmd_usage(self);
 	}
 	if (optind != argc || name == NULL || scope == NULL)
-		return cli_usage(usage);
+		return cmd_usage(self);
 	cp_err_clear(&e);
 	if ((st = cp_scopes_parse(scope, &bits, &e)) != CP_OK)
 		return cli_fail(st, &e);
@@ -88,14 +74,14 @@ static void print_key(const struct cp_apikey *k, void *arg)
 	       created, used, revoked);
 }
 
-static int list(struct cli *cli, int argc)
+static int list(const struct cmd_entry *self, struct cli *cli, int argc, char **argv)
 {
 	struct cp_db *db;
 	struct cp_err e;
 	enum cp_status st;
 
-	if (argc != 1)
-		return cli_usage(usage);
+	if (cmd_getopt(self, argc, argv) != -1 || optind != argc)
+		return cmd_usage(self);
 	if ((db = cli_db(cli, true)) == NULL)
 		return EXIT_FAILURE;
 	printf("%-5s %-24s %-17s %-13s %-20s %-20s %s\n", "ID", "NAME", "KEY", "SCOPES",
@@ -106,33 +92,49 @@ static int list(struct cli *cli, int argc)
 	return EXIT_SUCCESS;
 }
 
-static int revoke(struct cli *cli, int argc, char **argv)
+static int revoke(const struct cmd_entry *self, struct cli *cli, int argc, char **argv)
 {
 	struct cp_db *db;
 	struct cp_err e;
 	enum cp_status st;
 
-	if (argc != 2)
-		return cli_usage(usage);
+	if (cmd_getopt(self, argc, argv) != -1 || optind + 1 != argc)
+		return cmd_usage(self);
 	if ((db = cli_db(cli, true)) == NULL)
 		return EXIT_FAILURE;
 	cp_err_clear(&e);
-	if ((st = cp_apikey_revoke(db, argv[1], &e)) != CP_OK)
+	if ((st = cp_apikey_revoke(db, argv[optind], &e)) != CP_OK)
 		return cli_fail(st, &e);
 	if (!cli->quiet)
-		printf("API key '%s' revoked\n", argv[1]);
+		printf("API key '%s' revoked\n", argv[optind]);
 	return EXIT_SUCCESS;
 }
 
-int cmd_apikey(struct cli *cli, int argc, char **argv)
-{
-	if (argc < 2)
-		return cli_usage(usage);
-	if (strcmp(argv[1], "create") == 0)
-		return create(cli, argc - 1, argv + 1);
-	if (strcmp(argv[1], "list") == 0)
-		return list(cli, argc - 1);
-	if (strcmp(argv[1], "revoke") == 0)
-		return revoke(cli, argc - 1, argv + 1);
-	return cli_usage(usage);
-}
+static const struct option create_opts[] = {
+	{"name", required_argument, NULL, 'n'},
+	{"scope", required_argument, NULL, 's'},
+	{NULL, 0, NULL, 0},
+};
+
+const struct cmd_entry cmd_apikey_create_entry = {
+	.name = "apikey create",
+	.synopsis = "--name NAME --scope redeem|admin[,...]",
+	.summary = "an API key of the HTTP API; prints its secret, once",
+	.shortopts = "n:s:",
+	.options = create_opts,
+	.exec = create,
+};
+
+const struct cmd_entry cmd_apikey_list_entry = {
+	.name = "apikey list",
+	.synopsis = "",
+	.summary = "the API keys with their scopes and last use",
+	.exec = list,
+};
+
+const struct cmd_entry cmd_apikey_revoke_entry = {
+	.name = "apikey revoke",
+	.synopsis = "NAME|ID",
+	.summary = "revoke an API key",
+	.exec = revoke,
+};

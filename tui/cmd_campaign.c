@@ -8,67 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
-
-#define CREATE_USAGE                                                                      \
-	"campaign create NAME [--codes N] [--alphabet SYMBOLS] [--prefix P]\n"             \
-	"           [--length N | --guess P] [--no-check] [--group N] [--starts TIME]\n"   \
-	"           [--expires TIME] [--per-user-limit N] [--unredeem restore|spend]\n"      \
-	"           [--events] [--reward REWARD] [--min-order AMOUNT] [--metadata JSON]"
-
-#define SET_USAGE                                                                          \
-	"campaign set NAME|ID [--starts TIME|none] [--expires TIME|none]\n"                 \
-	"           [--per-user-limit N] [--unredeem restore|spend] [--events on|off]\n"   \
-	"           [--reward REWARD|none] [--min-order AMOUNT|none] [--metadata JSON]"
-
-int cli_campaign(struct cli *cli, const char *ref, struct cp_campaign *c)
-{
-	struct cp_db *db = cli_db(cli, true);
-	struct cp_err e;
-	enum cp_status st;
-
-	if (db == NULL)
-		return EXIT_FAILURE;
-	cp_err_clear(&e);
-	if ((st = cp_campaign_find(db, ref, c, &e)) != CP_OK)
-		return cli_fail(st, &e);
-	return EXIT_SUCCESS;
-}
-
-void cli_json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7F)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
-void cli_json_reward(FILE *f, const struct cp_reward *r)
-{
-	char members[CP_REWARD_MEMBERS_MAX];
-
-	cp_reward_members(r, members, sizeof members);
-	fprintf(f, ",%s", members);
-}
-
-void cli_text_reward(FILE *f, const char *what, const struct cp_reward *r)
-{
-	char text[128], min[64];
-
-	cp_reward_text(r, text, sizeof text);
-	cp_money_text(&r->min_order, min, sizeof min);
-	fprintf(f, "reward%-10s%s\n", what, r->id != 0 ? text : "none");
-	if (r->id == 0)
-		return;
-	fprintf(f, "min order       %s\n", min);
-	fprintf(f, "metadata        %s\n", r->metadata[0] != '\0' ? r->metadata : "none");
-}
+#include "cmd.h"
 
 static void json_time(FILE *f, time_t t)
 {
@@ -173,26 +113,8 @@ static int create_opt(struct create_args *a, int ch, const char *arg)
 	return field_opt(&a->c, ch, arg);
 }
 
-static int create(struct cli *cli, int argc, char **argv)
+static int create(const struct cmd_entry *self, struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"codes", required_argument, NULL, 'n'},
-		{"alphabet", required_argument, NULL, 'a'},
-		{"prefix", required_argument, NULL, 'p'},
-		{"length", required_argument, NULL, 'l'},
-		{"guess", required_argument, NULL, 'g'},
-		{"no-check", no_argument, NULL, 'C'},
-		{"group", required_argument, NULL, 'G'},
-		{"starts", required_argument, NULL, 's'},
-		{"expires", required_argument, NULL, 'e'},
-		{"per-user-limit", required_argument, NULL, 'L'},
-		{"unredeem", required_argument, NULL, 'u'},
-		{"events", no_argument, NULL, 'E'},
-		{"reward", required_argument, NULL, 'R'},
-		{"min-order", required_argument, NULL, 'M'},
-		{"metadata", required_argument, NULL, 'D'},
-		{NULL, 0, NULL, 0},
-	};
 	struct create_args a = {.guess = 0};
 	char shape[CP_DISPLAY_MAX + 1];
 	struct cp_db *db;
@@ -201,11 +123,11 @@ static int create(struct cli *cli, int argc, char **argv)
 	int ch;
 
 	cp_campaign_init(&a.c);
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
+	while ((ch = cmd_getopt(self, argc, argv)) != -1)
 		if (ch == '?' || create_opt(&a, ch, optarg) != 0)
-			return cli_usage(CREATE_USAGE);
+			return cmd_usage(self);
 	if (optind + 1 != argc)
-		return cli_usage(CREATE_USAGE);
+		return cmd_usage(self);
 	cp_err_clear(&e);
 	if ((st = cp_campaign_set(&a.c, "name", argv[optind], &e)) != CP_OK)
 		return cli_fail(st, &e);
@@ -226,19 +148,8 @@ static int create(struct cli *cli, int argc, char **argv)
 }
 
 /* Changes of a campaign's window, limit, refund policy and events. */
-static int set(struct cli *cli, int argc, char **argv)
+static int set(const struct cmd_entry *self, struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"starts", required_argument, NULL, 's'},
-		{"expires", required_argument, NULL, 'e'},
-		{"per-user-limit", required_argument, NULL, 'L'},
-		{"unredeem", required_argument, NULL, 'u'},
-		{"events", required_argument, NULL, 'E'},
-		{"reward", required_argument, NULL, 'R'},
-		{"min-order", required_argument, NULL, 'M'},
-		{"metadata", required_argument, NULL, 'D'},
-		{NULL, 0, NULL, 0},
-	};
 	struct {
 		int ch;
 		const char *arg;
@@ -250,19 +161,19 @@ static int set(struct cli *cli, int argc, char **argv)
 	int ch, rc;
 
 	/* Read the options first: a usage error needs no database. */
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((ch = cmd_getopt(self, argc, argv)) != -1) {
 		if (ch == '?' || n == sizeof given / sizeof given[0])
-			return cli_usage(SET_USAGE);
+			return cmd_usage(self);
 		given[n].ch = ch;
 		given[n++].arg = optarg;
 	}
 	if (optind + 1 != argc || n == 0)
-		return cli_usage(SET_USAGE);
+		return cmd_usage(self);
 	if ((rc = cli_campaign(cli, argv[optind], &c)) != EXIT_SUCCESS)
 		return rc;
 	for (size_t i = 0; i < n; i++)
 		if (field_opt(&c, given[i].ch, given[i].arg) != 0)
-			return cli_usage(SET_USAGE);
+			return cmd_usage(self);
 	cp_err_clear(&e);
 	if ((st = cp_campaign_update(cli->db, &c, &e)) != CP_OK)
 		return cli_fail(st, &e);
@@ -448,23 +359,19 @@ static int set_status(struct cli *cli, const char *ref, enum cp_campaign_status 
 	return EXIT_SUCCESS;
 }
 
-/* list/show/pause/resume: [--json] and at most one operand. */
-static int simple(struct cli *cli, int argc, char **argv, const char *usage, bool operand)
+/* list/show/pause/resume: the entry's options ([--json]) and at most one operand. */
+static int simple(const struct cmd_entry *self, struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{NULL, 0, NULL, 0},
-	};
-	bool json = false;
+	bool operand = strcmp(argv[0], "list") != 0, json = false;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((ch = cmd_getopt(self, argc, argv)) != -1) {
 		if (ch != 'j')
-			return cli_usage(usage);
+			return cmd_usage(self);
 		json = true;
 	}
 	if (argc - optind != (operand ? 1 : 0))
-		return cli_usage(usage);
+		return cmd_usage(self);
 	if (strcmp(argv[0], "list") == 0)
 		return list(cli, json);
 	if (strcmp(argv[0], "show") == 0)
@@ -473,27 +380,89 @@ static int simple(struct cli *cli, int argc, char **argv, const char *usage, boo
 			  strcmp(argv[0], "pause") == 0 ? CP_CAMPAIGN_PAUSED : CP_CAMPAIGN_ACTIVE);
 }
 
-int cmd_campaign(struct cli *cli, int argc, char **argv)
-{
-	static const struct {
-		const char *name, *usage;
-		bool operand;
-	} subs[] = {
-		{"list", "campaign list [--json]", false},
-		{"show", "campaign show NAME|ID [--json]", true},
-		{"pause", "campaign pause NAME|ID", true},
-		{"resume", "campaign resume NAME|ID", true},
-	};
+static const struct option create_opts[] = {
+	{"codes", required_argument, NULL, 'n'},
+	{"alphabet", required_argument, NULL, 'a'},
+	{"prefix", required_argument, NULL, 'p'},
+	{"length", required_argument, NULL, 'l'},
+	{"guess", required_argument, NULL, 'g'},
+	{"no-check", no_argument, NULL, 'C'},
+	{"group", required_argument, NULL, 'G'},
+	{"starts", required_argument, NULL, 's'},
+	{"expires", required_argument, NULL, 'e'},
+	{"per-user-limit", required_argument, NULL, 'L'},
+	{"unredeem", required_argument, NULL, 'u'},
+	{"events", no_argument, NULL, 'E'},
+	{"reward", required_argument, NULL, 'R'},
+	{"min-order", required_argument, NULL, 'M'},
+	{"metadata", required_argument, NULL, 'D'},
+	{NULL, 0, NULL, 0},
+};
 
-	if (argc < 2)
-		return cli_usage("campaign create|set|list|show|pause|resume ...");
-	if (strcmp(argv[1], "create") == 0)
-		return create(cli, argc - 1, argv + 1);
-	if (strcmp(argv[1], "set") == 0)
-		return set(cli, argc - 1, argv + 1);
-	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
-		if (strcmp(argv[1], subs[i].name) == 0)
-			return simple(cli, argc - 1, argv + 1, subs[i].usage, subs[i].operand);
-	cli_warnx("unknown campaign command '%s'", argv[1]);
-	return cli_usage("campaign create|set|list|show|pause|resume ...");
-}
+static const struct option set_opts[] = {
+	{"starts", required_argument, NULL, 's'},
+	{"expires", required_argument, NULL, 'e'},
+	{"per-user-limit", required_argument, NULL, 'L'},
+	{"unredeem", required_argument, NULL, 'u'},
+	{"events", required_argument, NULL, 'E'},
+	{"reward", required_argument, NULL, 'R'},
+	{"min-order", required_argument, NULL, 'M'},
+	{"metadata", required_argument, NULL, 'D'},
+	{NULL, 0, NULL, 0},
+};
+
+static const struct option json_opts[] = {
+	{"json", no_argument, NULL, 'j'},
+	{NULL, 0, NULL, 0},
+};
+
+const struct cmd_entry cmd_campaign_create_entry = {
+	.name = "campaign create",
+	.synopsis = "NAME [--codes N] [--alphabet SYMBOLS] [--prefix PREFIX] "
+		    "[--length N | --guess P] [--no-check] [--group N] [--starts TIME] "
+		    "[--expires TIME] [--per-user-limit N] [--unredeem restore|spend] [--events] "
+		    "[--reward REWARD] [--min-order AMOUNT] [--metadata JSON]",
+	.summary = "create a campaign and choose its code format",
+	.options = create_opts,
+	.exec = create,
+};
+
+const struct cmd_entry cmd_campaign_set_entry = {
+	.name = "campaign set",
+	.synopsis = "NAME|ID [--starts TIME|none] [--expires TIME|none] [--per-user-limit N] "
+		    "[--unredeem restore|spend] [--events on|off] [--reward REWARD|none] "
+		    "[--min-order AMOUNT|none] [--metadata JSON]",
+	.summary = "change a campaign's window, limit, refund policy, events or reward",
+	.options = set_opts,
+	.exec = set,
+};
+
+const struct cmd_entry cmd_campaign_list_entry = {
+	.name = "campaign list",
+	.synopsis = "[--json]",
+	.summary = "the campaigns",
+	.options = json_opts,
+	.exec = simple,
+};
+
+const struct cmd_entry cmd_campaign_show_entry = {
+	.name = "campaign show",
+	.synopsis = "NAME|ID [--json]",
+	.summary = "a campaign, its code counts and its batches",
+	.options = json_opts,
+	.exec = simple,
+};
+
+const struct cmd_entry cmd_campaign_pause_entry = {
+	.name = "campaign pause",
+	.synopsis = "NAME|ID",
+	.summary = "pause a campaign; returns once no front end can redeem its codes",
+	.exec = simple,
+};
+
+const struct cmd_entry cmd_campaign_resume_entry = {
+	.name = "campaign resume",
+	.synopsis = "NAME|ID",
+	.summary = "resume a paused campaign",
+	.exec = simple,
+};

@@ -1,10 +1,6 @@
 /*
- * couponadm code: one code, for support staff (a customer on the phone).
- *   code show CODE
- *   code validate|redeem|reserve|confirm|release CODE [--user U] [--order O] [--ttl S]
- *        [--order-amount AMOUNT]
- *   code unredeem|expire CODE [--reason TEXT]
- * couponadm idempotency purge [--older-than DURATION]
+ * couponadm code: one code, for support staff (a customer on the phone); and
+ * couponadm idempotency purge. The synopses are in the entries at the end.
  */
 #include "config.h"
 
@@ -14,14 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
-
-static const char code_usage[] =
-	"code show CODE\n"
-	"       couponadm code validate|redeem|reserve|confirm|release CODE --user U"
-	" [--order O] [--ttl SECONDS]\n"
-	"                     [--order-amount AMOUNT]\n"
-	"       couponadm code unredeem|expire CODE [--reason TEXT]";
+#include "cmd.h"
 
 struct code_args {
 	const char *user, *order, *reason;
@@ -176,22 +165,15 @@ static int do_admin(struct cli *cli, struct cp_db *db, const char *verb, const c
 	return EXIT_SUCCESS;
 }
 
-static int parse_args(int argc, char **argv, struct code_args *a)
+/* The entry's options into A; the index of the first operand, -1 after a usage error. */
+static int parse_args(const struct cmd_entry *self, int argc, char **argv, struct code_args *a)
 {
-	static const struct option opts[] = {
-		{"user", required_argument, NULL, 'u'},
-		{"order", required_argument, NULL, 'o'},
-		{"reason", required_argument, NULL, 'r'},
-		{"ttl", required_argument, NULL, 't'},
-		{"order-amount", required_argument, NULL, 'a'},
-		{NULL, 0, NULL, 0},
-	};
 	struct cp_err e;
 	int ch;
 
 	cp_err_clear(&e);
 	memset(a, 0, sizeof *a);
-	while ((ch = getopt_long(argc, argv, "u:o:r:t:", opts, NULL)) != -1) {
+	while ((ch = cmd_getopt(self, argc, argv)) != -1) {
 		switch (ch) {
 		case 'u':
 			a->user = optarg;
@@ -218,40 +200,37 @@ static int parse_args(int argc, char **argv, struct code_args *a)
 	return optind;
 }
 
-int cmd_code(struct cli *cli, int argc, char **argv)
+/* ARGV[0] is the verb; options may follow the code. */
+static const char *operand(const struct cmd_entry *self, int argc, char **argv,
+			   struct code_args *a)
+{
+	int i = parse_args(self, argc, argv, a);
+
+	return i >= 0 && argc - i == 1 ? argv[i] : NULL;
+}
+
+/* The three code entries: show, the redemption operations, unredeem|expire. */
+static int code_cmd(const struct cmd_entry *self, struct cli *cli, int argc, char **argv)
 {
 	struct code_args a;
 	struct cp_db *db;
-	const char *verb, *code;
-	enum cp_op op;
-	int i;
+	const char *code;
+	enum cp_op op = CP_OP_VALIDATE;
 
-	if (argc < 3)
-		return cli_usage(code_usage);
-	verb = argv[1];
-	/* Options may follow the code: parse what comes after the verb. */
-	if ((i = parse_args(argc - 1, argv + 1, &a)) < 0 || argc - 1 - i != 1)
-		return cli_usage(code_usage);
-	code = argv[1 + i];
-	if (strcmp(verb, "show") != 0 && strcmp(verb, "unredeem") != 0 &&
-	    strcmp(verb, "expire") != 0 && !cp_op_from_name(verb, &op))
-		return cli_usage(code_usage);
+	if ((code = operand(self, argc, argv, &a)) == NULL ||
+	    (self == &cmd_code_op_entry && !cp_op_from_name(argv[0], &op)))
+		return cmd_usage(self);
 	if ((db = cli_db(cli, true)) == NULL)
 		return EXIT_FAILURE;
-	if (strcmp(verb, "show") == 0)
+	if (self == &cmd_code_show_entry)
 		return do_show(db, code);
-	if (strcmp(verb, "unredeem") == 0 || strcmp(verb, "expire") == 0)
-		return do_admin(cli, db, verb, code, &a);
+	if (self == &cmd_code_admin_entry)
+		return do_admin(cli, db, argv[0], code, &a);
 	return do_op(db, op, code, &a);
 }
 
-int cmd_idempotency(struct cli *cli, int argc, char **argv)
+static int idempotency(const struct cmd_entry *self, struct cli *cli, int argc, char **argv)
 {
-	static const char usage[] = "idempotency purge [--older-than DURATION]";
-	static const struct option opts[] = {
-		{"older-than", required_argument, NULL, 'o'},
-		{NULL, 0, NULL, 0},
-	};
 	uint64_t secs = cli->cfg.idempotency_retention, deleted = 0;
 	struct cp_db *db;
 	struct cp_err e;
@@ -259,14 +238,14 @@ int cmd_idempotency(struct cli *cli, int argc, char **argv)
 	int ch;
 
 	cp_err_clear(&e);
-	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+	while ((ch = cmd_getopt(self, argc, argv)) != -1) {
 		if (ch != 'o')
-			return cli_usage(usage);
+			return cmd_usage(self);
 		if ((st = cp_parse_duration(optarg, &secs, &e)) != CP_OK)
 			return cli_fail(st, &e);
 	}
 	if (optind + 1 != argc || strcmp(argv[optind], "purge") != 0 || secs > UINT32_MAX)
-		return cli_usage(usage);
+		return cmd_usage(self);
 	if ((db = cli_db(cli, true)) == NULL)
 		return EXIT_FAILURE;
 	if ((st = cp_idempotency_purge(db, (unsigned int)secs, &deleted, &e)) != CP_OK)
@@ -276,3 +255,56 @@ int cmd_idempotency(struct cli *cli, int argc, char **argv)
 		       (unsigned long long)deleted, (unsigned long long)secs);
 	return EXIT_SUCCESS;
 }
+
+static const struct option op_opts[] = {
+	{"user", required_argument, NULL, 'u'},
+	{"order", required_argument, NULL, 'o'},
+	{"ttl", required_argument, NULL, 't'},
+	{"order-amount", required_argument, NULL, 'a'},
+	{NULL, 0, NULL, 0},
+};
+
+static const struct option admin_opts[] = {
+	{"reason", required_argument, NULL, 'r'},
+	{NULL, 0, NULL, 0},
+};
+
+static const struct option idempotency_opts[] = {
+	{"older-than", required_argument, NULL, 'o'},
+	{NULL, 0, NULL, 0},
+};
+
+const struct cmd_entry cmd_code_show_entry = {
+	.name = "code show",
+	.synopsis = "CODE",
+	.summary = "look a code up (typed form accepted): status, campaign, history",
+	.exec = code_cmd,
+};
+
+/* The names are core's (cp_op_from_name). */
+const struct cmd_entry cmd_code_op_entry = {
+	.name = "code validate|redeem|reserve|confirm|release",
+	.synopsis = "CODE --user ID [--order ID] [--ttl SECONDS] [--order-amount AMOUNT]",
+	.summary = "the redemption operations, as the HTTP API performs them",
+	.shortopts = "u:o:t:",
+	.options = op_opts,
+	.exec = code_cmd,
+};
+
+const struct cmd_entry cmd_code_admin_entry = {
+	.name = "code unredeem|expire",
+	.synopsis = "CODE [--reason TEXT]",
+	.summary = "refund or expire one code, recorded in the code's history",
+	.shortopts = "r:",
+	.options = admin_opts,
+	.exec = code_cmd,
+};
+
+const struct cmd_entry cmd_idempotency_entry = {
+	.name = "idempotency",
+	.synopsis = "purge [--older-than DURATION]",
+	.summary = "delete idempotency keys past their retention",
+	.shortopts = "o:",
+	.options = idempotency_opts,
+	.exec = idempotency,
+};

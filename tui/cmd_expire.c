@@ -6,9 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cli.h"
-
-#define USAGE "expire --batch N | --campaign NAME|ID [--reason TEXT]"
+#include "cmd.h"
 
 /* The campaign named, or the batch's own when only --batch is given. */
 static int target(struct cli *cli, const char *campaign, uint64_t batch, struct cp_campaign *c)
@@ -28,14 +26,8 @@ static int target(struct cli *cli, const char *campaign, uint64_t batch, struct 
 	return EXIT_SUCCESS;
 }
 
-int cmd_expire(struct cli *cli, int argc, char **argv)
+static int expire(const struct cmd_entry *self, struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"batch", required_argument, NULL, 'b'},
-		{"campaign", required_argument, NULL, 'c'},
-		{"reason", required_argument, NULL, 'r'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *campaign = NULL, *reason = "leak response";
 	struct cp_campaign c;
 	struct cp_err e;
@@ -44,20 +36,20 @@ int cmd_expire(struct cli *cli, int argc, char **argv)
 	int ch, rc;
 
 	cp_err_clear(&e);
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((ch = cmd_getopt(self, argc, argv)) != -1) {
 		if (ch == 'b' && cp_parse_uint(optarg, 1, UINT64_MAX, &batch, &e) != CP_OK) {
 			cli_warnx("--batch: %s", e.msg);
-			return cli_usage(USAGE);
+			return cmd_usage(self);
 		}
 		if (ch == 'c')
 			campaign = optarg;
 		else if (ch == 'r')
 			reason = optarg;
 		else if (ch != 'b')
-			return cli_usage(USAGE);
+			return cmd_usage(self);
 	}
 	if (optind != argc || (campaign == NULL && batch == 0))
-		return cli_usage(USAGE);
+		return cmd_usage(self);
 	if ((rc = target(cli, campaign, batch, &c)) != EXIT_SUCCESS)
 		return rc;
 	if ((st = cp_expire_codes(cli->db, c.id, batch, cli->actor, reason, &n, &e)) != CP_OK)
@@ -69,3 +61,18 @@ int cmd_expire(struct cli *cli, int argc, char **argv)
 		printf("expired %" PRIu64 " codes of campaign '%s'\n", n, c.name);
 	return EXIT_SUCCESS;
 }
+
+static const struct option expire_opts[] = {
+	{"batch", required_argument, NULL, 'b'},
+	{"campaign", required_argument, NULL, 'c'},
+	{"reason", required_argument, NULL, 'r'},
+	{NULL, 0, NULL, 0},
+};
+
+const struct cmd_entry cmd_expire_entry = {
+	.name = "expire",
+	.synopsis = "--batch N | --campaign NAME|ID [--reason TEXT]",
+	.summary = "expire every available code of a batch or campaign (leak response)",
+	.options = expire_opts,
+	.exec = expire,
+};

@@ -6,21 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cli.h"
+#include "cmd.h"
 
-#define USAGE                                                                            \
-	"export --campaign NAME|ID [--batch N] [--status STATUS] --out FILE [--force]"
-
-int cmd_export(struct cli *cli, int argc, char **argv)
+static int export(const struct cmd_entry *self, struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"campaign", required_argument, NULL, 'c'},
-		{"batch", required_argument, NULL, 'b'},
-		{"status", required_argument, NULL, 's'},
-		{"out", required_argument, NULL, 'o'},
-		{"force", no_argument, NULL, 'f'},
-		{NULL, 0, NULL, 0},
-	};
 	struct cp_export_opts o = {.actor = cli->actor};
 	struct cp_export_result r;
 	const char *campaign = NULL;
@@ -30,7 +19,7 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 	int ch, rc;
 
 	cp_err_clear(&e);
-	while ((ch = getopt_long(argc, argv, "fo:", opts, NULL)) != -1) {
+	while ((ch = cmd_getopt(self, argc, argv)) != -1) {
 		switch (ch) {
 		case 'c':
 			campaign = optarg;
@@ -38,7 +27,7 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 		case 'b':
 			if (cp_parse_uint(optarg, 1, UINT64_MAX, &o.batch_id, &e) != CP_OK) {
 				cli_warnx("--batch: %s", e.msg);
-				return cli_usage(USAGE);
+				return cmd_usage(self);
 			}
 			break;
 		case 's':
@@ -51,11 +40,11 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 			o.force = true;
 			break;
 		default:
-			return cli_usage(USAGE);
+			return cmd_usage(self);
 		}
 	}
 	if (optind != argc || campaign == NULL || o.path == NULL)
-		return cli_usage(USAGE);
+		return cmd_usage(self);
 	if ((rc = cli_campaign(cli, campaign, &c)) != EXIT_SUCCESS)
 		return rc;
 	o.campaign_id = c.id;
@@ -66,3 +55,21 @@ int cmd_export(struct cli *cli, int argc, char **argv)
 		       r.count, o.path, r.sha256, o.path);
 	return EXIT_SUCCESS;
 }
+
+static const struct option export_opts[] = {
+	{"campaign", required_argument, NULL, 'c'},
+	{"batch", required_argument, NULL, 'b'},
+	{"status", required_argument, NULL, 's'},
+	{"out", required_argument, NULL, 'o'},
+	{"force", no_argument, NULL, 'f'},
+	{NULL, 0, NULL, 0},
+};
+
+const struct cmd_entry cmd_export_entry = {
+	.name = "export",
+	.synopsis = "--campaign NAME|ID [--batch N] [--status STATUS] --out FILE [--force]",
+	.summary = "codes to CSV with a SHA-256 manifest, recorded in the database",
+	.shortopts = "fo:",
+	.options = export_opts,
+	.exec = export,
+};

@@ -13,12 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cmd.h"
 
-#define USAGE                                                                            \
-	"generate --campaign NAME|ID --count N [--method random|keyed] [--chunk N]\n" \
-	"           [--code-expires TIME] [--new] [--quiet]\n"                            \
-	"       couponadm [options] generate --resume BATCH [--quiet]"
 #define PLAIN_EVERY 5.0 /* seconds between progress lines when not on a terminal */
 #define BAR_WIDTH 30
 
@@ -79,7 +75,7 @@ static bool show_progress(const struct cp_gen_progress *p, void *arg)
 
 struct gen_args {
 	const char *campaign;
-	uint64_t count, resume;
+	uint64_t count, resume, cancel;
 	enum cp_gen_method method;
 	bool count_set, quiet, fresh;
 	unsigned int chunk;
@@ -109,10 +105,13 @@ static enum cp_status parse_opt(struct gen_args *a, int ch, const char *arg, str
 	case 'r':
 		st = cp_parse_uint(arg, 1, UINT64_MAX, &a->resume, e);
 		break;
+	case 'x':
+		st = cp_parse_uint(arg, 1, UINT64_MAX, &a->cancel, e);
+		break;
 	case 'N':
 		a->fresh = true;
 		break;
-	case 'x':
+	case 'X':
 		st = cp_parse_time("code_expires_at", arg, &a->code_expires, e);
 		break;
 	case 'q':
@@ -124,32 +123,24 @@ static enum cp_status parse_opt(struct gen_args *a, int ch, const char *arg, str
 	return st;
 }
 
-static int parse_args(int argc, char **argv, struct gen_args *a)
+static int parse_args(const struct cmd_entry *self, int argc, char **argv, struct gen_args *a)
 {
-	static const struct option opts[] = {
-		{"campaign", required_argument, NULL, 'c'},
-		{"count", required_argument, NULL, 'n'},
-		{"method", required_argument, NULL, 'm'},
-		{"chunk", required_argument, NULL, 'k'},
-		{"resume", required_argument, NULL, 'r'},
-		{"new", no_argument, NULL, 'N'},
-		{"code-expires", required_argument, NULL, 'x'},
-		{"quiet", no_argument, NULL, 'q'},
-		{NULL, 0, NULL, 0},
-	};
 	struct cp_err e;
 	int ch;
 
 	cp_err_clear(&e);
-	while ((ch = getopt_long(argc, argv, "q", opts, NULL)) != -1) {
+	while ((ch = cmd_getopt(self, argc, argv)) != -1) {
 		if (parse_opt(a, ch, optarg, &e) != CP_OK) {
 			if (e.msg[0])
 				cli_warnx("%s", e.msg);
-			return cli_usage(USAGE);
+			return cmd_usage(self);
 		}
 	}
+	if (a->cancel != 0)
+		return optind == argc && !a->resume && !a->campaign && !a->count_set
+			       ? 0 : cmd_usage(self);
 	if (optind != argc || (!a->resume && (!a->campaign || !a->count_set)))
-		return cli_usage(USAGE);
+		return cmd_usage(self);
 	if (!a->resume && a->count == 0) {
 		cli_warnx("--count must be at least 1");
 		return EXIT_USAGE;
@@ -261,17 +252,61 @@ static int run(struct cli *cli, const struct gen_args *a, uint64_t bid)
 	return EXIT_SUCCESS;
 }
 
-int cmd_generate(struct cli *cli, int argc, char **argv)
+/* --cancel: the batch stops being resumed by a plain rerun; --resume still finishes it. */
+static int cancel(struct cli *cli, const struct gen_args *a)
+{
+	struct cp_err e;
+	enum cp_status st;
+
+	if (cli_db(cli, true) == NULL)
+		return EXIT_FAILURE;
+	cp_err_clear(&e);
+	if ((st = cp_batch_cancel(cli->db, a->cancel, &e)) != CP_OK)
+		return cli_fail(st, &e);
+	if (!a->quiet)
+		printf("batch %" PRIu64 " cancelled; finish it with: couponadm generate --resume %"
+		       PRIu64 "\n", a->cancel, a->cancel);
+	return EXIT_SUCCESS;
+}
+
+static int generate(const struct cmd_entry *self, struct cli *cli, int argc, char **argv)
 {
 	struct gen_args a = {.method = CP_GEN_RANDOM};
 	uint64_t bid = 0;
 	int rc;
 
-	if ((rc = parse_args(argc, argv, &a)) != 0)
+	if ((rc = parse_args(self, argc, argv, &a)) != 0)
 		return rc;
 	a.quiet = a.quiet || cli->quiet;
+	if (a.cancel != 0)
+		return cancel(cli, &a);
 	catch_signals();
 	if ((rc = resolve(cli, &a, &bid)) != EXIT_SUCCESS)
 		return rc;
 	return run(cli, &a, bid);
 }
+
+static const struct option generate_opts[] = {
+	{"campaign", required_argument, NULL, 'c'},
+	{"count", required_argument, NULL, 'n'},
+	{"method", required_argument, NULL, 'm'},
+	{"chunk", required_argument, NULL, 'k'},
+	{"resume", required_argument, NULL, 'r'},
+	{"cancel", required_argument, NULL, 'x'},
+	{"new", no_argument, NULL, 'N'},
+	{"code-expires", required_argument, NULL, 'X'},
+	{"quiet", no_argument, NULL, 'q'},
+	{NULL, 0, NULL, 0},
+};
+
+const struct cmd_entry cmd_generate_entry = {
+	.name = "generate",
+	.synopsis = "--campaign NAME|ID --count N [--method random|keyed] [--chunk N] "
+		    "[--code-expires TIME] [--new] [--quiet]\n"
+		    "--resume BATCH [--campaign NAME|ID] [--chunk N] [--quiet]\n"
+		    "--cancel BATCH [--quiet]",
+	.summary = "generate a batch of codes (random or keyed); resume or cancel one",
+	.shortopts = "q",
+	.options = generate_opts,
+	.exec = generate,
+};

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cli.h"
+#include "cmd.h"
 
 static void applied(unsigned int version, const char *name, void *arg)
 {
@@ -30,13 +30,8 @@ static int status(struct cli *cli, struct cp_db *db)
 	return ms.current > ms.latest ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
-int cmd_migrate(struct cli *cli, int argc, char **argv)
+static int migrate(const struct cmd_entry *self, struct cli *cli, int argc, char **argv)
 {
-	static const char usage[] = "migrate [--status]";
-	static const struct option opts[] = {
-		{"status", no_argument, NULL, 's'},
-		{NULL, 0, NULL, 0},
-	};
 	struct cp_migration_state ms;
 	struct cp_db *db;
 	struct cp_err e;
@@ -44,13 +39,13 @@ int cmd_migrate(struct cli *cli, int argc, char **argv)
 	bool show = false;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "s", opts, NULL)) != -1) {
+	while ((ch = cmd_getopt(self, argc, argv)) != -1) {
 		if (ch != 's')
-			return cli_usage(usage);
+			return cmd_usage(self);
 		show = true;
 	}
 	if (optind != argc)
-		return cli_usage(usage);
+		return cmd_usage(self);
 	if ((db = cli_db(cli, false)) == NULL)
 		return EXIT_FAILURE;
 	if (show)
@@ -64,3 +59,17 @@ int cmd_migrate(struct cli *cli, int argc, char **argv)
 		printf("schema is at version %u\n", ms.current);
 	return EXIT_SUCCESS;
 }
+
+static const struct option migrate_opts[] = {
+	{"status", no_argument, NULL, 's'},
+	{NULL, 0, NULL, 0},
+};
+
+const struct cmd_entry cmd_migrate_entry = {
+	.name = "migrate",
+	.synopsis = "[--status]",
+	.summary = "apply pending schema migrations",
+	.shortopts = "s",
+	.options = migrate_opts,
+	.exec = migrate,
+};

@@ -1,7 +1,7 @@
 /*
- * couponadm stats [--json] [--count N] [--interval SECONDS]: the dashboard's
- * figures for scripts and monitoring. With --count, the same incremental watch
- * as the console refreshes N times (the first refresh counts everything).
+ * couponadm stats: the dashboard's figures for scripts and monitoring. With
+ * --count, the same incremental watch as the console refreshes N times (the
+ * first refresh counts everything).
  */
 #include "config.h"
 
@@ -11,25 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
-
-#define USAGE "stats [--json] [--count N] [--interval SECONDS]"
-
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
+#include "cmd.h"
 
 static void print_json(const struct cp_stats *s)
 {
@@ -42,7 +24,7 @@ static void print_json(const struct cp_stats *s)
 		const struct cp_campaign_stats *c = &s->campaigns[i];
 
 		printf("%s{\"id\":%u,\"name\":", i ? "," : "", c->id);
-		json_str(c->name);
+		cli_json_str(stdout, c->name);
 		printf(",\"status\":\"%s\",\"requested\":%llu,\"generated\":%llu,"
 		       "\"available\":%llu,\"pending\":%llu,\"redeemed\":%llu,\"expired\":%llu,"
 		       "\"last_minute\":%llu,\"last_hour\":%llu,\"batches_running\":%u}",
@@ -75,18 +57,13 @@ static void print_text(const struct cp_stats *s)
 	       s->query_ms, s->recounted ? ", full count" : "");
 }
 
-static int parse_args(int argc, char **argv, bool *json, uint64_t *count, uint64_t *interval)
+static int parse_args(const struct cmd_entry *self, int argc, char **argv, bool *json,
+		      uint64_t *count, uint64_t *interval)
 {
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"count", required_argument, NULL, 'n'},
-		{"interval", required_argument, NULL, 'i'},
-		{NULL, 0, NULL, 0},
-	};
 	struct cp_err e;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "jn:i:", opts, NULL)) != -1) {
+	while ((ch = cmd_getopt(self, argc, argv)) != -1) {
 		if (ch == 'j')
 			*json = true;
 		else if (ch == 'n' && cp_parse_uint(optarg, 1, 86400, count, &e) == CP_OK)
@@ -94,12 +71,12 @@ static int parse_args(int argc, char **argv, bool *json, uint64_t *count, uint64
 		else if (ch == 'i' && cp_parse_uint(optarg, 0, 3600, interval, &e) == CP_OK)
 			continue;
 		else
-			return cli_usage(USAGE);
+			return cmd_usage(self);
 	}
-	return optind == argc ? 0 : cli_usage(USAGE);
+	return optind == argc ? 0 : cmd_usage(self);
 }
 
-int cmd_stats(struct cli *cli, int argc, char **argv)
+static int stats(const struct cmd_entry *self, struct cli *cli, int argc, char **argv)
 {
 	struct cp_stats_watch *w = NULL;
 	struct cp_db *db;
@@ -109,7 +86,7 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 	bool json = false;
 	int rc;
 
-	if ((rc = parse_args(argc, argv, &json, &count, &interval)) != 0)
+	if ((rc = parse_args(self, argc, argv, &json, &count, &interval)) != 0)
 		return rc;
 	if ((db = cli_db(cli, true)) == NULL)
 		return EXIT_FAILURE;
@@ -129,3 +106,19 @@ int cmd_stats(struct cli *cli, int argc, char **argv)
 	cp_stats_watch_free(w);
 	return st == CP_OK ? EXIT_SUCCESS : cli_fail(st, &e);
 }
+
+static const struct option stats_opts[] = {
+	{"json", no_argument, NULL, 'j'},
+	{"count", required_argument, NULL, 'n'},
+	{"interval", required_argument, NULL, 'i'},
+	{NULL, 0, NULL, 0},
+};
+
+const struct cmd_entry cmd_stats_entry = {
+	.name = "stats",
+	.synopsis = "[--json] [--count N] [--interval SECONDS]",
+	.summary = "campaign counts and redemption rates, the dashboard's figures",
+	.shortopts = "jn:i:",
+	.options = stats_opts,
+	.exec = stats,
+};

@@ -19,8 +19,10 @@
 
 #include <term.h>
 
-#include "ui.h"
+#include "cli.h"
+#include "console.h"
 #include "console_job.h"
+#include "ui.h"
 
 #define TICK_MS 100
 

@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <wchar.h>
 
+#include "text.h"
 #include "ui.h"
 
 /* Colour pair and the monochrome attribute that carries the same meaning. */
@@ -212,14 +213,9 @@ void ui_spark(const struct ui *ui, WINDOW *win, int y, int x, int w, const uint3
 
 void ui_copy(char *buf, size_t size, const char *s)
 {
-	size_t n = strlen(s);
+	/* Do not leave half a UTF-8 character at the end. */
+	size_t n = text_utf8_cut(s, strlen(s), size - 1);
 
-	if (n >= size) {
-		n = size - 1;
-		/* Do not leave half a UTF-8 character at the end. */
-		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-			n--;
-	}
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 }

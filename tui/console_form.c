@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "text.h"
 #include "ui.h"
 
 #define CTRL(c) ((c) & 0x1f)
@@ -27,9 +28,9 @@ void ui_form_clear_errors(struct ui_form *f)
 
 static void backspace(struct ui_field *fl)
 {
-	/* Remove one whole UTF-8 character: continuation bytes are 10xxxxxx. */
-	while (fl->len > 0 && ((unsigned char)fl->value[--fl->len] & 0xc0) == 0x80)
-		;
+	/* Remove one whole UTF-8 character. */
+	if (fl->len > 0)
+		fl->len = text_utf8_cut(fl->value, fl->len, fl->len - 1);
 	fl->value[fl->len] = '\0';
 }
 

@@ -4,36 +4,19 @@
  */
 #include "config.h"
 
+#include <curses.h>
 #include <getopt.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmd.h"
+#include "console.h"
 
-static const struct cli_command commands[] = {
-	{"apikey", cmd_apikey, "apikey create --name N --scope S | list | revoke NAME|ID",
-	 "API keys of the HTTP API (the secret is shown once)"},
-	{"campaign", cmd_campaign, "campaign create|set|list|show|pause|resume ...",
-	 "manage campaigns and their code format"},
-	{"code", cmd_code, "code show|redeem|unredeem|expire|... CODE [options]",
-	 "look up or change one code (support)"},
-	{"expire", cmd_expire, "expire --batch N | --campaign X",
-	 "expire every available code (leak response)"},
-	{"export", cmd_export, "export --campaign X [--batch N] --out FILE",
-	 "codes to CSV with a SHA-256 manifest"},
-	{"generate", cmd_generate, "generate --campaign X --count N [--method M]",
-	 "generate a batch of codes (random or keyed)"},
-	{"idempotency", cmd_idempotency, "idempotency purge [--older-than DURATION]",
-	 "delete idempotency keys past their retention"},
-	{"migrate", cmd_migrate, "migrate [--status]", "apply pending schema migrations"},
-	{"stats", cmd_stats, "stats [--json] [--count N] [--interval S]",
-	 "campaign counts and redemption rates"},
-};
-#define NCOMMANDS (sizeof commands / sizeof commands[0])
+#define OPT_SYNOPSIS 256 /* long only */
 
 static const struct option global_opts[] = {
 	{"config", required_argument, NULL, 'c'},
@@ -46,50 +29,9 @@ static const struct option global_opts[] = {
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
+	{"synopsis", no_argument, NULL, OPT_SYNOPSIS},
 	{NULL, 0, NULL, 0},
 };
-
-void cli_warnx(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("couponadm: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-int cli_fail(enum cp_status st, const struct cp_err *e)
-{
-	cli_warnx("%s", e != NULL && e->msg[0] != '\0' ? e->msg : cp_status_message(st));
-	return st == CP_E_INVALID_ARGUMENT ? EXIT_USAGE : EXIT_FAILURE;
-}
-
-int cli_usage(const char *text)
-{
-	fprintf(stderr, "usage: couponadm [options] %s\n", text);
-	return EXIT_USAGE;
-}
-
-struct cp_db *cli_db(struct cli *cli, bool check_schema)
-{
-	struct cp_err e;
-	enum cp_status st;
-
-	if (cli->db != NULL)
-		return cli->db;
-	cp_err_clear(&e);
-	st = cp_db_open(&cli->db, &cli->cfg, "couponadm", &e);
-	if (st == CP_OK && check_schema)
-		st = cp_schema_check(cli->db, &e);
-	if (st != CP_OK) {
-		cli_fail(st, &e);
-		cp_db_close(cli->db);
-		cli->db = NULL;
-	}
-	return cli->db;
-}
 
 static void usage(FILE *f)
 {
@@ -105,16 +47,11 @@ static void usage(FILE *f)
 		"  -o, --set KEY=VALUE  any option of the [coupon] group\n"
 		"  -q, --quiet          no progress output\n"
 		"  -h, --help           this help              -V, --version\n"
+		"      --synopsis       every command's synopsis, one a line\n"
 		"\n"
 		"commands:\n",
 		cp_config_search_path());
-	for (size_t i = 0; i < NCOMMANDS; i++) {
-		/* A long usage gets its summary on the next line, in the same column. */
-		if (strlen(commands[i].usage) > 44)
-			fprintf(f, "  %s\n  %-44s %s\n", commands[i].usage, "", commands[i].summary);
-		else
-			fprintf(f, "  %-44s %s\n", commands[i].usage, commands[i].summary);
-	}
+	cmd_list(f);
 	fprintf(f, "\nSee couponadm(1).\n");
 }
 
@@ -179,16 +116,21 @@ static const char *whoami(void)
 	return pw != NULL ? pw->pw_name : "unknown";
 }
 
-static int run_command(struct cli *cli, int argc, char **argv)
+#define STR(x) #x
+#define XSTR(x) STR(x)
+
+static void print_version(void)
 {
-	for (size_t i = 0; i < NCOMMANDS; i++) {
-		if (strcmp(argv[0], commands[i].name) == 0) {
-			optind = 0; /* the subcommand parses its own options */
-			return commands[i].run(cli, argc, argv);
-		}
-	}
-	cli_warnx("unknown command '%s' (see couponadm --help)", argv[0]);
-	return EXIT_USAGE;
+	const char *running = curses_version();
+	const struct cp_library libs[] = {
+		{"ncursesw", NCURSES_VERSION "." XSTR(NCURSES_VERSION_PATCH),
+		 /* "ncurses 6.4.20221231": the number, as in the other column */
+		 strncmp(running, "ncurses ", 8) == 0 ? running + 8 : running},
+	};
+	char text[1024];
+
+	cp_version_text(text, sizeof text, "couponadm", libs, sizeof libs / sizeof libs[0]);
+	fputs(text, stdout);
 }
 
 int main(int argc, char **argv)
@@ -214,7 +156,10 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_SUCCESS;
 		case 'V':
-			printf("couponadm (coupon) %s\n", cp_version());
+			print_version();
+			return EXIT_SUCCESS;
+		case OPT_SYNOPSIS:
+			cmd_synopsis(stdout);
 			return EXIT_SUCCESS;
 		case '?':
 			usage(stderr);
@@ -240,7 +185,7 @@ int main(int argc, char **argv)
 		cli_warnx("cannot initialise the MySQL client library");
 		return EXIT_FAILURE;
 	}
-	rc = argc == 0 ? console_run(&cli) : run_command(&cli, argc, argv);
+	rc = argc == 0 ? console_run(&cli) : cmd_run(&cli, argc, argv);
 	cp_db_close(cli.db);
 	cp_config_free(&cli.cfg);
 	cp_library_end();

@@ -142,8 +142,7 @@ struct ui {
 	bool stats_ok;
 };
 
-/* console.c */
-int console_run(struct cli *);
+/* console.c (console_run is in console.h) */
 void ui_push(struct ui *, const struct ui_screen *, void *arg);
 void ui_pop(struct ui *);
 /* Replaces the top screen (a form that becomes its result). */
@@ -230,7 +229,7 @@ void ui_form_clear_errors(struct ui_form *);
 /* Draws from line Y; returns the next free line. */
 int ui_form_draw(const struct ui *, WINDOW *, const struct ui_form *, int y, bool focused);
 
-/* console_confirm.c: a yes/no question; CALLBACK runs on yes, then the screen pops. */
+/* screen_confirm.c: a yes/no question; CALLBACK runs on yes, then the screen pops. */
 struct ui_confirm {
 	char question[512];
 	char detail[512];

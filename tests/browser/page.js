@@ -90,7 +90,7 @@ async function forget(page) {
 }
 
 async function resultState(page) {
-	await page.waitForSelector('#result[data-state]', { timeout: 10000 });
+	await page.waitForSelector('#result[data-state]', { timeout: 60000 });
 	return page.evaluate(() => {
 		const r = document.getElementById('result');
 		return { state: r.dataset.state, text: r.textContent.replace(/\s+/g, ' ').trim() };
@@ -242,14 +242,17 @@ async function withJs(browser, opts) {
 	await page.evaluate(() => document.activeElement.blur());
 	await screenshot(page, 'desktop-empty');
 
-	/* A valid code in lower case with spaces; the request held back 700 ms. */
+	/* A valid code in lower case with spaces; the request held back until the checks
+	 * of the in-flight state are done, however long they take. */
 	let posts = 0;
+	let release;
+	const held = new Promise((resolve) => { release = resolve; });
 	page.on('request', (r) => {
 		if (r.url().endsWith('/redeem') && r.method() === 'POST')
 			posts++;
 	});
 	await page.route('**/redeem', async (route) => {
-		await sleep(700);
+		await held;
 		await route.continue();
 	});
 	await page.evaluate(() => { window.stillHere = true; });
@@ -266,6 +269,7 @@ async function withJs(browser, opts) {
 	/* A second submit while in flight (Enter, a script, a double tap) sends nothing. */
 	await page.evaluate(() => document.forms[0].requestSubmit());
 	await page.locator('#submit').click({ force: true, timeout: 1000 }).catch(() => {});
+	release();
 	let r = await resultState(page);
 	await sleep(300);
 	check('one request for a double submit', posts === 1, posts);
@@ -454,7 +458,7 @@ async function rateLimited(browser, opts) {
 async function unavailable(browser, desktop, phone) {
 	process.kill(Number(env.FCGI_PID), 'SIGTERM');
 	let down = false;
-	for (let i = 0; i < 100 && !down; i++) {
+	for (let i = 0; i < 600 && !down; i++) {
 		const res = await fetch(BASE + '/healthz').catch(() => null);
 		down = res !== null && res.status >= 502;
 		if (!down)

@@ -86,6 +86,20 @@ expect_exit $LINENO 1 "$adm" -c "$cnf" --set key-file="$work/none.key" generate 
 check $LINENO "missing key named" contains "$out" "none.key: No such file"
 check $LINENO "refusals leave no batch" test "$(sqldb "SELECT COUNT(*) FROM generation_batches")" = 2
 
+# --cancel: a plain rerun no longer picks the batch up; --resume still finishes it.
+expect_exit $LINENO 0 a generate --campaign small --count 20 --quiet
+sqldb "UPDATE generation_batches SET status = 'running', requested = 30 WHERE id = 3"
+expect_exit $LINENO 0 a generate --cancel 3
+check $LINENO "cancel says so" contains "$out" "batch 3 cancelled"
+check $LINENO "batch cancelled" test "$(sqldb "SELECT status FROM generation_batches WHERE id = 3")" = cancelled
+expect_exit $LINENO 0 a generate --resume 3 --quiet
+check $LINENO "cancelled batch resumed to its count" test "$(sqldb "SELECT CONCAT(status, ' ', (SELECT COUNT(*) FROM coupon_codes WHERE batch_id = 3)) FROM generation_batches WHERE id = 3")" = "complete 30"
+expect_exit $LINENO 1 a generate --cancel 3
+check $LINENO "a complete batch is not cancelled" contains "$out" "is complete"
+expect_exit $LINENO 1 a generate --cancel 99
+expect_exit $LINENO 2 a generate --cancel 3 --count 5
+expect_exit $LINENO 0 a expire --batch 3 # the checks below count every campaign's codes
+
 # Export.
 csv=$work/codes.csv
 expect_exit $LINENO 0 a export --campaign spring --out "$csv"
@@ -129,4 +143,15 @@ check $LINENO "rest of the campaign expired" contains "$out" "expired 3000 codes
 check $LINENO "nothing available" test "$(sqldb "SELECT COUNT(*) FROM coupon_codes WHERE status = 'available'")" = 0
 expect_exit $LINENO 2 a expire
 expect_exit $LINENO 1 a expire --batch 99
+
+# JSON output has one string writer: quotes and backslashes escaped, and control
+# characters, DEL and C1 included, as \u00XX even when stored text holds them.
+expect_exit $LINENO 0 a campaign create 'odd "q" \ é' --codes 10
+sqldb "UPDATE campaigns SET name = CONCAT(name, CHAR(127 USING utf8mb4),
+	CHAR(0xC285 USING utf8mb4)) WHERE name LIKE 'odd%'"
+odd='"name":"odd \"q\" \\ é\u007f\u0085"'
+expect_exit $LINENO 0 a campaign list --json
+check $LINENO "campaign list --json escapes the name: $out" contains "$out" "$odd"
+expect_exit $LINENO 0 a stats --json --count 1
+check $LINENO "stats --json escapes the name: $out" contains "$out" "$odd"
 done_tests

@@ -51,7 +51,7 @@ restart_db() {
 	t0=$(date +%s.%N)
 	pdb_run
 	t1=$(date +%s.%N)
-	check $LINENO "database back: coupon-fcgi recovers by itself" wait_until 100 healthy
+	check $LINENO "database back: coupon-fcgi recovers by itself" wait_until 600 healthy
 	check $LINENO "coupon-fcgi survived the database crash" kill -0 "$pid"
 	echo "database restarted (crash recovery) in $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s"
 }
@@ -64,7 +64,7 @@ restart_nginx() {
 }
 
 "$loadclient" -p "$port" -k "$work/key" -c "$work/own" -H "$work/hot" -o "$work/log" \
-	-t 32 -d 120 -r 120 >"$work/lc.out" 2>&1 &
+	-t 32 -d 900 -r 120 >"$work/lc.out" 2>&1 &
 lc=$!
 sleep 2
 for r in $(seq "$rounds"); do

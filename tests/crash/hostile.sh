@@ -8,8 +8,13 @@
 . "$top_srcdir/tests/crash/lib.sh"
 rawsend=${COUPON_RAWSEND:-$top_builddir/tests/crash/rawsend}
 # The failed-lookup limit would turn later cases into 429s: out of the way here
-# (tests/http/api.sh covers it).
-http_setup hostile --set rate-limit=1000000
+# (tests/http/api.sh covers it). tests/crash/hostile6.sh runs the same cases
+# with the default limits over IPv6 loopback: there a 429 is a clean answer too.
+if [ -n "${HOSTILE_IPV6:-}" ]; then
+	http_setup hostile
+else
+	http_setup hostile --set rate-limit=1000000
+fi
 
 # nginx gives up on a stalled client after 60 s by default: 2 s here, so the
 # stalled cases get their 408 within the test. Everything else is www/nginx.conf.
@@ -17,9 +22,18 @@ kill -TERM "$nginx_pid"
 wait "$nginx_pid" 2>/dev/null
 sed -i 's/^http {$/http {\n\tclient_body_timeout 2s;\n\tclient_header_timeout 2s;/' \
 	"$work/nginx/nginx.conf"
+if [ -n "${HOSTILE_IPV6:-}" ]; then
+	sed -i "s/listen 127.0.0.1:$port;/listen [::1]:$port;/" "$work/nginx/nginx.conf"
+	base="http://[::1]:$port"
+	sed -i "s|^site = .*|site = $base|" "$cnf"
+	export RAWSEND_IPV6=1
+	kill -TERM "$fcgi_pid"
+	wait "$fcgi_pid" 2>/dev/null
+	start_fcgi
+fi
 "$nginx_bin" -c "$work/nginx/nginx.conf" -p "$work/nginx" -e "$work/nginx/error.log" &
 nginx_pid=$!
-wait_until 40 fcgi_answers || { cat "$work/nginx/error.log" >&2; exit 99; }
+wait_until 300 fcgi_answers || { cat "$work/nginx/error.log" >&2; exit 99; }
 
 key=$(make_key shop redeem,admin)
 cid=$(make_campaign hostile 50)
@@ -41,6 +55,8 @@ judge() {
 	local line=$1 want=$2 what=$3
 	cases=$((cases + 1))
 	checks=$((checks + 1))
+	# With the real limits, a refusal for too many failures is as clean an answer.
+	[ -n "${HOSTILE_IPV6:-}" ] && want="$want|429"
 	if ! printf '%s\n' "$status" | grep -Eqx "$want"; then
 		echo "${0##*/}:$line: $what: status $status, expected $want; body: $(printf '%.300s' "$body")" >&2
 		fail=$((fail + 1))

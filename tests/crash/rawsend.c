@@ -1,5 +1,5 @@
 /*
- * rawsend: sends a file's bytes to 127.0.0.1:PORT exactly as they are, for the
+ * rawsend: sends a file's bytes to 127.0.0.1:PORT (::1 with RAWSEND_IPV6) exactly as they are, for the
  * requests curl will not make: slow, truncated, malformed chunked, bare line
  * feeds, NUL bytes and injected header lines.
  *
@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,14 +51,19 @@ static char *slurp(const char *path, size_t *n)
 	return p;
 }
 
+/* 127.0.0.1, or ::1 when RAWSEND_IPV6 is set (the hostile test over IPv6). */
 static int dial(unsigned short port, unsigned int secs)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+	struct sockaddr_in6 sa6 = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
 	struct timeval tv = {(time_t)secs, 0};
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	bool v6 = getenv("RAWSEND_IPV6") != NULL;
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
 
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+	sa6.sin6_addr = in6addr_loopback;
+	if (fd < 0 || connect(fd, v6 ? (struct sockaddr *)&sa6 : (struct sockaddr *)&sa,
+			      v6 ? sizeof sa6 : sizeof sa) != 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	return fd;

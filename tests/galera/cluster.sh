@@ -28,7 +28,7 @@
 #   reaches the client as error 1213 instead of being retried by the server, so
 #   the tests see the core retry it. The settings that matter in production are
 #   the same as here: binlog_format=ROW, innodb_autoinc_lock_mode=2,
-#   innodb_flush_log_at_trx_commit=1 (see the README, "Deploying across machines").
+#   innodb_flush_log_at_trx_commit=1 (see doc/OPERATIONS.md, "Deploying across machines").
 
 GC_PROVIDER=${GC_PROVIDER:-/usr/lib/galera/libgalera_smm.so}
 GC_PASSWORD=coupon-galera-test

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scale-out on MariaDB Galera Cluster (DESIGN.md, "Scaling out"): a private
+# Scale-out on MariaDB Galera Cluster (doc/DESIGN.md, "Scaling out"): a private
 # 3-node cluster on loopback (tests/galera/cluster.sh), a coupon-fcgi on each
 # node, one nginx in front with all three in an upstream (and a port per front
 # end, to probe each one).
@@ -66,7 +66,7 @@ trap finish EXIT
 port=$(free_port) || exit 99
 base=http://127.0.0.1:$port
 for i in 1 2 3; do
-	sed "/^\[coupon\]/a database = $db" "$(gc_cnf "$i")" >"$work/fe$i.cnf"
+	(umask 077 && sed "/^\[coupon\]/a database = $db" "$(gc_cnf "$i")" >"$work/fe$i.cnf")
 	eval "fe${i}_port=\$(free_port)" || exit 99
 done
 

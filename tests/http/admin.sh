@@ -50,7 +50,7 @@ batch_done() {
 	req GET "/api/v1/batches/$bid" -H "Authorization: Bearer $key"
 	contains "$body" '"status":"complete"'
 }
-check $LINENO "the batch completes" wait_until 100 batch_done
+check $LINENO "the batch completes" wait_until 600 batch_done
 check $LINENO "with exactly the codes asked for" contains "$body" '"generated":500'
 api POST "/api/v1/campaigns/$cid/batches" '{"count":0}'
 expect $LINENO 400

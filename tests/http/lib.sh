@@ -66,9 +66,9 @@ http_setup() {
 start_fcgi() {
 	rm -f "$work/fcgi.sock"
 	"$fcgi_bin" -c "$cnf" --listen "$work/fcgi.sock" --threads "${FCGI_THREADS:-4}" \
-		--log-file "$work/fcgi.log" "$@" &
+		--log-file "$work/fcgi.log" --set "health-listen=$work/fcgi.sock.health" "$@" &
 	fcgi_pid=$!
-	wait_until 40 test -S "$work/fcgi.sock" || { cat "$work/fcgi.log" >&2; exit 99; }
+	wait_until 300 test -S "$work/fcgi.sock" || { cat "$work/fcgi.log" >&2; exit 99; }
 }
 
 # nginx with the example's locations (www/nginx.conf) on this test's port.
@@ -78,23 +78,13 @@ start_nginx() {
 		"$work/nginx" "${NGINX_WORKERS:-1}" >"$work/nginx/nginx.conf"
 	"$nginx_bin" -c "$work/nginx/nginx.conf" -p "$work/nginx" -e "$work/nginx/error.log" &
 	nginx_pid=$!
-	wait_until 40 fcgi_answers ||
+	wait_until 300 fcgi_answers ||
 		{ cat "$work/nginx/error.log" "$work/fcgi.log" >&2; exit 99; }
 }
 
 # coupon-fcgi answers through nginx (healthy or not).
 fcgi_answers() {
 	curl -s "$base/healthz" 2>/dev/null | grep -Eq '"database":"ok"|"db_unavailable"'
-}
-
-wait_until() {
-	local tries=$1
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		tries=$((tries - 1))
-		[ "$tries" -gt 0 ] || return 1
-		sleep 0.1
-	done
 }
 
 # req METHOD PATH [curl args...]: $status, $body and $headers of the answer.
@@ -138,9 +128,26 @@ expect() {
 
 has_header() { printf '%s\n' "$headers" | grep -qi "^$1"; }
 
-# make_key NAME SCOPE: an API key made by couponadm; its secret on stdout.
+# make_key NAME SCOPE: an API key made by couponadm; its secret on stdout (and
+# in $work/secrets, which no log may contain: check_logs).
 make_key() {
-	"$adm" -c "$cnf" apikey create --name "$1" --scope "$2" 2>/dev/null
+	"$adm" -c "$cnf" apikey create --name "$1" --scope "$2" 2>/dev/null | tee -a "$work/secrets"
+}
+
+# Every log the test leaves (coupon-fcgi's, nginx's): printable lines only (no CR,
+# ESC or other control byte a request could inject) and no API key, password or
+# whole code of the test's campaigns. done_tests calls it.
+check_logs() {
+	local f
+	[ -n "${work:-}" ] || return 0
+	[ -f "$cnf" ] && sed -n 's/^password *= *//p' "$cnf" >>"$work/secrets"
+	for f in $(find "$work" -name '*.log' -type f 2>/dev/null); do
+		check $LINENO "$f: a control character in the log" \
+			test "$(LC_ALL=C grep -c $'[\x01-\x08\x0b-\x1f\x7f]' "$f")" = 0
+		[ -s "$work/secrets" ] || continue
+		check $LINENO "$f: an API key, password or code in the log: $(LC_ALL=C grep -oFf "$work/secrets" "$f" | head -n 3 | tr '\n' ' ')" \
+			test "$(LC_ALL=C grep -cFf "$work/secrets" "$f")" = 0
+	done
 }
 
 # make_campaign NAME COUNT [SQL column assignments]: a campaign with COUNT codes
@@ -154,7 +161,7 @@ make_campaign() {
 	sqldb "INSERT INTO generation_batches (campaign_id, method, requested, generated, status)
 	       VALUES ($cid, 'random', $count, $count, 'complete')"
 	bid=$(sqldb "SELECT MAX(id) FROM generation_batches WHERE campaign_id = $cid")
-	"$mkcodes" "$count" | awk -v c="$cid" -v b="$bid" \
+	"$mkcodes" "$count" | tee -a "$work/secrets" | awk -v c="$cid" -v b="$bid" \
 		'BEGIN { printf "INSERT INTO coupon_codes (code, campaign_id, batch_id) VALUES " }
 		 { printf "%s(\"%s\", %s, %s)", (NR > 1 ? "," : ""), $1, c, b }
 		 END { print ";" }' >"$work/codes.sql"

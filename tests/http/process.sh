@@ -44,10 +44,10 @@ check $LINENO "the database detail stays in the log" contains "$(cat "$work/fcgi
 pid=$fcgi_pid
 ln -sfn "$real_sock" "$link"
 healthy() { req GET /healthz; [ "$status" = 200 ]; }
-check $LINENO "healthz recovers by itself" wait_until 30 healthy
+check $LINENO "healthz recovers by itself" wait_until 300 healthy
 # Workers that failed to connect wait half a second before they try again.
 redeemed1() { api POST /api/v1/redeem "{\"code\":\"$c1\",\"user_id\":\"u1\"}"; [ "$status" = 200 ]; }
-check $LINENO "redemption recovers by itself" wait_until 30 redeemed1
+check $LINENO "redemption recovers by itself" wait_until 300 redeemed1
 check $LINENO "the same process" test "$fcgi_pid" = "$pid"
 
 # ------------------------------------------------------------ lost mid-run
@@ -65,7 +65,7 @@ done
 expect $LINENO 503 db_unavailable
 ln -sfn "$real_sock" "$link"
 redeemed() { api POST /api/v1/redeem "{\"code\":\"$c2\",\"user_id\":\"u2\"}"; [ "$status" = 200 ]; }
-check $LINENO "redemption recovers by itself" wait_until 30 redeemed
+check $LINENO "redemption recovers by itself" wait_until 300 redeemed
 req GET /metrics
 check $LINENO "database errors are counted" matches "$body" '^coupon_db_errors_total [1-9]'
 check $LINENO "the 503s are counted" contains "$body" 'status="503"'
@@ -73,20 +73,24 @@ check $LINENO "the 503s are counted" contains "$body" 'status="503"'
 # ------------------------------------------------------------ SIGHUP
 mv "$work/fcgi.log" "$work/fcgi.log.1"
 kill -HUP "$fcgi_pid"
-check $LINENO "SIGHUP reopens the log" wait_until 30 test -f "$work/fcgi.log"
-check $LINENO "and says so" wait_until 30 grep -q "log reopened" "$work/fcgi.log"
+check $LINENO "SIGHUP reopens the log" wait_until 300 test -f "$work/fcgi.log"
+check $LINENO "and says so" wait_until 300 grep -q "log reopened" "$work/fcgi.log"
 
 # ------------------------------------------------------------ SIGTERM mid-request
 # A row lock held by another session keeps one redemption in flight.
+# Each step waits for the state it needs, not for a fixed time.
+in_db() { sql "SELECT COUNT(*) FROM information_schema.processlist WHERE db = '$db' AND $1"; }
+locked() { test "$(in_db "info LIKE 'DO SLEEP%'")" -ge 1; }
+lock_waiting() { test "$(in_db "id IN (SELECT trx_mysql_thread_id FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT')")" -ge 1; }
 mariadb --defaults-file="$COUPON_TEST_CONFIG" -D "$db" -e \
-	"BEGIN; SELECT id FROM coupon_codes WHERE code = '$c3' FOR UPDATE; DO SLEEP(2); COMMIT;" >/dev/null &
+	"BEGIN; SELECT id FROM coupon_codes WHERE code = '$c3' FOR UPDATE; DO SLEEP(3); COMMIT;" >/dev/null &
 locker=$!
-sleep 0.3
+check $LINENO "the row is locked" wait_until 300 locked
 curl -s -o "$work/inflight" -w '%{http_code}' -H "Authorization: Bearer $key" \
 	-H 'Content-Type: application/json' --data "{\"code\":\"$c3\",\"user_id\":\"u3\"}" \
 	"$base/api/v1/redeem" >"$work/inflight.status" &
 client=$!
-sleep 0.5
+check $LINENO "the redemption waits for the lock" wait_until 300 lock_waiting
 kill -TERM "$fcgi_pid"
 wait "$client"
 wait "$locker"
@@ -104,7 +108,7 @@ if command -v spawn-fcgi >/dev/null; then
 	spawn-fcgi -n -s "$work/fcgi.sock" -M 0660 -- "$fcgi_bin_real" -c "$work/fcgi.cnf" \
 		--threads 2 --log-file "$work/fcgi.log" >/dev/null 2>&1 &
 	fcgi_pid=$!
-	check $LINENO "the inherited socket serves" wait_until 50 healthy
+	check $LINENO "the inherited socket serves" wait_until 300 healthy
 	api POST /api/v1/redeem "{\"code\":\"$c4\",\"user_id\":\"u4\"}"
 	expect $LINENO 200
 else

@@ -57,7 +57,7 @@ if command -v lighttpd >/dev/null; then
 	expect_exit $LINENO 0 lighttpd -tt -f "$work/lighttpd/lighttpd.conf"
 	lighttpd -D -f "$work/lighttpd/lighttpd.conf" &
 	server_pid=$!
-	wait_until 50 fcgi_answers
+	wait_until 300 fcgi_answers
 	drive lighttpd "$c1" "$c2"
 	stop_server
 else
@@ -88,7 +88,7 @@ if [ -x "$apache" ]; then
 	expect_exit $LINENO 0 "$apache" -t -f "$work/apache/httpd.conf"
 	"$apache" -X -f "$work/apache/httpd.conf" &
 	server_pid=$!
-	wait_until 50 fcgi_answers
+	wait_until 300 fcgi_answers
 	drive apache "$c3" "$c4"
 	stop_server
 else

@@ -453,8 +453,12 @@ int main(void)
 		fprintf(stderr, "test_fields: API key: %s\n", e.msg);
 		return 99;
 	}
-	rl = rl_create(1000, 64);
-	api_init(&cfg, 1);
+	cfg.rate_limit = 1000; /* the refusals here are about fields, not guessing */
+	rl = rl_create(64);
+	if (!api_init(&cfg, 1, &e)) {
+		fprintf(stderr, "test_fields: api_init: %s\n", e.msg);
+		return 99;
+	}
 	worker_init(&w, 0, &cfg, rl);
 	for (size_t r = 0; r < NROWS; r++) {
 		struct outcome h = {0}, a = {0}, t = {0};

@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,17 +21,7 @@ static struct cp_db *db;
 static char dir[] = "/tmp/cpt-generate-XXXXXX";
 static char keyfile[256];
 
-static long long q(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static long long q(const char *fmt, ...)
-{
-	char sql[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof sql, fmt, ap);
-	va_end(ap);
-	return tl_query_int(db, sql);
-}
+#define q(...) tl_query_intf(db, __VA_ARGS__)
 
 static void write_key(const char *path, const char *hexkey, mode_t mode)
 {
@@ -136,6 +125,8 @@ struct watch {
 	unsigned int calls;
 	unsigned int cancel_after; /* 0 = never */
 	unsigned long kill_id;     /* kill this connection after the first chunk */
+	bool killing;              /* the killer runs: joined before the third chunk */
+	pthread_t killer;
 	uint64_t duplicates;
 };
 
@@ -145,7 +136,7 @@ static void *killer(void *arg)
 	struct cp_db *k = tl_db_open(&cfg);
 	char sql[64];
 
-	usleep(20000); /* most likely inside the next chunk's LOAD DATA */
+	usleep(20000); /* most likely inside the second chunk's LOAD DATA */
 	snprintf(sql, sizeof sql, "KILL CONNECTION %lu", id);
 	tl_exec(k, sql);
 	cp_db_close(k);
@@ -158,13 +149,16 @@ static bool watch(const struct cp_gen_progress *p, void *arg)
 
 	w->calls++;
 	w->duplicates = p->duplicates;
+	if (w->killing) { /* the kill has not hit the second chunk: it hits the third */
+		pthread_join(w->killer, NULL);
+		w->killing = false;
+	}
 	if (w->kill_id != 0 && p->run_generated > 0) {
 		static unsigned long victim;
-		pthread_t t;
 
 		victim = w->kill_id;
-		pthread_create(&t, NULL, killer, &victim);
-		pthread_detach(t);
+		pthread_create(&w->killer, NULL, killer, &victim);
+		w->killing = true;
 		w->kill_id = 0;
 	}
 	return w->cancel_after == 0 || w->calls < w->cancel_after;
@@ -434,6 +428,8 @@ static void test_lost_connection(void)
 	CHECK(cp_db_ensure(db, &e) == CP_OK, "connected: %s", e.msg);
 	w.kill_id = (unsigned long)q("SELECT CONNECTION_ID()");
 	st = gen(cid, CP_GEN_RANDOM, 200000, 20000, &w, &bid, &e);
+	if (w.killing)
+		pthread_join(w.killer, NULL);
 	CHECK(st == CP_E_DB_UNAVAILABLE, "lost connection: got %s (%s)", cp_status_code(st), e.msg);
 	CHECK(cp_db_ensure(db, &e) == CP_OK, "reconnect: %s", e.msg);
 	cp_batch_get(db, bid, &b, &e);

@@ -108,8 +108,8 @@ static void in_progress(void)
 		 codes[2]);
 	tl_exec(locker, sql);
 	pthread_create(&t, NULL, blocked_redeem, &b);
-	/* Until the claim row shows up. */
-	for (int i = 0; i < 200 && count("SELECT COUNT(*) FROM idempotency_keys WHERE idem_key"
+	/* Until the claim row shows up (30 s at most, for a loaded machine). */
+	for (int i = 0; i < 3000 && count("SELECT COUNT(*) FROM idempotency_keys WHERE idem_key"
 					 " = '%s'", "k3") == 0; i++)
 		usleep(10000);
 	usleep(100000);

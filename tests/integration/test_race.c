@@ -251,41 +251,29 @@ static void distinct(struct job *jobs)
 }
 
 #define PAUSERS 8
-#define PAUSE_CODES 40000
+/* Paused refusals each thread sees after the pause returned before it stops. */
+#define REFUSALS 20
+/* Successes after the pause returned at which a thread gives up (already a failure). */
+#define LATE_MAX 1000
+/* The pool grows by BATCH codes whenever fewer than LOW are left. */
+#define BATCH 4000
+#define LOW 8000
 
+/*
+ * The pool grows as the threads use it (codes are fx_code(index), inserted by
+ * refiller()), and a refused thread retries the same code, so how many codes the
+ * race takes depends on nothing but what happened: the threads stop once each
+ * has been refused REFUSALS times by redemptions it started after the pause
+ * returned, however fast or slow the machine.
+ */
 static struct {
-	char (*codes)[CP_CODE_MAX + 1];
-	atomic_size_t next;
-	atomic_bool stop;
-	atomic_uint ok, paused, other;
+	struct cp_format f;
+	uint32_t id;
+	atomic_size_t next, have;
+	atomic_bool returned, stop;
+	atomic_uint ok, paused, late_ok, other;
 	char err[600];
 } pz;
-
-/* Redeems the next code until told to stop; counts what it was told. */
-static void *pauser(void *arg)
-{
-	struct cp_db *mine = tl_db_open(&cfg);
-	struct cp_redeem_result res;
-	struct cp_err e;
-	char user[32];
-	size_t i;
-
-	snprintf(user, sizeof user, "pz-%u", *(unsigned int *)arg);
-	pthread_barrier_wait(&start);
-	while (!atomic_load(&pz.stop) && (i = atomic_fetch_add(&pz.next, 1)) < PAUSE_CODES) {
-		struct cp_redeem_req r = fx_req(pz.codes[i], user, NULL);
-		enum cp_status st = cp_redeem(mine, &r, &res, &e);
-
-		if (st == CP_OK)
-			atomic_fetch_add(&pz.ok, 1);
-		else if (st == CP_E_CAMPAIGN_PAUSED)
-			atomic_fetch_add(&pz.paused, 1);
-		else if (atomic_fetch_add(&pz.other, 1) == 0)
-			snprintf(pz.err, sizeof pz.err, "%s: %s", cp_status_code(st), e.msg);
-	}
-	cp_db_close(mine);
-	return NULL;
-}
 
 static void nap_ms(long ms)
 {
@@ -294,55 +282,130 @@ static void nap_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* The index of a code that is in the database, waiting for the refiller if need be. */
+static size_t take_code(void)
+{
+	size_t i = atomic_fetch_add(&pz.next, 1);
+
+	while (i >= atomic_load(&pz.have))
+		nap_ms(1);
+	return i;
+}
+
+/* Keeps LOW codes ahead of the threads until told to stop. */
+static void *refiller(void *arg)
+{
+	struct cp_db *mine = tl_db_open(&cfg);
+
+	(void)arg;
+	while (!atomic_load(&pz.stop)) {
+		size_t have = atomic_load(&pz.have);
+
+		if (atomic_load(&pz.next) + LOW <= have) {
+			nap_ms(1);
+			continue;
+		}
+		fx_codes(mine, pz.id, &pz.f, have, BATCH, NULL);
+		atomic_store(&pz.have, have + BATCH);
+	}
+	cp_db_close(mine);
+	return NULL;
+}
+
+/*
+ * Redeems a fresh code after each success and the same code again after a
+ * refusal, until it has seen REFUSALS refusals (or LATE_MAX successes) among the
+ * redemptions it started after the pause returned, or anything else went wrong.
+ */
+static void *pauser(void *arg)
+{
+	struct cp_db *mine = tl_db_open(&cfg);
+	struct cp_redeem_result res;
+	struct cp_err e;
+	char user[32], code[CP_CODE_MAX + 1];
+	unsigned int refused = 0, late = 0;
+
+	snprintf(user, sizeof user, "pz-%u", *(unsigned int *)arg);
+	pthread_barrier_wait(&start);
+	fx_code(&pz.f, take_code(), code);
+	while (refused < REFUSALS && late < LATE_MAX && atomic_load(&pz.other) == 0) {
+		bool after = atomic_load(&pz.returned);
+		struct cp_redeem_req r = fx_req(code, user, NULL);
+		enum cp_status st = cp_redeem(mine, &r, &res, &e);
+
+		if (st == CP_E_CAMPAIGN_PAUSED) {
+			atomic_fetch_add(&pz.paused, 1);
+			refused += after;
+			continue;
+		}
+		if (st == CP_OK) {
+			atomic_fetch_add(&pz.ok, 1);
+			late += after;
+		} else if (atomic_fetch_add(&pz.other, 1) == 0) {
+			snprintf(pz.err, sizeof pz.err, "%s: %s", cp_status_code(st), e.msg);
+		}
+		fx_code(&pz.f, take_code(), code);
+	}
+	atomic_fetch_add(&pz.late_ok, late);
+	cp_db_close(mine);
+	return NULL;
+}
+
 /*
  * The redemptions run on the fast statement, whose campaign list each thread's
  * cache read up to 1.5 s before; the pause must wait until none of those lists
  * can match any more. Afterwards at most one redemption per thread may still
- * commit: the one already running when the pause returned.
+ * commit (the one already running when the pause returned), and none that
+ * started afterwards.
  */
 static void pause_race(void)
 {
-	static char codes[PAUSE_CODES][CP_CODE_MAX + 1];
-	struct cp_format f;
-	pthread_t t[PAUSERS];
+	pthread_t t[PAUSERS], fill;
 	unsigned int ids[PAUSERS];
-	uint32_t id = fx_campaign(db, "paused under load", "PZ", "", &f);
 	char sql[256];
 	long long at_return, at_end;
 	double t1, waited;
 	struct cp_err e;
 
-	fx_codes(db, id, &f, 0, PAUSE_CODES, codes);
-	pz.codes = codes;
+	pz.id = fx_campaign(db, "paused under load", "PZ", "", &pz.f);
+	fx_codes(db, pz.id, &pz.f, 0, LOW, NULL);
+	atomic_store(&pz.have, LOW);
 	snprintf(sql, sizeof sql,
 		 "SELECT COUNT(*) FROM coupon_codes WHERE campaign_id = %u AND status = 'redeemed'",
-		 id);
+		 pz.id);
 	pthread_barrier_init(&start, NULL, PAUSERS + 1);
 	for (unsigned int i = 0; i < PAUSERS; i++) {
 		ids[i] = i;
 		pthread_create(&t[i], NULL, pauser, &ids[i]);
 	}
+	pthread_create(&fill, NULL, refiller, NULL);
 	pthread_barrier_wait(&start);
-	while (atomic_load(&pz.ok) < 500 && atomic_load(&pz.next) < PAUSE_CODES)
+	/* Every thread has read its cache (and the fast statement's list) by then. */
+	while (atomic_load(&pz.ok) < 500 && atomic_load(&pz.other) == 0)
 		nap_ms(10);
 	t1 = elapsed();
-	CHECK(cp_campaign_set_status(db, id, CP_CAMPAIGN_PAUSED, &e) == CP_OK, "pause: %s", e.msg);
+	CHECK(cp_campaign_set_status(db, pz.id, CP_CAMPAIGN_PAUSED, &e) == CP_OK, "pause: %s",
+	      e.msg);
 	waited = elapsed() - t1;
 	at_return = tl_query_int(db, sql);
-	nap_ms(1000);
-	atomic_store(&pz.stop, true);
+	atomic_store(&pz.returned, true);
 	for (unsigned int i = 0; i < PAUSERS; i++)
 		pthread_join(t[i], NULL);
+	atomic_store(&pz.stop, true);
+	pthread_join(fill, NULL);
 	pthread_barrier_destroy(&start);
 	at_end = tl_query_int(db, sql);
-	printf("pause under load: %u redeemed, %u refused as paused; the pause took %.2f s;"
-	       " %lld committed after it returned\n",
-	       atomic_load(&pz.ok), atomic_load(&pz.paused), waited, at_end - at_return);
-	CHECK(atomic_load(&pz.next) < PAUSE_CODES, "pause race: ran out of codes");
+	printf("pause under load: %u redeemed, %u refused as paused, %zu codes; the pause took"
+	       " %.2f s; %lld committed after it returned, %u started after it succeeded\n",
+	       atomic_load(&pz.ok), atomic_load(&pz.paused), atomic_load(&pz.have), waited,
+	       at_end - at_return, atomic_load(&pz.late_ok));
 	CHECK(atomic_load(&pz.paused) > 0, "pause race: no redemption was refused as paused");
 	CHECK(at_end - at_return <= PAUSERS,
 	      "pause race: %lld redemptions committed after the pause returned (at most %d"
 	      " were running)", at_end - at_return, PAUSERS);
+	CHECK(atomic_load(&pz.late_ok) == 0,
+	      "pause race: %u redemptions started after the pause returned succeeded",
+	      atomic_load(&pz.late_ok));
 	CHECK(at_end == (long long)atomic_load(&pz.ok), "pause race: %lld redeemed, %u reported",
 	      at_end, atomic_load(&pz.ok));
 	CHECK(atomic_load(&pz.other) == 0, "pause race: %u other replies, first %s",

@@ -21,7 +21,7 @@ check_restored $LINENO
 T send-keys "LANG=C NO_COLOR=1 '$adm' -c '$cnf'" Enter
 expect_screen $LINENO "dashboard in ASCII" 'No campaigns yet'
 T send-keys C-l
-sleep 0.3
+wait_for '-- Campaigns ---' >/dev/null 2>&1
 screen | sed 's/refresh [0-9.]* ms/refresh N ms/' >"$work/s" && cp "$work/s" "$work/ascii"
 check $LINENO "no UTF-8 line drawing in the C locale" sh -c "! grep -q '─' '$work/ascii'"
 check $LINENO "ASCII rules instead" grep -q -- '-- Campaigns ---' "$work/ascii"

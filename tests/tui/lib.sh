@@ -23,16 +23,16 @@ start_console() {
 	T -f /dev/null new-session -d -x "$2" -y "$3" \
 		"env -i PATH='$PATH' HOME='$work' TERM=tmux-256color LANG=C.UTF-8 PS1='tui-prompt\$ ' sh"
 	T set-option -g status off
-	wait_for 'tui-prompt\$' 10
+	wait_for 'tui-prompt\$' 30
 	T send-keys "cd '$work' && '$adm' -c '$cnf'" Enter
-	wait_for 'couponadm' 10
+	wait_for 'couponadm' 30
 }
 
 screen() { T capture-pane -p; }
 
 # wait_for REGEX [SECONDS]: polls the screen until REGEX matches; false on timeout.
 wait_for() {
-	local re=$1 left=$(( ${2:-10} * 10 ))
+	local re=$1 left=$(( ${2:-30} * 10 ))
 	while [ "$left" -gt 0 ]; do
 		screen | grep -Eq -- "$re" && return 0
 		sleep 0.1
@@ -45,7 +45,7 @@ wait_for() {
 
 # expect_screen LINE WHAT REGEX [SECONDS]
 expect_screen() {
-	check "$1" "$2" wait_for "$3" "${4:-10}"
+	check "$1" "$2" wait_for "$3" "${4:-30}"
 }
 
 # The screen with the clock masked, for golden comparisons.

@@ -1,4 +1,4 @@
-/* Option-file parsing and number parsing. */
+/* Option-file parsing, for the [coupon] group and another program's, and number parsing. */
 #include "config.h"
 
 #include <stdio.h>
@@ -29,6 +29,53 @@ static const struct {
 	{__LINE__, "[coupon]\n!frobnicate\n", CP_E_INVALID_ARGUMENT, "unknown directive"},
 	{__LINE__, "[coupon]\nidempotency-retention = 2h\n", CP_OK, NULL},
 	{__LINE__, "[coupon]\nidempotency-retention = 2w\n", CP_E_INVALID_ARGUMENT, "duration"},
+};
+
+/*
+ * cp_config_read_group(): another program's group (coupon-relay's), read by the
+ * same rules. @INC@ stands for a second file holding INCLUDED. GOT lists what the
+ * callback saw, "key=value;" or "key;" for a bare key; it knows batch, lease, id,
+ * route and no-mandatory and refuses every other key.
+ */
+static const struct {
+	int line;
+	const char *text, *included;
+	enum cp_status want;
+	const char *got, *msg_has;
+} groups[] = {
+	{__LINE__, "[coupon]\nthreads=8\n[coupon-relay]\nbatch = 50\n", NULL, CP_OK, "batch=50;",
+	 NULL},
+	{__LINE__, "[coupon-relay]\nno-mandatory\nid = \"a b\"\nroute='x=y/z'\n", NULL, CP_OK,
+	 "no-mandatory;id=a b;route=x=y/z;", NULL},
+	{__LINE__, "[coupon-relay]\n# c\n; c\n\n  lease  =  5  \n[other]\nbogus=1\n", NULL, CP_OK,
+	 "lease=5;", NULL},
+	{__LINE__, "[coupon-relay]\nno_mandatory\nBATCH=1\nid=\n", NULL, CP_OK,
+	 "no_mandatory;BATCH=1;id=;", NULL},
+	{__LINE__, "[coupon-relay]\n!include @INC@\nbatch=2\n",
+	 "[coupon-relay]\nlease=3\n[coupon]\nthreads=1\n", CP_OK, "lease=3;batch=2;", NULL},
+	{__LINE__, "[coupon-relay]\nbatch=1\nbogus=2\nlease=3\n", NULL, CP_E_INVALID_ARGUMENT,
+	 "batch=1;", ":3: unknown option 'bogus'"},
+	{__LINE__, "[coupon-relay]\n!include @INC@\n", "\n[coupon-relay]\nbogus\n",
+	 CP_E_INVALID_ARGUMENT, "", "@INC@:3: unknown option 'bogus'"},
+	{__LINE__, "[coupon-relay]\nbatch=1\n[coupon-relay\n", NULL, CP_E_INVALID_ARGUMENT,
+	 "batch=1;", ":3: unterminated group"},
+	{__LINE__, "[coupon-relay]\n!includedir /nonexistent\n", NULL, CP_E_IO, "", ":2: "},
+	{__LINE__, "[coupon-relay]\n!frobnicate\n", NULL, CP_E_INVALID_ARGUMENT, "",
+	 ":2: unknown directive"},
+};
+
+static const struct {
+	int line;
+	const char *key, *name;
+	bool want;
+} keys[] = {
+	{__LINE__, "read-timeout", "read-timeout", true},
+	{__LINE__, "read_timeout", "read-timeout", true},
+	{__LINE__, "Read_Timeout", "read-timeout", true},
+	{__LINE__, "read-timeou", "read-timeout", false},
+	{__LINE__, "read-timeoutx", "read-timeout", false},
+	{__LINE__, "readtimeout", "read-timeout", false},
+	{__LINE__, "", "read-timeout", false},
 };
 
 static const struct {
@@ -152,6 +199,81 @@ static void test_secret_modes(void)
 	}
 }
 
+static enum cp_status record(void *arg, const char *key, const char *value, struct cp_err *e)
+{
+	static const char *const known[] = {"batch", "lease", "id", "route", "no-mandatory"};
+	char *got = arg;
+	size_t n = strlen(got);
+
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+		if (!cp_config_key_is(key, known[i]))
+			continue;
+		if (value != NULL)
+			snprintf(got + n, 256 - n, "%s=%s;", key, value);
+		else
+			snprintf(got + n, 256 - n, "%s;", key);
+		return CP_OK;
+	}
+	return cp_err_set(e, CP_E_INVALID_ARGUMENT, "unknown option '%s'", key);
+}
+
+/* TMPL with @INC@ replaced by PATH. */
+static void subst(char *out, size_t size, const char *tmpl, const char *path)
+{
+	const char *at = strstr(tmpl, "@INC@");
+
+	if (at == NULL)
+		snprintf(out, size, "%s", tmpl);
+	else
+		snprintf(out, size, "%.*s%s%s", (int)(at - tmpl), tmpl, path, at + 5);
+}
+
+static void write_file(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+
+	if (fd < 0 || write(fd, text, strlen(text)) < 0)
+		abort();
+	close(fd);
+}
+
+static void test_groups(void)
+{
+	for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++) {
+		char path[] = "/tmp/coupon-test-config-XXXXXX", inc[] = "/tmp/coupon-test-inc-XXXXXX";
+		char text[512], want[512], got[256] = "";
+		struct cp_err e;
+		enum cp_status st;
+
+		if (groups[i].included != NULL)
+			write_file(inc, groups[i].included);
+		subst(text, sizeof text, groups[i].text, inc);
+		write_file(path, text);
+		cp_err_clear(&e);
+		st = cp_config_read_group(path, "coupon-relay", record, got, &e);
+		CHECK_AT(groups[i].line, st == groups[i].want, "got %s (%s)", cp_status_code(st),
+			 e.msg);
+		CHECK_AT(groups[i].line, strcmp(got, groups[i].got) == 0, "saw '%s', expected '%s'",
+			 got, groups[i].got);
+		if (groups[i].msg_has != NULL) {
+			subst(want, sizeof want, groups[i].msg_has, inc);
+			CHECK_AT(groups[i].line, strstr(e.msg, want) != NULL,
+				 "message '%s' lacks '%s'", e.msg, want);
+		}
+		/* An error names the file it is in, the included one if it is there. */
+		if (st != CP_OK)
+			CHECK_AT(groups[i].line, strncmp(e.msg, path, strlen(path)) == 0 ||
+				 strncmp(e.msg, inc, strlen(inc)) == 0,
+				 "message '%s' does not start with a file name", e.msg);
+		unlink(path);
+		if (groups[i].included != NULL)
+			unlink(inc);
+	}
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		CHECK_AT(keys[i].line, cp_config_key_is(keys[i].key, keys[i].name) == keys[i].want,
+			 "'%s' against '%s'", keys[i].key, keys[i].name);
+}
+
 static void test_numbers(void)
 {
 	for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
@@ -187,6 +309,7 @@ int main(void)
 	test_files();
 	test_values();
 	test_secret_modes();
+	test_groups();
 	test_numbers();
 	test_status_table();
 	return tl_done("test_config");

@@ -1,0 +1,167 @@
+/*
+ * A COMMIT that fails after a successful UPDATE: the update that reported one
+ * row is not a redemption until COMMIT returned. For each path that runs in a
+ * transaction (per-user limit, idempotency key, events, reservation confirm) a
+ * connection whose every COMMIT fails (COUPON_TEST_FAIL_COMMIT, core/db.c, compiled
+ * in by ./configure --enable-fault-injection) must
+ * tell the caller the redemption failed and leave the code as it was; the same
+ * request on a healthy connection then succeeds, as a first success.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "redeem_fixture.h"
+#include "testlib.h"
+
+#define ER_ERROR_DURING_COMMIT 1180
+#define ER_LOCK_DEADLOCK 1213 /* what a Galera certification failure looks like */
+
+enum path { LIMIT, IDEM, EVENTS, CONFIRM, FAST };
+
+struct row {
+	int line;
+	enum path path;
+	const char *extra;     /* campaign columns */
+	unsigned int fault;    /* the errno every COMMIT fails with */
+	enum cp_status want;
+};
+
+static const struct row rows[] = {
+	{__LINE__, LIMIT, "per_user_limit = 1", ER_ERROR_DURING_COMMIT, CP_E_DB},
+	{__LINE__, IDEM, "", ER_ERROR_DURING_COMMIT, CP_E_DB},
+	{__LINE__, EVENTS, "events_enabled = 1", ER_ERROR_DURING_COMMIT, CP_E_DB},
+	{__LINE__, CONFIRM, "per_user_limit = 1", ER_ERROR_DURING_COMMIT, CP_E_DB},
+	{__LINE__, CONFIRM, "events_enabled = 1", ER_ERROR_DURING_COMMIT, CP_E_DB},
+	/* a conflict at COMMIT is retried, and still not a success */
+	{__LINE__, LIMIT, "per_user_limit = 1", ER_LOCK_DEADLOCK, CP_E_BUSY},
+	{__LINE__, IDEM, "", ER_LOCK_DEADLOCK, CP_E_BUSY},
+	{__LINE__, EVENTS, "events_enabled = 1", ER_LOCK_DEADLOCK, CP_E_BUSY},
+	{__LINE__, CONFIRM, "per_user_limit = 1", ER_LOCK_DEADLOCK, CP_E_BUSY},
+	/* the autocommit statement has no COMMIT to fail: the fault is COMMIT's alone */
+	{__LINE__, FAST, "", ER_ERROR_DURING_COMMIT, CP_OK},
+};
+
+static struct cp_config cfg;
+static struct cp_db *db;
+
+#define q(...) tl_query_intf(db, __VA_ARGS__)
+
+/* A connection made while COUPON_TEST_FAIL_COMMIT names FAULT. */
+static struct cp_db *faulty(unsigned int fault)
+{
+	char v[16];
+	struct cp_db *d;
+
+	snprintf(v, sizeof v, "%u", fault);
+	setenv("COUPON_TEST_FAIL_COMMIT", v, 1);
+	d = tl_db_open(&cfg);
+	unsetenv("COUPON_TEST_FAIL_COMMIT");
+	return d;
+}
+
+static enum cp_status op(struct cp_db *d, const struct row *r, const char *code,
+			 const char *key, struct cp_redeem_result *res, struct cp_err *e)
+{
+	struct cp_redeem_req req = fx_req(code, "u1", NULL);
+
+	if (r->path == IDEM) {
+		req.api_key_id = 1;
+		req.idem_key = key;
+	}
+	cp_err_clear(e);
+	return cp_redeem_op(d, r->path == CONFIRM ? CP_OP_CONFIRM : CP_OP_REDEEM, &req, res, e);
+}
+
+/* The code, the usage, the outbox and the idempotency key as before the request. */
+static void check_untouched(const struct row *r, uint32_t id, const char *key, long long events)
+{
+	const char *status = r->path == CONFIRM ? "pending" : "available";
+
+	CHECK_AT(r->line, q("SELECT status = '%s' AND redeemed_at IS NULL FROM coupon_codes"
+			    " WHERE campaign_id = %u", status, id) == 1,
+		 "the code is no longer %s after the failed COMMIT", status);
+	CHECK_AT(r->line, q("SELECT COUNT(*) FROM campaign_user_usage WHERE campaign_id = %u",
+			    id) == 0,
+		 "the usage was counted");
+	CHECK_AT(r->line, q("SELECT COUNT(*) FROM outbox WHERE campaign_id = %u", id) == events,
+		 "an event was written");
+	CHECK_AT(r->line, q("SELECT COUNT(*) FROM idempotency_keys WHERE idem_key = '%s'", key) ==
+				  0,
+		 "the idempotency key kept a claim or a reply");
+}
+
+static void run_row(const struct row *r)
+{
+	char name[32], prefix[4], code[1][CP_CODE_MAX + 1], key[32];
+	struct cp_redeem_result res;
+	struct cp_format f;
+	struct cp_err e;
+	struct cp_db *bad;
+	enum cp_status st;
+	long long events;
+	uint32_t id;
+
+	snprintf(name, sizeof name, "fault %d", r->line);
+	snprintf(prefix, sizeof prefix, "F%c", 'A' + (int)(r - rows));
+	snprintf(key, sizeof key, "key-%d", r->line);
+	id = fx_campaign(db, name, prefix, r->extra, &f);
+	fx_codes(db, id, &f, 0, 1, code);
+	cp_campaign_cache_reset(db); /* made behind the cache's back */
+	if (r->path == CONFIRM) {
+		struct cp_redeem_req req = fx_req(code[0], "u1", NULL);
+
+		req.ttl = 600;
+		CHECK_AT(r->line, cp_reserve(db, &req, &res, &e) == CP_OK, "reserve: %s", e.msg);
+	}
+
+	events = q("SELECT COUNT(*) FROM outbox WHERE campaign_id = %u", id);
+	bad = faulty(r->fault);
+	st = op(bad, r, code[0], key, &res, &e);
+	cp_db_close(bad);
+	CHECK_AT(r->line, st == r->want, "with COMMIT failing (%u): got %s (%s), want %s",
+		 r->fault, cp_status_code(st), e.msg, cp_status_code(r->want));
+	CHECK_AT(r->line, res.status == st, "result status %s, returned %s",
+		 cp_status_code(res.status), cp_status_code(st));
+	if (r->want == CP_E_BUSY)
+		CHECK_AT(r->line, res.retries == cfg.retries, "%u retries, want %u", res.retries,
+			 cfg.retries);
+	if (r->want == CP_OK) {
+		CHECK_AT(r->line, q("SELECT COUNT(*) FROM coupon_codes WHERE status = 'redeemed'"
+				    " AND campaign_id = %u", id) == 1,
+			 "the autocommit redemption is not stored");
+		return;
+	}
+	check_untouched(r, id, key, events);
+
+	/* Nothing stuck: the same request on a healthy connection is a first success. */
+	st = op(db, r, code[0], key, &res, &e);
+	CHECK_AT(r->line, st == CP_OK && !res.replay, "afterwards: got %s (%s), replay %d",
+		 cp_status_code(st), e.msg, res.replay);
+	CHECK_AT(r->line, q("SELECT COUNT(*) FROM coupon_codes WHERE status = 'redeemed'"
+			    " AND redeemed_by_user_id = 'u1' AND campaign_id = %u", id) == 1,
+		 "afterwards: the code is not redeemed by u1");
+}
+
+int main(void)
+{
+#ifndef COUPON_FAULT_INJECTION
+	const char *ci = getenv("CI");
+
+	if (ci != NULL && *ci != '\0' && strcmp(ci, "false") != 0) {
+		fprintf(stderr, "this build has no fault points: CI configures with "
+				"--enable-fault-injection (./quickstart test)\n");
+		return 99;
+	}
+	fprintf(stderr, "SKIP: built without --enable-fault-injection\n");
+	return 77;
+#endif
+	db = tl_db_fresh("commit_fault", &cfg);
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		run_row(&rows[i]);
+	cp_db_close(db);
+	cp_config_free(&cfg);
+	return tl_done("test_commit_fault");
+}

@@ -1,0 +1,347 @@
+/*
+ * Unit tests of core/op.c: the reply to every operation on a code in every state,
+ * in a campaign in every state, with the user under and at the per-user limit. The
+ * test builds the whole cross product and holds each cell against the expected
+ * table below, so a changed reply fails the row that names it. The same replies
+ * against the real server: tests/integration/test_redeem.c.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "coupon.h"
+#include "op.h"
+#include "testlib.h"
+
+/* The code as the lookup finds it; the campaign fields come from the campaign axis. */
+enum code_state {
+	K_UNKNOWN,
+	K_AVAILABLE,
+	K_AVAILABLE_PAST,
+	K_MINE,
+	K_MINE_LAPSED,
+	K_MINE_PAST,
+	K_THEIRS,
+	K_THEIRS_LAPSED,
+	K_THEIRS_PAST,
+	K_REDEEMED_SAME,
+	K_REDEEMED_NONE,
+	K_REDEEMED_UNASKED,
+	K_REDEEMED_OTHER,
+	K_REDEEMED_THEIRS,
+	K_EXPIRED,
+	K_COUNT
+};
+
+#define AVAILABLE .found = true, .code = CP_CODE_AVAILABLE
+#define PENDING .found = true, .code = CP_CODE_PENDING
+#define REDEEMED .found = true, .code = CP_CODE_REDEEMED
+
+static const struct {
+	const char *name;
+	struct op_facts f;
+} code_states[K_COUNT] = {
+	[K_UNKNOWN] = {"no such code", {.found = false}},
+	[K_AVAILABLE] = {"available", {AVAILABLE}},
+	[K_AVAILABLE_PAST] = {"available, past its expiry", {AVAILABLE, .code_expired = true}},
+	[K_MINE] = {"reserved by the user", {PENDING, .mine = true}},
+	[K_MINE_LAPSED] = {"reserved by the user, lapsed",
+			   {PENDING, .mine = true, .lapsed = true}},
+	[K_MINE_PAST] = {"reserved by the user, past its expiry",
+			 {PENDING, .mine = true, .code_expired = true}},
+	[K_THEIRS] = {"reserved by another", {PENDING}},
+	[K_THEIRS_LAPSED] = {"reserved by another, lapsed", {PENDING, .lapsed = true}},
+	[K_THEIRS_PAST] = {"reserved by another, past its expiry",
+			   {PENDING, .code_expired = true}},
+	[K_REDEEMED_SAME] = {"redeemed by the user for this order",
+			     {REDEEMED, .mine = true, .order_asked = true,
+			      .order_matches = true}},
+	[K_REDEEMED_NONE] = {"redeemed by the user, no order on either",
+				 {REDEEMED, .mine = true, .order_matches = true}},
+	[K_REDEEMED_UNASKED] = {"redeemed by the user for an order the request does not name",
+				{REDEEMED, .mine = true}},
+	[K_REDEEMED_OTHER] = {"redeemed by the user for another order",
+				    {REDEEMED, .mine = true, .order_asked = true}},
+	[K_REDEEMED_THEIRS] = {"redeemed by another for this order",
+				   {REDEEMED, .order_asked = true, .order_matches = true}},
+	[K_EXPIRED] = {"expired", {.found = true, .code = CP_CODE_EXPIRED}},
+};
+
+/* The campaign: status by window, in the columns of the expected table. */
+#define NCAMPAIGN 9
+static const struct {
+	const char *name;
+	enum cp_campaign_status status;
+	bool not_started, over;
+} campaigns[NCAMPAIGN] = {
+	{"active", CP_CAMPAIGN_ACTIVE, false, false},
+	{"active, not started", CP_CAMPAIGN_ACTIVE, true, false},
+	{"active, over", CP_CAMPAIGN_ACTIVE, false, true},
+	{"paused", CP_CAMPAIGN_PAUSED, false, false},
+	{"paused, not started", CP_CAMPAIGN_PAUSED, true, false},
+	{"paused, over", CP_CAMPAIGN_PAUSED, false, true},
+	{"archived", CP_CAMPAIGN_ARCHIVED, false, false},
+	{"archived, not started", CP_CAMPAIGN_ARCHIVED, true, false},
+	{"archived, over", CP_CAMPAIGN_ARCHIVED, false, true},
+};
+
+/* Cells: two letters per reply; capitals when the reply carries the row's time. */
+static const struct {
+	const char cell[3];
+	enum cp_status st;
+} legend[] = {
+	{"ok", CP_OK},
+	{"ag", CP_E_CONFLICT}, /* again: the change should have matched */
+	{"un", CP_E_UNKNOWN_CODE},
+	{"ar", CP_E_ALREADY_REDEEMED},
+	{"ex", CP_E_EXPIRED},
+	{"pa", CP_E_CAMPAIGN_PAUSED},
+	{"ns", CP_E_NOT_STARTED},
+	{"rs", CP_E_RESERVED},
+	{"nr", CP_E_NOT_RESERVED},
+	{"li", CP_E_USER_LIMIT},
+};
+
+static struct op_facts facts(enum code_state k, unsigned int c, bool at_limit)
+{
+	struct op_facts f = code_states[k].f;
+
+	f.campaign = campaigns[c].status;
+	f.not_started = campaigns[c].not_started;
+	f.campaign_over = campaigns[c].over;
+	f.at_limit = at_limit;
+	return f;
+}
+
+/*
+ * Per operation and code state: a cell per campaign (active | paused | archived,
+ * each in its window, not started, over), first with the user under the per-user
+ * limit, then at it. "ag" is the lookup finding nothing to refuse: the change
+ * should have matched, and core/redeem.c runs it again.
+ */
+#define V CP_OP_VALIDATE
+#define RD CP_OP_REDEEM
+#define RS CP_OP_RESERVE
+#define CF CP_OP_CONFIRM
+#define RL CP_OP_RELEASE
+
+static const struct {
+	int line;
+	enum cp_op op;
+	enum code_state code;
+	const char *under, *at_limit;
+} replies[] = {
+	/* validate */
+	{__LINE__, V, K_UNKNOWN, "un un un|un un un|un un un", "un un un|un un un|un un un"},
+	{__LINE__, V, K_AVAILABLE, "ok ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, V, K_AVAILABLE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, V, K_MINE, "OK ns ex|pa pa pa|ex ex ex", "LI ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, V, K_MINE_LAPSED, "ok ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, V, K_MINE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, V, K_THEIRS, "rs ns ex|pa pa pa|ex ex ex", "rs ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, V, K_THEIRS_LAPSED, "ok ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, V, K_THEIRS_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, V, K_REDEEMED_SAME, "AR AR AR|AR AR AR|AR AR AR", "AR AR AR|AR AR AR|AR AR AR"},
+	{__LINE__, V, K_REDEEMED_NONE, "AR AR AR|AR AR AR|AR AR AR", "AR AR AR|AR AR AR|AR AR AR"},
+	{__LINE__, V, K_REDEEMED_UNASKED, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, V, K_REDEEMED_OTHER, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, V, K_REDEEMED_THEIRS, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, V, K_EXPIRED, "ex ex ex|ex ex ex|ex ex ex", "ex ex ex|ex ex ex|ex ex ex"},
+	/* redeem */
+	{__LINE__, RD, K_UNKNOWN, "un un un|un un un|un un un", "un un un|un un un|un un un"},
+	{__LINE__, RD, K_AVAILABLE, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RD, K_AVAILABLE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RD, K_MINE, "rs ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RD, K_MINE_LAPSED, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RD, K_MINE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RD, K_THEIRS, "rs ns ex|pa pa pa|ex ex ex", "rs ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RD, K_THEIRS_LAPSED, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RD, K_THEIRS_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RD, K_REDEEMED_SAME, "OK OK OK|OK OK OK|OK OK OK", "OK OK OK|OK OK OK|OK OK OK"},
+	{__LINE__, RD, K_REDEEMED_NONE, "OK OK OK|OK OK OK|OK OK OK", "OK OK OK|OK OK OK|OK OK OK"},
+	{__LINE__, RD, K_REDEEMED_UNASKED, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, RD, K_REDEEMED_OTHER, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, RD, K_REDEEMED_THEIRS, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, RD, K_EXPIRED, "ex ex ex|ex ex ex|ex ex ex", "ex ex ex|ex ex ex|ex ex ex"},
+	/* reserve */
+	{__LINE__, RS, K_UNKNOWN, "un un un|un un un|un un un", "un un un|un un un|un un un"},
+	{__LINE__, RS, K_AVAILABLE, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RS, K_AVAILABLE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RS, K_MINE, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RS, K_MINE_LAPSED, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RS, K_MINE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RS, K_THEIRS, "rs ns ex|pa pa pa|ex ex ex", "rs ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RS, K_THEIRS_LAPSED, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RS, K_THEIRS_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RS, K_REDEEMED_SAME, "AR AR AR|AR AR AR|AR AR AR", "AR AR AR|AR AR AR|AR AR AR"},
+	{__LINE__, RS, K_REDEEMED_NONE, "AR AR AR|AR AR AR|AR AR AR", "AR AR AR|AR AR AR|AR AR AR"},
+	{__LINE__, RS, K_REDEEMED_UNASKED, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, RS, K_REDEEMED_OTHER, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, RS, K_REDEEMED_THEIRS, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, RS, K_EXPIRED, "ex ex ex|ex ex ex|ex ex ex", "ex ex ex|ex ex ex|ex ex ex"},
+	/* confirm */
+	{__LINE__, CF, K_UNKNOWN, "un un un|un un un|un un un", "un un un|un un un|un un un"},
+	{__LINE__, CF, K_AVAILABLE, "nr ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, CF, K_AVAILABLE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, CF, K_MINE, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, CF, K_MINE_LAPSED, "nr ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, CF, K_MINE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, CF, K_THEIRS, "nr ns ex|pa pa pa|ex ex ex", "nr ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, CF, K_THEIRS_LAPSED, "nr ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, CF, K_THEIRS_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, CF, K_REDEEMED_SAME, "OK OK OK|OK OK OK|OK OK OK", "OK OK OK|OK OK OK|OK OK OK"},
+	{__LINE__, CF, K_REDEEMED_NONE, "OK OK OK|OK OK OK|OK OK OK", "OK OK OK|OK OK OK|OK OK OK"},
+	{__LINE__, CF, K_REDEEMED_UNASKED, "OK OK OK|OK OK OK|OK OK OK", "OK OK OK|OK OK OK|OK OK OK"},
+	{__LINE__, CF, K_REDEEMED_OTHER, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, CF, K_REDEEMED_THEIRS, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, CF, K_EXPIRED, "ex ex ex|ex ex ex|ex ex ex", "ex ex ex|ex ex ex|ex ex ex"},
+	/* release */
+	{__LINE__, RL, K_UNKNOWN, "un un un|un un un|un un un", "un un un|un un un|un un un"},
+	{__LINE__, RL, K_AVAILABLE, "ok ok ok|ok ok ok|ok ok ok", "ok ok ok|ok ok ok|ok ok ok"},
+	{__LINE__, RL, K_AVAILABLE_PAST, "ok ok ok|ok ok ok|ok ok ok", "ok ok ok|ok ok ok|ok ok ok"},
+	{__LINE__, RL, K_MINE, "ag ag ag|ag ag ag|ag ag ag", "ag ag ag|ag ag ag|ag ag ag"},
+	{__LINE__, RL, K_MINE_LAPSED, "ag ag ag|ag ag ag|ag ag ag", "ag ag ag|ag ag ag|ag ag ag"},
+	{__LINE__, RL, K_MINE_PAST, "ag ag ag|ag ag ag|ag ag ag", "ag ag ag|ag ag ag|ag ag ag"},
+	{__LINE__, RL, K_THEIRS, "nr nr nr|nr nr nr|nr nr nr", "nr nr nr|nr nr nr|nr nr nr"},
+	{__LINE__, RL, K_THEIRS_LAPSED, "nr nr nr|nr nr nr|nr nr nr", "nr nr nr|nr nr nr|nr nr nr"},
+	{__LINE__, RL, K_THEIRS_PAST, "nr nr nr|nr nr nr|nr nr nr", "nr nr nr|nr nr nr|nr nr nr"},
+	{__LINE__, RL, K_REDEEMED_SAME, "AR AR AR|AR AR AR|AR AR AR", "AR AR AR|AR AR AR|AR AR AR"},
+	{__LINE__, RL, K_REDEEMED_NONE, "AR AR AR|AR AR AR|AR AR AR", "AR AR AR|AR AR AR|AR AR AR"},
+	{__LINE__, RL, K_REDEEMED_UNASKED, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, RL, K_REDEEMED_OTHER, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, RL, K_REDEEMED_THEIRS, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, RL, K_EXPIRED, "ex ex ex|ex ex ex|ex ex ex", "ex ex ex|ex ex ex|ex ex ex"},
+};
+
+#define NOPS (CP_OP_RELEASE + 1)
+
+/* The cell's reply; *TIMED: in capitals, the reply carries the row's time. */
+static bool cell(const char *s, unsigned int c, enum cp_status *st, bool *timed)
+{
+	char lower[3] = {(char)tolower((unsigned char)s[3 * c]),
+			 (char)tolower((unsigned char)s[3 * c + 1]), '\0'};
+
+	*timed = isupper((unsigned char)s[3 * c]) != 0;
+	for (size_t i = 0; i < sizeof legend / sizeof legend[0]; i++) {
+		if (strcmp(legend[i].cell, lower) == 0) {
+			*st = legend[i].st;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool well_formed(const char *s)
+{
+	if (strlen(s) != 3 * NCAMPAIGN - 1)
+		return false;
+	for (unsigned int c = 0; c + 1 < NCAMPAIGN; c++)
+		if (s[3 * c + 2] != (c % 3 == 2 ? '|' : ' '))
+			return false;
+	return true;
+}
+
+static void check_cell(int line, enum cp_op op, enum code_state k, unsigned int c,
+		       bool at_limit, const char *want)
+{
+	struct op_facts f = facts(k, c, at_limit);
+	struct op_verdict v = op_refusal(op, &f);
+	enum cp_status st = CP_STATUS_COUNT;
+	bool timed = false, ok;
+
+	if (!tl_check(__FILE__, line, cell(want, c, &st, &timed), "bad cell %u: %s", c, want))
+		return;
+	ok = v.status == st && v.replay == (timed && f.code == CP_CODE_REDEEMED) &&
+	     v.held == (timed && f.code == CP_CODE_PENDING);
+	CHECK_AT(line, ok, "%s, %s, campaign %s, %s limit: got %s%s%s, want %s%s",
+		 cp_op_name(op), code_states[k].name, campaigns[c].name,
+		 at_limit ? "at the" : "under the", cp_status_code(v.status),
+		 v.replay ? " (replay)" : "", v.held ? " (held)" : "", cp_status_code(st),
+		 timed ? " with the row's time" : "");
+}
+
+/* The cross product: every operation, code state, campaign and limit. */
+static void test_cross_product(void)
+{
+	for (unsigned int op = 0; op < NOPS; op++) {
+		for (unsigned int k = 0; k < K_COUNT; k++) {
+			const char *under = NULL, *at = NULL;
+			int line = 0, rows = 0;
+
+			for (size_t i = 0; i < sizeof replies / sizeof replies[0]; i++) {
+				if (replies[i].op == (enum cp_op)op && replies[i].code == k) {
+					line = replies[i].line;
+					under = replies[i].under;
+					at = replies[i].at_limit;
+					rows++;
+				}
+			}
+			CHECK(rows == 1, "%s, %s: %d rows in the expected table, want 1",
+			      cp_op_name((enum cp_op)op), code_states[k].name, rows);
+			if (rows != 1)
+				continue;
+			if (!tl_check(__FILE__, line, well_formed(under) && well_formed(at),
+				      "a row needs %d cells in 3 groups", NCAMPAIGN))
+				continue;
+			for (unsigned int c = 0; c < NCAMPAIGN; c++) {
+				check_cell(line, (enum cp_op)op, (enum code_state)k, c, false, under);
+				check_cell(line, (enum cp_op)op, (enum code_state)k, c, true, at);
+			}
+		}
+	}
+}
+
+/* An operation the table does not know gets no reply a caller could mistake for one. */
+static void test_bad_op(void)
+{
+	struct op_facts f = facts(K_AVAILABLE, 0, false);
+	struct op_verdict v = op_refusal((enum cp_op)NOPS, &f);
+
+	CHECK(v.status == CP_E_INTERNAL && !v.replay && !v.held, "op %d: got %s", NOPS,
+	      cp_status_code(v.status));
+}
+
+static const struct {
+	int line;
+	const char *name;
+	bool known;
+	enum cp_op op;
+} names[] = {
+	{__LINE__, "validate", true, CP_OP_VALIDATE},
+	{__LINE__, "redeem", true, CP_OP_REDEEM},
+	{__LINE__, "reserve", true, CP_OP_RESERVE},
+	{__LINE__, "confirm", true, CP_OP_CONFIRM},
+	{__LINE__, "release", true, CP_OP_RELEASE},
+	{__LINE__, "Redeem", false, 0},
+	{__LINE__, "redeem ", false, 0},
+	{__LINE__, "expire", false, 0},
+	{__LINE__, "", false, 0},
+	{__LINE__, NULL, false, 0},
+};
+
+static void test_names(void)
+{
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		enum cp_op op = (enum cp_op)NOPS;
+		bool known = cp_op_from_name(names[i].name, &op);
+
+		CHECK_AT(names[i].line, known == names[i].known, "\"%s\": known %d",
+			 names[i].name ? names[i].name : "(null)", known);
+		if (known)
+			CHECK_AT(names[i].line, op == names[i].op && cp_op_name(op) != NULL &&
+							strcmp(cp_op_name(op), names[i].name) == 0,
+				 "\"%s\": op %d, named %s", names[i].name, op, cp_op_name(op));
+	}
+	CHECK(cp_op_name((enum cp_op)NOPS) == NULL, "an unknown op has a name");
+	CHECK(cp_op_name((enum cp_op)-1) == NULL, "op -1 has a name");
+}
+
+int main(void)
+{
+	test_cross_product();
+	test_bad_op();
+	test_names();
+	return tl_done("test_op");
+}
