@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "coupon.h"
+#include "text.h"
 
 struct scan {
 	const unsigned char *p, *end;
@@ -80,10 +81,8 @@ static int hex4(const unsigned char *p)
 	int v = 0;
 
 	for (int i = 0; i < 4; i++) {
-		int d = p[i] >= '0' && p[i] <= '9'   ? p[i] - '0'
-			: p[i] >= 'a' && p[i] <= 'f' ? p[i] - 'a' + 10
-			: p[i] >= 'A' && p[i] <= 'F' ? p[i] - 'A' + 10
-						     : -1;
+		int d = text_hexval(p[i]);
+
 		if (d < 0)
 			return -1;
 		v = v * 16 + d;
@@ -110,23 +109,13 @@ static bool unicode_escape(struct scan *s)
 	return true;
 }
 
-/* One UTF-8 sequence: shortest form, no surrogates, at most U+10FFFF. */
+/* One well-formed UTF-8 sequence (text.c's rule). */
 static bool utf8(struct scan *s)
 {
-	const unsigned char *p = s->p;
-	size_t n = p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC0 ? 2 : 0;
 	uint32_t cp;
+	size_t n = text_utf8_seq(s->p, (size_t)(s->end - s->p), &cp);
 
-	if (n == 0 || p[0] > 0xF4 || (size_t)(s->end - p) < n)
-		return fail(s, "invalid UTF-8");
-	cp = p[0] & (0x7F >> n);
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return fail(s, "invalid UTF-8");
-		cp = cp << 6 | (p[i] & 0x3F);
-	}
-	if (cp < (n == 2 ? 0x80u : n == 3 ? 0x800u : 0x10000u) || (cp >= 0xD800 && cp <= 0xDFFF) ||
-	    cp > 0x10FFFF)
+	if (n == 0)
 		return fail(s, "invalid UTF-8");
 	s->p += n;
 	return true;
