@@ -16,19 +16,21 @@
 #include "db.h"
 #include "field.h"
 #include "outbox.h"
+#include "rewards.h"
 
 #define SHOW_COLUMNS                                                                    \
 	"SELECT c.id, c.code, c.campaign_id, k.name, c.batch_id, c.status,"              \
 	" c.redeemed_by_user_id, c.order_id, c.expired_reason, c.redeemed_at,"           \
 	" c.reserved_until, c.expires_at, c.created_at, k.unredeem_policy = 'restore'," \
-	" k.alphabet, k.prefix, k.body_length, k.check_char, k.group_size"               \
+	" k.alphabet, k.prefix, k.body_length, k.check_char, k.group_size,"              \
+	" COALESCE(c.reward_id, 0)"                                                      \
 	" FROM coupon_codes c JOIN campaigns k ON k.id = c.campaign_id WHERE c.code = ?"
 static const char show_sql[] = SHOW_COLUMNS;
 static const char lock_sql[] = SHOW_COLUMNS " FOR UPDATE";
 
 static const char restore_sql[] =
 	"UPDATE coupon_codes SET status = 'available', redeemed_by_user_id = NULL,"
-	" order_id = NULL, redeemed_at = NULL, reserved_until = NULL"
+	" order_id = NULL, redeemed_at = NULL, reserved_until = NULL, reward_id = NULL"
 	" WHERE id = ? AND status = 'redeemed'";
 /* Policy spend: the refund is recorded, the code stays unusable (keeps its data). */
 static const char spend_sql[] =
@@ -104,6 +106,7 @@ static void bind_show(MYSQL_BIND *r, struct show_row *w)
 	db_bind_u32(&r[16], &w->body);
 	db_bind_u32(&r[17], &w->check);
 	db_bind_u32(&r[18], &w->group);
+	db_bind_u32(&r[19], &i->reward.id);
 }
 
 static time_t opt_time(const MYSQL_TIME *t, my_bool null)
@@ -144,7 +147,7 @@ static void finish_show(struct show_row *w)
 static enum cp_status read_code(struct cp_db *db, const char *code, bool lock,
 				struct cp_code_info *info, bool *restores, struct cp_err *e)
 {
-	MYSQL_BIND p[1], r[19];
+	MYSQL_BIND p[1], r[20];
 	unsigned long plen;
 	struct show_row w;
 	bool found;
@@ -208,6 +211,9 @@ enum cp_status cp_code_show(struct cp_db *db, const char *code, size_t len,
 	if ((st = stored_form(db, code, len, norm, e)) != CP_OK)
 		return st;
 	if ((st = read_code(db, norm, false, info, NULL, e)) != CP_OK)
+		return st;
+	/* What it was granted (rows never change: as it was then). */
+	if (info->reward.id != 0 && (st = rewards_get(db, info->reward.id, &info->reward, e)) != CP_OK)
 		return st;
 	memset(&q, 0, sizeof q);
 	q.code = norm;

@@ -134,6 +134,17 @@ const char *audit_campaign_json(struct jobj *j, const struct cp_campaign *c)
 	jobj_u64(j, "per_user_limit", c->per_user_limit);
 	jobj_str(j, "unredeem_policy", cp_unredeem_name(c->unredeem_restores));
 	jobj_bool(j, "events", c->events);
+	if (c->reward.id != 0) {
+		char reward[CP_REWARD_JSON_MAX], min[96];
+
+		cp_reward_json(&c->reward, reward, sizeof reward);
+		cp_money_json(&c->reward.min_order, min, sizeof min);
+		jobj_u64(j, "reward_id", c->reward.id);
+		jobj_raw(j, "reward", reward);
+		jobj_raw(j, "min_order", min);
+	} else {
+		jobj_raw(j, "reward", NULL);
+	}
 	return jobj_end(j);
 }
 

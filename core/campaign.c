@@ -12,6 +12,7 @@
 #include "codes.h"
 #include "db.h"
 #include "field.h"
+#include "rewards.h"
 #include "text.h"
 
 static const char *const status_names[] = {
@@ -114,6 +115,27 @@ static enum cp_status check_window(const struct cp_campaign *c, struct cp_err *e
 	return CP_OK;
 }
 
+/* What cp_campaign_set checked, again for callers that filled the struct themselves. */
+static enum cp_status check_reward(const struct cp_reward *r, struct cp_err *e)
+{
+	const char *cur = r->min_order.currency;
+
+	if (r->metadata[0] != '\0' &&
+	    cp_metadata_check(r->metadata, strlen(r->metadata), e) != CP_OK) {
+		cp_err_field(e, "metadata");
+		return CP_E_INVALID_METADATA;
+	}
+	if (cur[0] != '\0' && (cp_currency_exponent(cur) < 0 || r->min_order.minor < 0))
+		return cp_err_set_field(e, CP_E_INVALID_AMOUNT, "min_order",
+					"the minimum order is not an amount in an ISO 4217 currency");
+	if ((unsigned int)r->type > CP_REWARD_ITEM ||
+	    (r->type == CP_REWARD_PERCENT_OFF && (r->percent == 0 || r->percent > 10000)) ||
+	    (r->type == CP_REWARD_AMOUNT_OFF &&
+	     (r->amount.minor <= 0 || cp_currency_exponent(r->amount.currency) < 0)))
+		return cp_err_set_field(e, CP_E_INVALID_REWARD, "reward", "the reward is malformed");
+	return CP_OK;
+}
+
 /* Chooses the body length when none was set. */
 static enum cp_status check_campaign(struct cp_campaign *c, struct cp_err *e)
 {
@@ -124,6 +146,8 @@ static enum cp_status check_campaign(struct cp_campaign *c, struct cp_err *e)
 	if (c->planned_codes == 0)
 		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, "planned_codes",
 					"planned codes must be at least 1");
+	if ((st = check_reward(&c->reward, e)) != CP_OK)
+		return st;
 	if ((st = cp_campaign_choose_length(c, 0, e)) != CP_OK)
 		return st;
 	if ((st = cp_format_allows(&c->format, c->planned_codes, e)) != CP_OK) {
@@ -136,8 +160,9 @@ static enum cp_status check_campaign(struct cp_campaign *c, struct cp_err *e)
 
 /* The columns of a campaign row, bound once for both directions. */
 struct row {
-	MYSQL_BIND b[15];
-	uint32_t id, limit;
+	MYSQL_BIND b[16];
+	uint32_t id, limit, reward_id;
+	my_bool reward_null;
 	char name[sizeof ((struct cp_campaign *)0)->name], status[16], policy[16];
 	char alphabet[CP_ALPHABET_MAX + 1], prefix[CP_PREFIX_MAX + 1];
 	unsigned long name_len, status_len, policy_len, alphabet_len, prefix_len;
@@ -150,7 +175,7 @@ struct row {
 #define CAMPAIGN_COLUMNS                                                                \
 	"id, name, status, starts_at, expires_at, per_user_limit, unredeem_policy, "     \
 	"alphabet, prefix, body_length, check_char, group_size, planned_codes, "        \
-	"events_enabled, created_at"
+	"events_enabled, created_at, reward_id"
 
 static void bind_row(struct row *r)
 {
@@ -172,6 +197,8 @@ static void bind_row(struct row *r)
 	db_bind_u64(&b[12], &r->planned);
 	db_bind_u32(&b[13], &r->events);
 	db_bind_time(&b[14], &r->created, &r->created_null);
+	db_bind_u32(&b[15], &r->reward_id);
+	b[15].is_null = &r->reward_null;
 }
 
 static void buf_end(char *buf, size_t size, unsigned long len)
@@ -203,6 +230,13 @@ static void row_to_campaign(struct row *r, struct cp_campaign *c)
 	c->planned_codes = r->planned;
 	c->events = r->events != 0;
 	c->created_at = r->created_null ? 0 : db_time_to_unix(&r->created);
+	c->reward.id = r->reward_null ? 0 : r->reward_id;
+}
+
+/* The campaign's current reward row, after row_to_campaign. */
+static enum cp_status read_reward(struct cp_db *db, struct cp_campaign *c, struct cp_err *e)
+{
+	return c->reward.id != 0 ? rewards_get(db, c->reward.id, &c->reward, e) : CP_OK;
 }
 
 /* Binds C's window, per-user limit and unredeem policy to B[0..3], through R. */
@@ -217,6 +251,24 @@ static void bind_terms(struct row *r, const struct cp_campaign *c, MYSQL_BIND *b
 	r->limit = c->per_user_limit;
 	db_bind_u32(&b[2], &r->limit);
 	db_bind_str(&b[3], cp_unredeem_name(c->unredeem_restores), &r->policy_len);
+}
+
+static const char set_reward_sql[] =
+	"UPDATE campaigns SET reward_id = ? WHERE id = ? AND status <> 'archived'";
+
+/* In the caller's transaction: a new row for R, made campaign ID's current one. */
+static enum cp_status set_reward(struct cp_db *db, uint32_t id, struct cp_reward *r,
+				 uint64_t *rows, struct cp_err *e)
+{
+	MYSQL_BIND p[2];
+	enum cp_status st;
+
+	if ((st = rewards_insert(db, id, r, e)) != CP_OK)
+		return st;
+	memset(p, 0, sizeof p);
+	db_bind_u32(&p[0], &r->id);
+	db_bind_u32(&p[1], &id);
+	return db_run(db, set_reward_sql, p, rows, e);
 }
 
 static const char insert_sql[] =
@@ -248,10 +300,12 @@ enum cp_status cp_campaign_create(struct cp_db *db, struct cp_campaign *c, struc
 	db_bind_u32(&r.b[10], &r.group);
 	db_bind_u64(&r.b[11], &r.planned);
 	db_bind_u32(&r.b[12], &r.events);
-	/* The row and its audit record commit together. */
+	/* The row, its reward and its audit record commit together. */
 	if ((st = db_begin(db, e)) == CP_OK && (st = db_run(db, insert_sql, r.b, NULL, e)) == CP_OK) {
 		c->id = (uint32_t)db_insert_id(db, insert_sql);
-		if ((st = cp_campaign_get(db, c->id, c, e)) == CP_OK &&
+		if (rewards_any(&c->reward))
+			st = set_reward(db, c->id, &c->reward, NULL, e);
+		if (st == CP_OK && (st = cp_campaign_get(db, c->id, c, e)) == CP_OK &&
 		    (st = audit_add(db, NULL, "campaign.create", "campaign", c->id, NULL,
 				    audit_campaign_json(&after, c), e)) == CP_OK)
 			st = db_commit(db, e);
@@ -284,7 +338,7 @@ static enum cp_status read_campaign(struct cp_db *db, const char *sql, uint32_t 
 	if (!found)
 		return cp_err_set(e, CP_E_NOT_FOUND, "no campaign with id %" PRIu32, id);
 	row_to_campaign(&r, c);
-	return CP_OK;
+	return read_reward(db, c, e);
 }
 
 enum cp_status cp_campaign_get(struct cp_db *db, uint32_t id, struct cp_campaign *c,
@@ -344,7 +398,7 @@ enum cp_status cp_campaign_find(struct cp_db *db, const char *ref, struct cp_cam
 		return st;
 	if (found) {
 		row_to_campaign(&r, c);
-		return CP_OK;
+		return read_reward(db, c, e);
 	}
 	if (cp_parse_uint(ref, 1, UINT32_MAX, &id, NULL) == CP_OK &&
 	    cp_campaign_get(db, (uint32_t)id, c, e) == CP_OK)
@@ -372,6 +426,11 @@ enum cp_status cp_campaign_list(struct cp_db *db,
 		return db_stmt_fail(db, stmt, e, "list campaigns");
 	while ((rc = mysql_stmt_fetch(stmt)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
 		row_to_campaign(&r, &c);
+		/* The rows are stored client-side: the connection is free for this. */
+		if ((st = read_reward(db, &c, e)) != CP_OK) {
+			mysql_stmt_free_result(stmt);
+			return st;
+		}
 		if (!fn(&c, arg))
 			break;
 	}
@@ -426,7 +485,9 @@ static const char update_sql[] =
 /* Whether going from OLD to NEW can close the campaign to the fast redeem statement. */
 static bool narrows(const struct cp_campaign *old, const struct cp_campaign *new)
 {
-	return (old->per_user_limit == 0 && new->per_user_limit > 0) ||
+	/* A new reward or minimum: once the change returns, nobody is granted the old. */
+	return !cp_reward_same(&old->reward, &new->reward) ||
+	       (old->per_user_limit == 0 && new->per_user_limit > 0) ||
 	       (!old->events && new->events) || new->starts_at > old->starts_at ||
 	       (new->expires_at != 0 && (old->expires_at == 0 || new->expires_at < old->expires_at));
 }
@@ -439,14 +500,24 @@ enum cp_status cp_campaign_update(struct cp_db *db, const struct cp_campaign *c,
 	uint64_t n = 0;
 	enum cp_status st;
 
-	if ((st = check_window(c, e)) != CP_OK || (st = lock_open(db, id, &old, e)) != CP_OK)
+	if ((st = check_window(c, e)) != CP_OK || (st = check_reward(&c->reward, e)) != CP_OK ||
+	    (st = lock_open(db, id, &old, e)) != CP_OK)
 		return st;
 	memset(&r, 0, sizeof r);
 	bind_terms(&r, c, &r.b[0]);
 	r.events = c->events;
 	db_bind_u32(&r.b[4], &r.events);
 	db_bind_u32(&r.b[5], &id);
-	if ((st = db_run(db, update_sql, r.b, &n, e)) != CP_OK) {
+	/* Affected rows count changes: a new reward alone leaves N at 0 here. */
+	st = db_run(db, update_sql, r.b, &n, e);
+	if (st == CP_OK && !cp_reward_same(&old.reward, &c->reward)) {
+		struct cp_reward next = c->reward;
+		uint64_t m = 0;
+
+		st = set_reward(db, id, &next, &m, e);
+		n += m;
+	}
+	if (st != CP_OK) {
 		db_rollback(db);
 		return st;
 	}
@@ -456,6 +527,7 @@ enum cp_status cp_campaign_update(struct cp_db *db, const struct cp_campaign *c,
 	now.per_user_limit = c->per_user_limit;
 	now.unredeem_restores = c->unredeem_restores;
 	now.events = c->events;
+	now.reward = c->reward;
 	/* A change to what it already was changes no row and records nothing. */
 	st = n > 0 ? audit_commit(db, "campaign.update", &old, &now, e) : db_commit(db, e);
 	if (st != CP_OK)

@@ -40,6 +40,7 @@
 
 #include "codes.h"
 #include "db.h"
+#include "rewards.h"
 #include "xmalloc.h"
 
 /* Reloaded before the fence is near, so the fast statement rarely meets it. */
@@ -52,12 +53,22 @@
 #define STR(x) STR_(x)
 #define FENCE_SQL "NOW(6) + INTERVAL " STR(CODES_FENCE_MS) "000 MICROSECOND"
 
+struct held_reward {
+	uint32_t id;
+	bool used; /* by a campaign of the last load */
+	struct cp_reward *r;
+};
+
 struct cache {
 	struct codes_campaign *v;
 	size_t n;
 	int64_t loaded_ms; /* monotonic, taken before the query; 0 = never / stale */
 	uint32_t *open;    /* ids of the open campaigns, ascending */
+	uint32_t *open_reward; /* and the reward each grants (0 = none) */
 	size_t nopen;
+	/* Reward rows the campaigns point at (and replies asked for), by id: immutable. */
+	struct held_reward *rewards;
+	size_t nrewards;
 	MYSQL_TIME fence;  /* the server's time until which OPEN holds */
 	char *open_sql;    /* the fast statement for OPEN, built on first use */
 	const char *open_prefix; /* what it was built from */
@@ -85,7 +96,11 @@ static void cache_free(void *p)
 
 	free(c->v);
 	free(c->open);
+	free(c->open_reward);
 	free(c->open_sql);
+	for (size_t i = 0; i < c->nrewards; i++)
+		free(c->rewards[i].r);
+	free(c->rewards);
 	free(c);
 }
 
@@ -108,6 +123,7 @@ static struct cache *cache_for(struct cp_db *db)
 	" status = 'active' AND per_user_limit = 0 AND events_enabled = 0"                 \
 	" AND (starts_at IS NULL OR starts_at <= NOW(6))"                                  \
 	" AND (expires_at IS NULL OR expires_at > " FENCE_SQL "), " FENCE_SQL              \
+	", COALESCE(reward_id, 0)"                                                         \
 	" FROM campaigns WHERE status <> 'archived' ORDER BY id"
 static const char load_sql[] = LOAD_SQL;
 /*
@@ -138,6 +154,7 @@ static void fill_campaign(struct codes_campaign *k, MYSQL_ROW row)
 	k->format.check = row[7] != NULL && row[7][0] != '0';
 	k->format.group = (unsigned int)strtoul(row[8], NULL, 10);
 	k->events = row[9] != NULL && row[9][0] != '0';
+	k->reward_id = row[12] != NULL ? (uint32_t)strtoul(row[12], NULL, 10) : 0;
 }
 
 /* "YYYY-MM-DD HH:MM:SS.ffffff" as the server sent it. */
@@ -171,15 +188,92 @@ static void forget_open_sql(struct cp_db *db, struct cache *c)
 }
 
 /* Takes the new list of open campaigns; the fast statement goes if it changed. */
-static void set_open(struct cp_db *db, struct cache *c, uint32_t *open, size_t n)
+static void set_open(struct cp_db *db, struct cache *c, uint32_t *open, uint32_t *reward,
+		     size_t n)
 {
-	bool same = n == c->nopen && (n == 0 || memcmp(open, c->open, n * sizeof *open) == 0);
+	bool same = n == c->nopen && (n == 0 || (memcmp(open, c->open, n * sizeof *open) == 0 &&
+						 memcmp(reward, c->open_reward,
+							n * sizeof *reward) == 0));
 
 	free(c->open);
+	free(c->open_reward);
 	c->open = open;
+	c->open_reward = reward;
 	c->nopen = n;
 	if (!same)
 		forget_open_sql(db, c);
+}
+
+/* Where reward ID is in C->rewards, or would go. */
+static size_t reward_slot(const struct cache *c, uint32_t id)
+{
+	size_t lo = 0, hi = c->nrewards;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->rewards[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * The cached reward ID, read on a miss (rows never change: no reload, ever).
+ * MARK notes that a campaign of this load points at it.
+ */
+static enum cp_status hold_reward(struct cp_db *db, struct cache *c, uint32_t id, bool mark,
+				  struct cp_reward **out, struct cp_err *e)
+{
+	size_t i = reward_slot(c, id);
+	struct cp_reward *r;
+	enum cp_status st;
+
+	if (i == c->nrewards || c->rewards[i].id != id) {
+		r = xmalloc(sizeof *r);
+		if ((st = rewards_get(db, id, r, e)) != CP_OK) {
+			free(r);
+			return st;
+		}
+		c->rewards = xreallocarray(c->rewards, c->nrewards + 1, sizeof *c->rewards);
+		memmove(&c->rewards[i + 1], &c->rewards[i], (c->nrewards - i) * sizeof *c->rewards);
+		c->rewards[i] = (struct held_reward){id, false, r};
+		c->nrewards++;
+	}
+	c->rewards[i].used |= mark;
+	*out = c->rewards[i].r;
+	return CP_OK;
+}
+
+/*
+ * Points each campaign at its reward, reading the rows not seen before, and
+ * drops the rows no campaign points at any more.
+ */
+static enum cp_status link_rewards(struct cp_db *db, struct cache *c, struct cp_err *e)
+{
+	size_t keep = 0;
+	struct cp_reward *r;
+	enum cp_status st;
+
+	for (size_t j = 0; j < c->nrewards; j++)
+		c->rewards[j].used = false;
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->v[i].reward_id == 0)
+			continue;
+		if ((st = hold_reward(db, c, c->v[i].reward_id, true, &r, e)) != CP_OK)
+			return st;
+		c->v[i].reward = r;
+	}
+	for (size_t j = 0; j < c->nrewards; j++) {
+		if (c->rewards[j].used)
+			c->rewards[keep++] = c->rewards[j];
+		else
+			free(c->rewards[j].r);
+	}
+	c->nrewards = keep;
+	return CP_OK;
 }
 
 static enum cp_status load(struct cp_db *db, struct cache *c, struct cp_err *e)
@@ -187,8 +281,9 @@ static enum cp_status load(struct cp_db *db, struct cache *c, struct cp_err *e)
 	MYSQL *m = db_mysql(db);
 	MYSQL_RES *res;
 	MYSQL_ROW row;
-	uint32_t *open;
+	uint32_t *open, *reward;
 	size_t n = 0, nopen = 0;
+	enum cp_status st;
 	bool fenced = true;
 	int64_t started = now_ms();
 
@@ -198,17 +293,24 @@ static enum cp_status load(struct cp_db *db, struct cache *c, struct cp_err *e)
 	free(c->v);
 	c->v = xcalloc(mysql_num_rows(res) + 1, sizeof *c->v);
 	open = xcalloc(mysql_num_rows(res) + 1, sizeof *open);
+	reward = xcalloc(mysql_num_rows(res) + 1, sizeof *reward);
 	while ((row = mysql_fetch_row(res)) != NULL) {
 		fill_campaign(&c->v[n], row);
-		if (row[10] != NULL && row[10][0] == '1')
+		if (row[10] != NULL && row[10][0] == '1') {
+			reward[nopen] = c->v[n].reward_id;
 			open[nopen++] = c->v[n].id;
+		}
 		if (n == 0)
 			fenced = parse_time(row[11], &c->fence);
 		n++;
 	}
 	mysql_free_result(res);
 	c->n = n;
-	set_open(db, c, open, fenced && nopen <= OPEN_MAX ? nopen : 0);
+	set_open(db, c, open, reward, fenced && nopen <= OPEN_MAX ? nopen : 0);
+	if ((st = link_rewards(db, c, e)) != CP_OK) {
+		c->loaded_ms = 0;
+		return st;
+	}
 	c->loaded_ms = started;
 	return CP_OK;
 }
@@ -284,6 +386,7 @@ static void try_format(const struct codes_campaign *k, const char *in, size_t in
 	}
 	m->hint.any_limit |= k->per_user_limit > 0;
 	m->hint.any_events |= k->events;
+	m->hint.any_min |= k->reward != NULL && k->reward->min_order.currency[0] != '\0';
 	m->hint.campaign_id = m->hint.campaign_id == 0 ? k->id : UINT32_MAX;
 }
 
@@ -357,6 +460,17 @@ const struct codes_campaign *codes_campaign(struct cp_db *db, uint32_t id)
 	return NULL;
 }
 
+const struct cp_reward *codes_reward(struct cp_db *db, uint32_t id, struct cp_err *e)
+{
+	enum cp_status st;
+	struct cache *c = fresh(db, e, &st);
+	struct cp_reward *r;
+
+	if (c == NULL || hold_reward(db, c, id, false, &r, e) != CP_OK)
+		return NULL;
+	return r;
+}
+
 bool codes_open(struct cp_db *db, uint32_t id, const MYSQL_TIME **fence)
 {
 	struct cache *c = db_cache(db);
@@ -372,26 +486,47 @@ bool codes_open(struct cp_db *db, uint32_t id, const MYSQL_TIME **fence)
 	return false;
 }
 
-const char *codes_open_sql(struct cp_db *db, const char *prefix, const MYSQL_TIME **fence)
+/*
+ * SET, the rewards as CASE campaign_id WHEN id THEN reward ... END (NULL when no
+ * open campaign has one: a CASE needs a WHEN), WHERE, the ids.
+ */
+static char *build_open_sql(const struct cache *c, const char *const *prefix)
+{
+	size_t len = strlen(prefix[0]), cap = len + strlen(prefix[1]) + c->nopen * 40 + 48;
+	char *sql = xmalloc(cap);
+	bool any = false;
+
+	memcpy(sql, prefix[0], len);
+	for (size_t i = 0; i < c->nopen; i++) {
+		if (c->open_reward[i] == 0)
+			continue;
+		len += (size_t)snprintf(sql + len, cap - len,
+					"%s WHEN %" PRIu32 " THEN %" PRIu32,
+					any ? "" : "CASE campaign_id", c->open[i], c->open_reward[i]);
+		any = true;
+	}
+	len += (size_t)snprintf(sql + len, cap - len, "%s%s", any ? " ELSE NULL END" : "NULL",
+				prefix[1]);
+	for (size_t i = 0; i < c->nopen; i++)
+		len += (size_t)snprintf(sql + len, cap - len, "%s%" PRIu32, i ? "," : "",
+					c->open[i]);
+	memcpy(sql + len, ")", 2);
+	return sql;
+}
+
+const char *codes_open_sql(struct cp_db *db, const char *const *prefix,
+			   const MYSQL_TIME **fence)
 {
 	struct cache *c = db_cache(db);
-	size_t len, cap;
 
 	/* Loaded by codes_normalize for this very request, so young enough. */
 	if (c == NULL || c->loaded_ms == 0 || c->nopen == 0)
 		return NULL;
-	if (c->open_sql != NULL && c->open_prefix != prefix)
+	if (c->open_sql != NULL && c->open_prefix != prefix[0])
 		forget_open_sql(db, c);
 	if (c->open_sql == NULL) {
-		c->open_prefix = prefix;
-		len = strlen(prefix);
-		cap = len + c->nopen * 11 + 2;
-		c->open_sql = xmalloc(cap);
-		memcpy(c->open_sql, prefix, len);
-		for (size_t i = 0; i < c->nopen; i++)
-			len += (size_t)snprintf(c->open_sql + len, cap - len, "%s%" PRIu32,
-						i ? "," : "", c->open[i]);
-		memcpy(c->open_sql + len, ")", 2);
+		c->open_prefix = prefix[0];
+		c->open_sql = build_open_sql(c, prefix);
 	}
 	*fence = &c->fence;
 	return c->open_sql;

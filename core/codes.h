@@ -13,12 +13,15 @@ struct codes_campaign {
 	bool restores;
 	bool events;      /* writes outbox events */
 	struct cp_format format;
+	uint32_t reward_id; /* its current campaign_rewards row, 0 = none */
+	const struct cp_reward *reward; /* that row; NULL = none; valid until a reload */
 };
 
 /* What normalising told about the campaigns the code may belong to. */
 struct codes_hint {
 	bool any_limit;   /* some campaign with a matching format has a per-user limit */
 	bool any_events;  /* some campaign with a matching format writes outbox events */
+	bool any_min;     /* some campaign with a matching format has a minimum order */
 	uint32_t campaign_id; /* the only campaign with a matching format, else 0 */
 };
 
@@ -38,13 +41,19 @@ const struct codes_campaign *codes_campaign(struct cp_db *, uint32_t id);
 #define CODES_FENCE_MS 2000
 
 /*
- * The fast redemption statement: PREFIX, which ends in "campaign_id IN (", with
- * the ids of the open campaigns (active, inside their window beyond the fence, no
- * per-user limit, no events) appended; NULL when there are none. *FENCE gets the
- * instant the caller binds to "NOW(6) < ?". The string stays valid until the cache
- * next reloads.
+ * The fast redemption statement: PREFIX[0], which ends in "reward_id = ", the
+ * open campaigns' rewards as a CASE on campaign_id, PREFIX[1], which ends in
+ * "campaign_id IN (", and the ids of the open campaigns (active, inside their
+ * window beyond the fence, no per-user limit, no events); NULL when there are
+ * none. *FENCE gets the instant the caller binds to "NOW(6) < ?". The string
+ * stays valid until the cache next reloads; PREFIX must have static storage.
  */
-const char *codes_open_sql(struct cp_db *, const char *prefix, const MYSQL_TIME **fence);
+const char *codes_open_sql(struct cp_db *, const char *const *prefix, const MYSQL_TIME **fence);
+/*
+ * The campaign_rewards row ID, from the cache or read into it (rows never change).
+ * NULL with E set if it cannot be read. Valid until the cache next reloads.
+ */
+const struct cp_reward *codes_reward(struct cp_db *, uint32_t id, struct cp_err *);
 /* Whether campaign ID is open; *FENCE as for codes_open_sql. */
 bool codes_open(struct cp_db *, uint32_t id, const MYSQL_TIME **fence);
 /*

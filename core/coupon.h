@@ -54,6 +54,18 @@ extern "C" {
 	  "the code format is too easy to guess for this many codes")                   \
 	X(E_CAPACITY, "format_capacity", 400,                                           \
 	  "the code format cannot hold that many codes")                                \
+	X(E_INVALID_REWARD, "invalid_reward", 400, "the reward is malformed")           \
+	X(E_INVALID_CURRENCY, "invalid_currency", 400, "not an ISO 4217 currency code")  \
+	X(E_INVALID_AMOUNT, "invalid_amount", 400,                                      \
+	  "the amount is malformed or out of range")                                    \
+	X(E_INVALID_METADATA, "invalid_metadata", 400,                                  \
+	  "metadata must be a JSON object of at most 4 KiB")                            \
+	X(E_ORDER_AMOUNT_REQUIRED, "order_amount_required", 400,                        \
+	  "the campaign has a minimum order: the order amount is required")             \
+	X(E_CURRENCY_MISMATCH, "currency_mismatch", 409,                                \
+	  "the order is not in the currency of the campaign's minimum order")           \
+	X(E_ORDER_BELOW_MINIMUM, "order_below_minimum", 409,                            \
+	  "the order is below the campaign's minimum order")                            \
 	X(E_DB_UNAVAILABLE, "db_unavailable", 503, "the database is unavailable")       \
 	X(E_DB, "db_error", 503, "database error")                                      \
 	X(E_BUSY, "busy", 503, "the database stayed busy; retry")                       \
@@ -317,6 +329,104 @@ enum cp_status cp_ff1_encrypt(struct cp_ff1 *, const uint8_t *tweak, size_t twea
 enum cp_status cp_ff1_decrypt(struct cp_ff1 *, const uint8_t *tweak, size_t tweaklen,
 			      const uint16_t *x, size_t n, uint16_t *y);
 
+/* ------------------------------------------------------------ money, rewards */
+/* core/money.c, core/reward.c, core/json.c */
+
+#define CP_CURRENCY_LEN 3
+#define CP_SKU_MAX 64
+#define CP_METADATA_MAX 4096  /* bytes of a campaign's metadata */
+#define CP_METADATA_DEPTH 16  /* nesting of its objects and arrays */
+
+/* An exact amount: MINOR units of CURRENCY (ISO 4217, upper case; "" = none). */
+struct cp_money {
+	int64_t minor;
+	char currency[CP_CURRENCY_LEN + 1];
+};
+
+/* The minor-unit exponent of an active ISO 4217 code (JPY 0, EUR 2, KWD 3); -1 if none. */
+int cp_currency_exponent(const char *code);
+/*
+ * Decimal text with at most EXPONENT decimals ("59.9", "59.90") into minor units
+ * (5990), 0 .. INT64_MAX. No sign, leading zeros, exponent or spaces.
+ * CP_E_INVALID_AMOUNT.
+ */
+enum cp_status cp_decimal_parse(const char *s, unsigned int exponent, int64_t *minor,
+				struct cp_err *);
+/* MINOR as decimal text with exactly EXPONENT decimals. */
+void cp_decimal_format(int64_t minor, unsigned int exponent, char *out, size_t outsz);
+/* AMOUNT in CURRENCY (any case). CP_E_INVALID_CURRENCY, CP_E_INVALID_AMOUNT. */
+enum cp_status cp_money_parse(const char *amount, const char *currency, struct cp_money *,
+			      struct cp_err *);
+/* "59.90 EUR" or "59.90EUR". */
+enum cp_status cp_money_parse_text(const char *s, struct cp_money *, struct cp_err *);
+/* "59.90" (the currency's exponent); "59.90 EUR" or "none"; JSON object or null. */
+void cp_money_amount(const struct cp_money *, char *out, size_t outsz);
+void cp_money_text(const struct cp_money *, char *out, size_t outsz);
+void cp_money_json(const struct cp_money *, char *out, size_t outsz);
+
+enum cp_reward_type {
+	CP_REWARD_NONE,
+	CP_REWARD_PERCENT_OFF,
+	CP_REWARD_AMOUNT_OFF,
+	CP_REWARD_FREE_SHIPPING,
+	CP_REWARD_ITEM
+};
+
+/*
+ * What a campaign grants and on which condition: one immutable row of
+ * campaign_rewards, recorded with each redemption that was granted it.
+ */
+struct cp_reward {
+	uint32_t id;                  /* campaign_rewards row; 0 = never set */
+	enum cp_reward_type type;
+	uint32_t percent;             /* percent_off, in hundredths: 1250 = 12.5 % */
+	struct cp_money amount;       /* amount_off */
+	char sku[CP_SKU_MAX + 1];     /* item */
+	struct cp_money min_order;    /* currency "" = no minimum */
+	char metadata[CP_METADATA_MAX + 1]; /* a JSON object as given, "" = none */
+};
+
+const char *cp_reward_type_name(enum cp_reward_type);
+bool cp_reward_type_parse(const char *, enum cp_reward_type *);
+/*
+ * Sets R's type and its one value (the percent, the amount with CURRENCY, the
+ * sku; NULL for the others). CP_E_INVALID_REWARD, CP_E_INVALID_AMOUNT,
+ * CP_E_INVALID_CURRENCY. Min order and metadata are left alone.
+ */
+enum cp_status cp_reward_make(struct cp_reward *r, const char *type, const char *value,
+			      const char *currency, struct cp_err *);
+/* "percent_off 12.5", "amount_off 5.00 EUR", "free_shipping", "item SKU", "none". */
+enum cp_status cp_reward_parse(const char *text, struct cp_reward *, struct cp_err *);
+/* {"type":"percent_off","percent":"12.50"}; and the text form cp_reward_parse reads. */
+void cp_reward_json(const struct cp_reward *, char *out, size_t outsz);
+void cp_reward_text(const struct cp_reward *, char *out, size_t outsz);
+/*
+ * The members every front end writes for a reward (granted, or a campaign's):
+ * "reward":{..},"min_order":{..}|null,"metadata":{..}|null, all null when R->id
+ * is 0. OUTSZ of CP_REWARD_MEMBERS_MAX holds any.
+ */
+#define CP_REWARD_MEMBERS_MAX (CP_METADATA_MAX + 384)
+void cp_reward_members(const struct cp_reward *, char *out, size_t outsz);
+/* The same reward, minimum and metadata (ids aside). */
+bool cp_reward_same(const struct cp_reward *, const struct cp_reward *);
+/*
+ * Whether ORDER (NULL = not given) meets the minimum order MIN (currency "" =
+ * none): CP_OK, or CP_E_ORDER_AMOUNT_REQUIRED, CP_E_CURRENCY_MISMATCH,
+ * CP_E_ORDER_BELOW_MINIMUM, naming the field "order_amount".
+ */
+enum cp_status cp_order_check(const struct cp_money *min, const struct cp_money *order,
+			      struct cp_err *);
+/*
+ * TEXT[0..LEN) is one JSON object (RFC 8259, strict), valid UTF-8, at most
+ * CP_METADATA_MAX bytes and CP_METADATA_DEPTH deep. CP_E_INVALID_METADATA.
+ */
+enum cp_status cp_metadata_check(const char *text, size_t len, struct cp_err *);
+/*
+ * Where the value of member NAME of the JSON object TEXT lies, as written: for
+ * front ends that keep it verbatim. False if TEXT is not an object or lacks NAME.
+ */
+bool cp_json_member(const char *text, size_t len, const char *name, size_t *off, size_t *n);
+
 /* ------------------------------------------------------------------ campaigns */
 /* Owned by the generation work (core/campaign.c). */
 
@@ -335,6 +445,7 @@ struct cp_campaign {
 	uint64_t planned_codes;          /* the size the format was checked for */
 	bool events;                     /* write outbox events */
 	time_t created_at;
+	struct cp_reward reward;         /* what its codes grant now, min order, metadata */
 };
 
 /* --- campaigns: declarations (generation work) --- */
@@ -447,6 +558,7 @@ struct cp_batch {
 	enum cp_batch_status status;
 	time_t started_at, finished_at; /* finished_at 0 while unfinished */
 	char error[512];
+	time_t code_expires_at;        /* the expiry its codes get, 0 = none */
 };
 
 struct cp_gen_progress {
@@ -483,6 +595,14 @@ struct cp_gen_opts {
  */
 enum cp_status cp_batch_create(struct cp_db *, uint32_t campaign_id, enum cp_gen_method,
 			       uint64_t count, uint64_t *batch_id, struct cp_err *);
+/*
+ * The same, the codes expiring at CODE_EXPIRES (0 = not on their own; else in the
+ * future, or CP_E_INVALID_ARGUMENT naming "code_expires_at"), which redemption
+ * honours as it does any code's expires_at.
+ */
+enum cp_status cp_batch_create_expiring(struct cp_db *, uint32_t campaign_id,
+					enum cp_gen_method, uint64_t count, time_t code_expires,
+					uint64_t *batch_id, struct cp_err *);
 /*
  * Generates what batch ID still lacks, in chunks, each one transaction that
  * stores its codes and the batch's progress together: killed at any moment and
@@ -555,6 +675,8 @@ struct cp_redeem_req {
 	size_t code_len;
 	const char *user_id;  /* required except for validate; 1..CP_USER_MAX bytes UTF-8 */
 	const char *order_id; /* optional; NULL = none */
+	/* validate, redeem, reserve, confirm: the order's total; NULL = not given */
+	const struct cp_money *order_amount;
 	unsigned int ttl;     /* reserve: seconds the reservation holds */
 	/* Idempotency: both set, or idem_key NULL. */
 	uint32_t api_key_id;
@@ -572,6 +694,12 @@ struct cp_redeem_result {
 	time_t redeemed_at;          /* redeem, confirm */
 	time_t reserved_until;       /* reserve */
 	unsigned int retries;        /* deadlock/lock-wait retries it took */
+	/*
+	 * What the change was granted (redeem, confirm; reserve: what it holds), the
+	 * campaign's current reward for validate and refusals; id 0 = none. Its
+	 * min_order is the minimum an order refusal speaks of.
+	 */
+	struct cp_reward reward;
 };
 
 /* --- redemption: declarations (redemption work) --- */
@@ -677,6 +805,7 @@ struct cp_code_info {
 	char order_id[CP_ORDER_MAX + 1];
 	char expired_reason[256];
 	time_t redeemed_at, reserved_until, expires_at, created_at; /* 0 = none */
+	struct cp_reward reward;       /* granted (redeemed) or held (pending); id 0 = none */
 };
 
 #define CP_REASON_MAX 255 /* bytes of the reason given for an admin change */
@@ -889,6 +1018,7 @@ enum cp_status cp_stats_recent_failures(struct cp_db *, unsigned int max,
  * them; EVENT_ID (a UUID) lets consumers drop duplicates.
  */
 #define CP_EVENT_ID_LEN 36
+#define CP_REWARD_JSON_MAX 192 /* cp_reward_json's longest, with its NUL */
 
 struct cp_event {
 	uint64_t seq;
@@ -901,6 +1031,8 @@ struct cp_event {
 	time_t at;                       /* when it happened */
 	unsigned int at_usec;
 	unsigned int attempts;           /* failed deliveries so far */
+	uint32_t reward_id;              /* what the change granted, 0 = none */
+	char reward[CP_REWARD_JSON_MAX]; /* it as cp_reward_json writes it, "" = none */
 };
 
 /* The event type names, NULL-terminated: "redeemed", "reserved", ... */

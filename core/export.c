@@ -19,6 +19,7 @@
 
 #include "audit.h"
 #include "db.h"
+#include "rewards.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -33,11 +34,12 @@
  * never a sort of millions of rows before the first one arrives. The file's
  * order is not part of the contract; its manifest is.
  */
+#define COLUMNS "code, batch_id, status, expires_at, COALESCE(reward_id, 0)"
 static const char *const select_sql[] = {
-	"SELECT code, batch_id, status FROM coupon_codes WHERE campaign_id = ?",
-	"SELECT code, batch_id, status FROM coupon_codes WHERE campaign_id = ? AND batch_id = ?",
-	"SELECT code, batch_id, status FROM coupon_codes WHERE campaign_id = ? AND status = ?",
-	("SELECT code, batch_id, status FROM coupon_codes WHERE campaign_id = ? AND batch_id = ? "
+	"SELECT " COLUMNS " FROM coupon_codes WHERE campaign_id = ?",
+	"SELECT " COLUMNS " FROM coupon_codes WHERE campaign_id = ? AND batch_id = ?",
+	"SELECT " COLUMNS " FROM coupon_codes WHERE campaign_id = ? AND status = ?",
+	("SELECT " COLUMNS " FROM coupon_codes WHERE campaign_id = ? AND batch_id = ? "
 	 "AND status = ?"),
 };
 
@@ -52,6 +54,12 @@ struct export {
 	EVP_MD_CTX *md;
 	uint64_t count;
 	unsigned char digest[EVP_MAX_MD_SIZE];
+	/* The rewards granted so far, as text: a campaign has few, rows never change. */
+	struct granted {
+		uint32_t id;
+		char text[128];
+	} *granted;
+	size_t ngranted;
 };
 
 static enum cp_status out(struct export *x, const char *s, size_t n, struct cp_err *e)
@@ -63,16 +71,71 @@ static enum cp_status out(struct export *x, const char *s, size_t n, struct cp_e
 	return CP_OK;
 }
 
-static enum cp_status row(struct export *x, const char *code, uint64_t batch, const char *status,
-			  struct cp_err *e)
+static const char rewards_sql[] = "SELECT id FROM campaign_rewards WHERE campaign_id = ?";
+
+/*
+ * The campaign's reward rows as CSV text, read before the rows stream (which
+ * holds the connection): a code is only ever granted a reward of its campaign,
+ * and a campaign has few. Quoted: a sku may hold a comma, never a quote.
+ */
+static enum cp_status load_rewards(struct export *x, struct cp_err *e)
 {
-	char disp[CP_DISPLAY_MAX + 1], line[CP_DISPLAY_MAX + CP_CODE_MAX + 48];
+	MYSQL_BIND p[1], r[1];
+	MYSQL_STMT *stmt;
+	uint32_t cid = x->o->campaign_id, id;
+	struct cp_reward w;
+	enum cp_status st = CP_OK;
+	int rc;
+
+	if ((stmt = db_prepare(x->db, rewards_sql, e, &st)) == NULL)
+		return st;
+	memset(p, 0, sizeof p);
+	memset(r, 0, sizeof r);
+	db_bind_u32(&p[0], &cid);
+	db_bind_u32(&r[0], &id);
+	if (mysql_stmt_bind_param(stmt, p) != 0 || mysql_stmt_execute(stmt) != 0 ||
+	    mysql_stmt_bind_result(stmt, r) != 0 || mysql_stmt_store_result(stmt) != 0)
+		return db_stmt_fail(x->db, stmt, e, "export rewards");
+	while ((rc = mysql_stmt_fetch(stmt)) == 0) {
+		x->granted = xreallocarray(x->granted, x->ngranted + 1, sizeof *x->granted);
+		x->granted[x->ngranted++].id = id;
+	}
+	mysql_stmt_free_result(stmt);
+	for (size_t i = 0; st == CP_OK && i < x->ngranted; i++) {
+		struct granted *g = &x->granted[i];
+
+		if ((st = rewards_get(x->db, g->id, &w, e)) != CP_OK)
+			break;
+		g->text[0] = '"';
+		cp_reward_text(&w, g->text + 1, sizeof g->text - 2);
+		strcat(g->text, "\"");
+	}
+	return st;
+}
+
+static const char *reward_text(const struct export *x, uint32_t id)
+{
+	for (size_t i = 0; id != 0 && i < x->ngranted; i++)
+		if (x->granted[i].id == id)
+			return x->granted[i].text;
+	return "";
+}
+
+static enum cp_status row(struct export *x, const char *code, uint64_t batch, const char *status,
+			  time_t expires, uint32_t reward, struct cp_err *e)
+{
+	char disp[CP_DISPLAY_MAX + 1], line[CP_DISPLAY_MAX + CP_CODE_MAX + 256], when[32] = "";
+	const char *granted = reward_text(x, reward);
+	struct tm tm;
 	int n;
 
 	/* A code stored under an older format of the campaign: show it as stored. */
 	if (cp_code_display(&x->camp.format, code, disp, sizeof disp) != CP_OK)
 		snprintf(disp, sizeof disp, "%s", code);
-	n = snprintf(line, sizeof line, "%s,%s,%" PRIu64 ",%s\n", disp, code, batch, status);
+	if (expires != 0 && gmtime_r(&expires, &tm) != NULL)
+		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	n = snprintf(line, sizeof line, "%s,%s,%" PRIu64 ",%s,%s,%s\n", disp, code, batch, status,
+		     when, granted);
 	x->count++;
 	return out(x, line, (size_t)n, e);
 }
@@ -82,8 +145,11 @@ static enum cp_status stream(struct export *x, struct cp_err *e)
 {
 	const struct cp_export_opts *o = x->o;
 	unsigned int which = (o->batch_id ? 1u : 0u) | (x->status ? 2u : 0u);
-	MYSQL_BIND p[3], r[3];
+	MYSQL_BIND p[3], r[5];
 	MYSQL_STMT *stmt;
+	MYSQL_TIME expires;
+	my_bool expires_null;
+	uint32_t reward;
 	char code[CP_CODE_MAX + 8], status[16];
 	unsigned long clen, slen, flen;
 	uint64_t batch;
@@ -105,13 +171,16 @@ static enum cp_status stream(struct export *x, struct cp_err *e)
 	db_bind_buf(&r[0], code, sizeof code, &clen, NULL);
 	db_bind_u64(&r[1], &batch);
 	db_bind_buf(&r[2], status, sizeof status, &slen, NULL);
+	db_bind_time(&r[3], &expires, &expires_null);
+	db_bind_u32(&r[4], &reward);
 	if (mysql_stmt_bind_param(stmt, p) != 0 || mysql_stmt_execute(stmt) != 0 ||
 	    mysql_stmt_bind_result(stmt, r) != 0)
 		return db_stmt_fail(x->db, stmt, e, "export");
 	while (st == CP_OK && (rc = mysql_stmt_fetch(stmt)) == 0) {
 		code[clen < sizeof code ? clen : sizeof code - 1] = '\0';
 		status[slen < sizeof status ? slen : sizeof status - 1] = '\0';
-		st = row(x, code, batch, status, e);
+		st = row(x, code, batch, status, expires_null ? 0 : db_time_to_unix(&expires), reward,
+			 e);
 	}
 	if (st == CP_OK && rc == 1)
 		st = db_stmt_fail(x->db, stmt, e, "export");
@@ -280,11 +349,11 @@ static enum cp_status check_opts(struct export *x, struct cp_err *e)
 static enum cp_status run_export(struct export *x, struct cp_export_result *res,
 				 struct cp_err *e)
 {
-	static const char header[] = "code,normalized,batch,status\n";
+	static const char header[] = "code,normalized,batch,status,expires_at,reward\n";
 	unsigned int n = 0;
 	enum cp_status st;
 
-	if ((st = check_opts(x, e)) != CP_OK)
+	if ((st = check_opts(x, e)) != CP_OK || (st = load_rewards(x, e)) != CP_OK)
 		return st;
 	if ((st = open_tmp(x->tmp, &x->f, e)) != CP_OK)
 		return st;
@@ -345,6 +414,7 @@ enum cp_status cp_export(struct cp_db *db, const struct cp_export_opts *o,
 	free(x.tmp);
 	free(x.sum);
 	free(x.sumtmp);
+	free(x.granted);
 	return st;
 }
 

@@ -297,6 +297,53 @@ static enum cp_status set_unredeem(struct cp_campaign *c, const struct field_def
 	return CP_OK;
 }
 
+/* The reward itself: min order and metadata are fields of their own. */
+static enum cp_status set_reward(struct cp_campaign *c, const struct field_def *f,
+				 const char *s, struct cp_err *e)
+{
+	struct cp_reward r = c->reward;
+	enum cp_status st;
+
+	memset(r.sku, 0, sizeof r.sku);
+	r.percent = 0;
+	memset(&r.amount, 0, sizeof r.amount);
+	if ((st = cp_reward_parse(s, &r, e)) != CP_OK) {
+		cp_err_field(e, f->name);
+		return st;
+	}
+	c->reward = r;
+	return CP_OK;
+}
+
+static enum cp_status set_money(struct cp_campaign *c, const struct field_def *f,
+				const char *s, struct cp_err *e)
+{
+	struct cp_money m;
+	enum cp_status st;
+
+	memset(&m, 0, sizeof m);
+	if (strcasecmp(s, "none") != 0 && (st = cp_money_parse_text(s, &m, e)) != CP_OK) {
+		cp_err_field(e, f->name);
+		return st;
+	}
+	memcpy(member(c, f), &m, sizeof m);
+	return CP_OK;
+}
+
+/* A JSON object, kept as written. */
+static enum cp_status set_metadata(struct cp_campaign *c, const struct field_def *f,
+				   const char *s, struct cp_err *e)
+{
+	enum cp_status st;
+
+	if ((st = cp_metadata_check(s, strlen(s), e)) != CP_OK) {
+		cp_err_field(e, f->name);
+		return st;
+	}
+	memcpy(member(c, f), s, strlen(s) + 1);
+	return CP_OK;
+}
+
 /* set_number stores 32 bits into unsigned int members too. */
 _Static_assert(sizeof(unsigned int) == sizeof(uint32_t), "unsigned int is 32 bits");
 
@@ -315,6 +362,11 @@ static const struct field_def fields[] = {
 	{"group", set_number, AT(format.group), 0, CP_BODY_MAX},
 	{"planned_codes", set_number, AT(planned_codes), 1, CP_PLANNED_MAX},
 	{"events", set_bool, AT(events), 0, 0},
+	{"reward", set_reward, offsetof(struct cp_campaign, reward.type),
+	 offsetof(struct cp_campaign, reward.min_order) - offsetof(struct cp_campaign, reward.type),
+	 0, 0},
+	{"min_order", set_money, AT(reward.min_order), 0, 0},
+	{"metadata", set_metadata, AT(reward.metadata), 0, 0},
 };
 #undef AT
 

@@ -73,18 +73,18 @@ static enum cp_batch_status batch_status_parse(const char *s)
 /* ------------------------------------------------------------ batch rows */
 
 struct brow {
-	MYSQL_BIND b[10];
+	MYSQL_BIND b[11];
 	uint64_t id, requested, generated;
 	uint32_t campaign_id;
 	char method[16], params[256], status[16], error[512];
 	unsigned long method_len, params_len, status_len, error_len;
-	my_bool error_null, finished_null, started_null;
-	MYSQL_TIME started, finished;
+	my_bool error_null, finished_null, started_null, code_expires_null;
+	MYSQL_TIME started, finished, code_expires;
 };
 
 #define BATCH_COLUMNS                                                                    \
 	"id, campaign_id, method, requested, generated, params, status, started_at, "    \
-	"finished_at, error"
+	"finished_at, error, code_expires_at"
 
 static void bind_brow(struct brow *r)
 {
@@ -101,6 +101,7 @@ static void bind_brow(struct brow *r)
 	db_bind_time(&b[7], &r->started, &r->started_null);
 	db_bind_time(&b[8], &r->finished, &r->finished_null);
 	db_bind_buf(&b[9], r->error, sizeof r->error, &r->error_len, &r->error_null);
+	db_bind_time(&b[10], &r->code_expires, &r->code_expires_null);
 }
 
 static void cut(char *buf, size_t size, unsigned long len)
@@ -126,6 +127,7 @@ static void brow_to_batch(struct brow *r, struct cp_batch *b)
 	b->started_at = r->started_null ? 0 : db_time_to_unix(&r->started);
 	b->finished_at = r->finished_null ? 0 : db_time_to_unix(&r->finished);
 	memcpy(b->error, r->error, sizeof b->error);
+	b->code_expires_at = r->code_expires_null ? 0 : db_time_to_unix(&r->code_expires);
 }
 
 static const char batch_get_sql[] = "SELECT " BATCH_COLUMNS " FROM generation_batches WHERE id = ?";
@@ -323,8 +325,8 @@ static const char reserve_sql[] =
 	"UPDATE keyed_sequence SET next_value = LAST_INSERT_ID(next_value + ?) WHERE id = 1";
 static const char last_id_sql[] = "SELECT LAST_INSERT_ID()";
 static const char insert_batch_sql[] =
-	"INSERT INTO generation_batches (campaign_id, method, requested, params) "
-	"VALUES (?, ?, ?, ?)";
+	"INSERT INTO generation_batches (campaign_id, method, requested, params, code_expires_at) "
+	"VALUES (?, ?, ?, ?, ?)";
 
 /* Reserves COUNT numbers of the global sequence; inside the caller's transaction. */
 static enum cp_status reserve(struct cp_db *db, uint64_t count, uint64_t capacity,
@@ -360,15 +362,18 @@ struct create {
 	char params[256];
 	char fp[KEYED_FP_HEX + 1];
 	uint64_t capacity;
+	time_t code_expires; /* 0 = none */
 };
 
 static enum cp_status create_tx(struct cp_db *db, struct create *c, uint64_t *id,
 				struct cp_err *e)
 {
-	MYSQL_BIND p[4], r[1];
+	MYSQL_BIND p[5], r[1];
 	uint32_t cid = c->camp->id;
 	uint64_t sum = 0, start;
 	unsigned long mlen, plen;
+	MYSQL_TIME expires;
+	my_bool expires_null = c->code_expires == 0;
 	bool found;
 	enum cp_status st;
 
@@ -399,6 +404,8 @@ static enum cp_status create_tx(struct cp_db *db, struct create *c, uint64_t *id
 	db_bind_str(&p[1], cp_gen_method_name(c->method), &mlen);
 	db_bind_u64(&p[2], &c->count);
 	db_bind_str(&p[3], c->params, &plen);
+	db_time_from_unix(&expires, c->code_expires);
+	db_bind_time(&p[4], &expires, &expires_null);
 	if ((st = db_run(db, insert_batch_sql, p, NULL, e)) != CP_OK)
 		return st;
 	*id = db_insert_id(db, insert_batch_sql);
@@ -423,6 +430,13 @@ static enum cp_status key_fingerprint(struct cp_db *db, const struct cp_campaign
 enum cp_status cp_batch_create(struct cp_db *db, uint32_t campaign_id, enum cp_gen_method method,
 			       uint64_t count, uint64_t *batch_id, struct cp_err *e)
 {
+	return cp_batch_create_expiring(db, campaign_id, method, count, 0, batch_id, e);
+}
+
+enum cp_status cp_batch_create_expiring(struct cp_db *db, uint32_t campaign_id,
+					enum cp_gen_method method, uint64_t count,
+					time_t code_expires, uint64_t *batch_id, struct cp_err *e)
+{
 	struct cp_campaign camp;
 	struct create c;
 	enum cp_status st;
@@ -430,6 +444,10 @@ enum cp_status cp_batch_create(struct cp_db *db, uint32_t campaign_id, enum cp_g
 	if (count == 0)
 		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, "count",
 					"the count must be at least 1");
+	/* Codes born expired are a mistake, not a batch. */
+	if (code_expires != 0 && code_expires <= time(NULL))
+		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, "code_expires_at",
+					"the codes' expiry must be in the future");
 	if ((st = cp_campaign_get(db, campaign_id, &camp, e)) != CP_OK)
 		return st;
 	if (camp.status == CP_CAMPAIGN_ARCHIVED)
@@ -438,6 +456,7 @@ enum cp_status cp_batch_create(struct cp_db *db, uint32_t campaign_id, enum cp_g
 	c.camp = &camp;
 	c.method = method;
 	c.count = count;
+	c.code_expires = code_expires;
 	if (method == CP_GEN_KEYED && (st = key_fingerprint(db, &camp, c.fp, &c.capacity, e)) != CP_OK)
 		return st;
 	if ((st = db_begin(db, e)) != CP_OK)
@@ -469,7 +488,7 @@ struct run {
 	uint64_t load_n, load_done;
 	enum cp_status load_st;
 	struct cp_err load_err;
-	char load_sql[320];
+	char load_sql[400];
 	char lock[64];
 };
 
@@ -806,6 +825,7 @@ static void record_end(struct run *r, enum cp_status st, const struct cp_err *e)
 static enum cp_status prepare(struct run *r, struct cp_err *e)
 {
 	MYSQL_BIND p[1];
+	char expires[48] = "";
 	enum cp_status st;
 
 	if ((st = cp_campaign_get(r->db, r->batch.campaign_id, &r->camp, e)) != CP_OK)
@@ -831,12 +851,22 @@ static enum cp_status prepare(struct run *r, struct cp_err *e)
 		else
 			rnd_init(r->rnd, cp_format_radix(&r->camp.format));
 	}
+	/* The codes' own expiry, in the clock the server stores (db_time_from_unix). */
+	if (r->batch.code_expires_at != 0) {
+		MYSQL_TIME t;
+
+		db_time_from_unix(&t, r->batch.code_expires_at);
+		snprintf(expires, sizeof expires,
+			 ", expires_at = '%04u-%02u-%02u %02u:%02u:%02u'", t.year, t.month, t.day,
+			 t.hour, t.minute, t.second);
+	}
 	/* Integers of our own rows, not user input: safe to put in the text. */
 	snprintf(r->load_sql, sizeof r->load_sql,
 		 "LOAD DATA LOCAL INFILE 'coupon-batch-%" PRIu64 "' IGNORE INTO TABLE coupon_codes "
 		 "CHARACTER SET ascii FIELDS TERMINATED BY ',' ESCAPED BY '' "
 		 "LINES TERMINATED BY '\\n' (code) SET campaign_id = %" PRIu32
-		 ", batch_id = %" PRIu64, r->batch.id, r->batch.campaign_id, r->batch.id);
+		 ", batch_id = %" PRIu64 "%s", r->batch.id, r->batch.campaign_id, r->batch.id,
+		 expires);
 	memset(p, 0, sizeof p);
 	db_bind_u64(&p[0], &r->batch.id);
 	return db_run(r->db, restart_sql, p, NULL, e);

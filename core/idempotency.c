@@ -91,6 +91,12 @@ enum cp_status idem_init(struct idem *k, enum cp_op op, const struct cp_redeem_r
 			digest_str(md, req->user_id);
 			digest_str(md, req->order_id);
 			digest_str(md, ttl);
+			if (req->order_amount != NULL) {
+				char amount[64];
+
+				cp_money_text(req->order_amount, amount, sizeof amount);
+				digest_str(md, amount);
+			}
 		}
 		ok = EVP_DigestFinal_ex(md, k->fp, &n) == 1 && n == sizeof k->fp;
 	}
@@ -106,12 +112,18 @@ enum cp_status idem_init(struct idem *k, enum cp_op op, const struct cp_redeem_r
 
 /* ------------------------------------------------------------ the stored reply */
 
-/* "v1 STATUS CAMPAIGN REDEEMED_AT RESERVED_UNTIL RETRIES CODE\nCAMPAIGN NAME" */
+/*
+ * "v2 STATUS CAMPAIGN REDEEMED_AT RESERVED_UNTIL RETRIES CODE REWARD\nCAMPAIGN NAME".
+ * REWARD is the campaign_rewards id: its row never changes, so a replay reads
+ * back the very reward (and minimum) the first reply had. v1 (before rewards)
+ * is still read, as no reward.
+ */
 static void serialise(const struct cp_redeem_result *r, char *out, size_t sz)
 {
-	snprintf(out, sz, "v1 %s %" PRIu32 " %lld %lld %u %s\n%s", cp_status_code(r->status),
-		 r->campaign_id, (long long)r->redeemed_at, (long long)r->reserved_until,
-		 r->retries, r->code[0] ? r->code : "-", r->campaign_name);
+	snprintf(out, sz, "v2 %s %" PRIu32 " %lld %lld %u %s %" PRIu32 "\n%s",
+		 cp_status_code(r->status), r->campaign_id, (long long)r->redeemed_at,
+		 (long long)r->reserved_until, r->retries, r->code[0] ? r->code : "-",
+		 r->reward.id, r->campaign_name);
 }
 
 static bool parse(const char *s, struct cp_redeem_result *r)
@@ -121,9 +133,13 @@ static bool parse(const char *s, struct cp_redeem_result *r)
 	const char *nl = strchr(s, '\n');
 	size_t nlen;
 	enum cp_status st;
+	bool v2 = strncmp(s, "v2 ", 3) == 0;
 
-	if (nl == NULL || sscanf(s, "v1 %63s %" SCNu32 " %lld %lld %u %48s", status,
-				 &r->campaign_id, &red, &res, &r->retries, code) != 6)
+	if (nl == NULL || (!v2 && strncmp(s, "v1 ", 3) != 0) ||
+	    sscanf(s + 3, "%63s %" SCNu32 " %lld %lld %u %48s", status, &r->campaign_id, &red,
+		   &res, &r->retries, code) != 6)
+		return false;
+	if (v2 && sscanf(s + 3, "%*s %*s %*s %*s %*s %*s %" SCNu32, &r->reward.id) != 1)
 		return false;
 	if ((st = cp_status_from_code(status)) == CP_STATUS_COUNT || strlen(code) > CP_CODE_MAX)
 		return false;

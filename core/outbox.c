@@ -17,6 +17,7 @@
 
 #include "db.h"
 #include "outbox.h"
+#include "rewards.h"
 #include "text.h"
 
 const char *const cp_event_types[] = {
@@ -34,10 +35,12 @@ static const char add_if_sql[] =
 	"INSERT INTO outbox " EVENT_COLUMNS " SELECT ?, ?, id, ?, ?, ?, COALESCE(?, NOW(6))"
 	" FROM campaigns WHERE id = ? AND events_enabled <> 0";
 
+/* With the reward the change recorded on the row. */
 static const char add_row_sql[] =
-	"INSERT INTO outbox " EVENT_COLUMNS " SELECT ?, ?, c.campaign_id, c.code,"
-	" c.redeemed_by_user_id, c.order_id, COALESCE(?, NOW(6)) FROM coupon_codes c"
-	" WHERE c.code = ?";
+	"INSERT INTO outbox (event_id, event_type, campaign_id, code, user_id, order_id,"
+	" created_at, reward_id) SELECT ?, ?, c.campaign_id, c.code,"
+	" c.redeemed_by_user_id, c.order_id, COALESCE(?, NOW(6)), c.reward_id"
+	" FROM coupon_codes c WHERE c.code = ?";
 
 #define CLAIMABLE \
 	" delivered_at IS NULL AND (claimed_until IS NULL OR claimed_until < NOW(6) OR claimed_by = ?)"
@@ -49,7 +52,7 @@ static const char claim_sql[] =
 	" WHERE id BETWEEN ? AND ? AND" CLAIMABLE;
 static const char fetch_sql[] =
 	"SELECT id, event_id, event_type, campaign_id, code, user_id, order_id, created_at,"
-	" attempts FROM outbox WHERE id BETWEEN ? AND ? AND claimed_by = ?"
+	" attempts, COALESCE(reward_id, 0) FROM outbox WHERE id BETWEEN ? AND ? AND claimed_by = ?"
 	" AND delivered_at IS NULL ORDER BY id LIMIT ?";
 static const char delivered_sql[] =
 	"UPDATE outbox SET delivered_at = NOW(6), claimed_until = NULL"
@@ -217,6 +220,7 @@ static void bind_fetch(MYSQL_BIND *r, struct fetch_row *w)
 	db_bind_buf(&r[6], v->order_id, sizeof v->order_id - 1, &w->len[4], &w->null[4]);
 	db_bind_time(&r[7], &w->at, NULL);
 	db_bind_u32(&r[8], &v->attempts);
+	db_bind_u32(&r[9], &v->reward_id);
 }
 
 static void cut(char *s, size_t sz, unsigned long len, my_bool null)
@@ -241,7 +245,7 @@ static void finish_row(struct fetch_row *w, struct cp_event *out)
 static enum cp_status fetch(struct cp_db *db, const char *relay, uint64_t range[2],
 			    uint32_t max, struct cp_event *out, size_t *n, struct cp_err *e)
 {
-	MYSQL_BIND p[4], r[9];
+	MYSQL_BIND p[4], r[10];
 	unsigned long len;
 	struct fetch_row w;
 	MYSQL_STMT *stmt;
@@ -268,6 +272,29 @@ static enum cp_status fetch(struct cp_db *db, const char *relay, uint64_t range[
 	return st;
 }
 
+/* Each event's reward as JSON, read after the fetch (the connection is free again). */
+static enum cp_status describe_rewards(struct cp_db *db, struct cp_event *ev, size_t n,
+				       struct cp_err *e)
+{
+	struct cp_reward r;
+	enum cp_status st;
+
+	for (size_t i = 0; i < n; i++) {
+		ev[i].reward[0] = '\0';
+		if (ev[i].reward_id == 0)
+			continue;
+		/* Events of the same reward come in runs: read each row once. */
+		if (i > 0 && ev[i - 1].reward_id == ev[i].reward_id) {
+			memcpy(ev[i].reward, ev[i - 1].reward, sizeof ev[i].reward);
+			continue;
+		}
+		if ((st = rewards_get(db, ev[i].reward_id, &r, e)) != CP_OK)
+			return st;
+		cp_reward_json(&r, ev[i].reward, sizeof ev[i].reward);
+	}
+	return CP_OK;
+}
+
 enum cp_status cp_outbox_claim(struct cp_db *db, const char *relay, unsigned int max,
 			       unsigned int lease, struct cp_event *out, size_t *n,
 			       struct cp_err *e)
@@ -286,7 +313,9 @@ enum cp_status cp_outbox_claim(struct cp_db *db, const char *relay, unsigned int
 		return st;
 	if ((st = take(db, relay, lease, range, e)) != CP_OK)
 		return st;
-	return fetch(db, relay, range, max, out, n, e);
+	if ((st = fetch(db, relay, range, max, out, n, e)) != CP_OK)
+		return st;
+	return describe_rewards(db, out, *n, e);
 }
 
 enum cp_status cp_outbox_delivered(struct cp_db *db, const char *relay, uint64_t first,

@@ -44,65 +44,96 @@
 	" AND k.status = 'active' AND (k.starts_at IS NULL OR k.starts_at <= NOW(6))" \
 	" AND (k.expires_at IS NULL OR k.expires_at > NOW(6))"                        \
 	" AND (c.expires_at IS NULL OR c.expires_at > NOW(6))"
-/* Hands the campaign id, events flag and per-user limit back in the OK packet. */
+/*
+ * Records the campaign's current reward with the change and hands the campaign
+ * id, events flag and per-user limit back in the OK packet (TAKE_SQL: the
+ * transaction statements, which read the reward back), or the campaign id and
+ * the reward (TAKE_REWARD_SQL: the autocommit ones, whose campaigns have neither
+ * events nor, where it counts, a limit).
+ */
 #define TAKE_SQL                                                                        \
+	" c.reward_id = k.reward_id,"                                                     \
 	" c.campaign_id = LAST_INSERT_ID((k.id << 33) | ((k.events_enabled <> 0) << 32)" \
 	" | k.per_user_limit) >> 33"
+#define TAKE_REWARD_SQL                                                                 \
+	" c.reward_id = k.reward_id,"                                                     \
+	" c.campaign_id = LAST_INSERT_ID((k.id << 33) | COALESCE(k.reward_id, 0)) >> 33"
 #define JOIN_SQL "UPDATE coupon_codes c JOIN campaigns k ON k.id = c.campaign_id"
 #define NO_LIMIT_SQL " AND k.per_user_limit = 0"
 /* Autocommit statements: an event must commit with its change. */
 #define NO_EVENTS_SQL " AND k.events_enabled = 0"
 
-#define REDEEM_SQL                                                                     \
+#define REDEEM_SQL(take)                                                                \
 	JOIN_SQL " SET c.status = 'redeemed', c.redeemed_by_user_id = ?, c.order_id = ?," \
-		 " c.redeemed_at = ?, c.reserved_until = NULL," TAKE_SQL                    \
+		 " c.redeemed_at = ?, c.reserved_until = NULL," take                        \
 		 " WHERE c.code = ? AND (c.status = 'available' OR"                        \
 		 " (c.status = 'pending' AND c.reserved_until < NOW(6)))" OPEN_SQL
-static const char redeem_sql[] = REDEEM_SQL;
-static const char redeem_nolimit_sql[] = REDEEM_SQL NO_LIMIT_SQL NO_EVENTS_SQL;
+static const char redeem_sql[] = REDEEM_SQL(TAKE_SQL);
+static const char redeem_nolimit_sql[] = REDEEM_SQL(TAKE_REWARD_SQL) NO_LIMIT_SQL NO_EVENTS_SQL;
 /*
  * The fast statement's prefix; the cache appends the open campaigns' ids. The
  * index hint keeps the optimizer from estimating ranges of ix_codes_campaign_status
  * for the IN list on every execution, which cost a third of the throughput at 16
  * threads in a one-off measurement.
  */
-#define REDEEM_OPEN_SQL(take, which)                                                    \
-	"UPDATE coupon_codes FORCE INDEX (uq_codes_code) SET status = 'redeemed',"          \
-	" redeemed_by_user_id = ?, order_id = ?, redeemed_at = ?, reserved_until = NULL"     \
-	take " WHERE code = ? AND (status = 'available' OR"                                 \
-	" (status = 'pending' AND reserved_until < NOW(6)))"                                 \
+#define REDEEM_OPEN_SET_SQL                                                            \
+	"UPDATE coupon_codes FORCE INDEX (uq_codes_code) SET status = 'redeemed',"         \
+	" redeemed_by_user_id = ?, order_id = ?, redeemed_at = ?, reserved_until = NULL,"   \
+	" reward_id = "
+#define REDEEM_OPEN_WHERE_SQL(which)                                                   \
+	" WHERE code = ? AND (status = 'available' OR"                                     \
+	" (status = 'pending' AND reserved_until < NOW(6)))"                                \
 	" AND (expires_at IS NULL OR expires_at > NOW(6)) AND NOW(6) < ? AND campaign_id " which
-static const char redeem_open_prefix[] =
-	REDEEM_OPEN_SQL(", campaign_id = LAST_INSERT_ID(campaign_id << 33) >> 33", "IN (");
+/*
+ * The cache puts the open campaigns' rewards (a CASE on campaign_id) between the
+ * two; the assignments run left to right, so the OK packet carries the new reward.
+ */
+static const char *const redeem_open_prefix[2] = {
+	REDEEM_OPEN_SET_SQL,
+	", campaign_id = LAST_INSERT_ID(campaign_id << 33 | COALESCE(reward_id, 0)) >> 33"
+	REDEEM_OPEN_WHERE_SQL("IN ("),
+};
 /* When the code's format names its campaign: no list, and nothing to hand back. */
-static const char redeem_one_sql[] = REDEEM_OPEN_SQL("", "= ?");
+static const char redeem_one_sql[] =
+	REDEEM_OPEN_SET_SQL "NULLIF(?, 0)" REDEEM_OPEN_WHERE_SQL("= ?");
 
 /* The same user reserving again extends; a user at the limit may not hold codes. */
-#define RESERVE_SQL                                                                       \
+#define RESERVE_SQL(take)                                                                 \
 	JOIN_SQL " SET c.status = 'pending', c.redeemed_by_user_id = ?, c.order_id = ?,"     \
-		 " c.reserved_until = ?, c.redeemed_at = NULL," TAKE_SQL                       \
+		 " c.reserved_until = ?, c.redeemed_at = NULL," take                           \
 		 " WHERE c.code = ? AND (c.status = 'available' OR (c.status = 'pending' AND"  \
 		 " (c.reserved_until < NOW(6) OR c.redeemed_by_user_id = ?)))" OPEN_SQL        \
 		 " AND (k.per_user_limit = 0 OR NOT EXISTS (SELECT 1 FROM campaign_user_usage u" \
 		 " WHERE u.campaign_id = k.id AND u.user_id = ? AND u.used >= k.per_user_limit))"
-static const char reserve_sql[] = RESERVE_SQL;
-static const char reserve_noevents_sql[] = RESERVE_SQL NO_EVENTS_SQL;
+static const char reserve_sql[] = RESERVE_SQL(TAKE_SQL);
+static const char reserve_noevents_sql[] = RESERVE_SQL(TAKE_REWARD_SQL) NO_EVENTS_SQL;
 
-#define CONFIRM_SQL                                                                    \
+/* Confirming is the redemption: it is granted the reward the campaign has now. */
+#define CONFIRM_SQL(take)                                                              \
 	JOIN_SQL " SET c.status = 'redeemed', c.order_id = COALESCE(?, c.order_id),"       \
-		 " c.redeemed_at = ?, c.reserved_until = NULL," TAKE_SQL                    \
+		 " c.redeemed_at = ?, c.reserved_until = NULL," take                        \
 		 " WHERE c.code = ? AND c.status = 'pending' AND c.redeemed_by_user_id = ?" \
 		 " AND c.reserved_until >= NOW(6)" OPEN_SQL
-static const char confirm_sql[] = CONFIRM_SQL;
-static const char confirm_nolimit_sql[] = CONFIRM_SQL NO_LIMIT_SQL NO_EVENTS_SQL;
+static const char confirm_sql[] = CONFIRM_SQL(TAKE_SQL);
+static const char confirm_nolimit_sql[] = CONFIRM_SQL(TAKE_REWARD_SQL) NO_LIMIT_SQL NO_EVENTS_SQL;
 
 /* Giving a reservation back is allowed whatever the campaign's state. */
-#define RELEASE_SQL                                                                 \
+#define RELEASE_SQL(take)                                                           \
 	JOIN_SQL " SET c.status = 'available', c.redeemed_by_user_id = NULL,"          \
-		 " c.order_id = NULL, c.reserved_until = NULL," TAKE_SQL                \
+		 " c.order_id = NULL, c.reserved_until = NULL," take                    \
 		 " WHERE c.code = ? AND c.status = 'pending' AND c.redeemed_by_user_id = ?"
-static const char release_sql[] = RELEASE_SQL;
-static const char release_noevents_sql[] = RELEASE_SQL NO_EVENTS_SQL;
+/* A released code holds no reward: k.reward_id IS NULL never matches a campaign id. */
+static const char release_sql[] = RELEASE_SQL(
+	" c.reward_id = NULL, c.campaign_id = LAST_INSERT_ID((k.id << 33)"
+	" | ((k.events_enabled <> 0) << 32) | k.per_user_limit) >> 33");
+static const char release_noevents_sql[] =
+	RELEASE_SQL(" c.reward_id = NULL, c.campaign_id = LAST_INSERT_ID(k.id << 33) >> 33")
+		NO_EVENTS_SQL;
+
+/* In the transaction statements' transaction: the reward the change recorded. */
+static const char granted_sql[] = "SELECT COALESCE(reward_id, 0) FROM coupon_codes WHERE code = ?";
+/* Which campaign a code belongs to, when several formats read it and one has a minimum. */
+static const char owner_sql[] = "SELECT campaign_id FROM coupon_codes WHERE code = ?";
 
 /* Affected rows: 1 inserted, 2 incremented, 0 at the limit (unchanged). */
 static const char usage_sql[] =
@@ -117,7 +148,8 @@ static const char why_sql[] =
 	" k.starts_at IS NOT NULL AND k.starts_at > NOW(6),"
 	" k.expires_at IS NOT NULL AND k.expires_at <= NOW(6), k.per_user_limit,"
 	" COALESCE((SELECT u.used FROM campaign_user_usage u"
-	" WHERE u.campaign_id = c.campaign_id AND u.user_id = ?), 0), k.events_enabled <> 0"
+	" WHERE u.campaign_id = c.campaign_id AND u.user_id = ?), 0), k.events_enabled <> 0,"
+	" COALESCE(c.reward_id, 0)"
 	" FROM coupon_codes c JOIN campaigns k ON k.id = c.campaign_id WHERE c.code = ?";
 
 /* Bound parameters, in statement order. */
@@ -156,7 +188,7 @@ struct why {
 	my_bool user_null, order_null, redeemed_null, reserved_null;
 	MYSQL_TIME redeemed_at, reserved_until;
 	int64_t lapsed, code_expired, not_started, campaign_over, used, events;
-	uint32_t campaign_id, limit;
+	uint32_t campaign_id, limit, reward_id;
 };
 
 struct ctx {
@@ -177,6 +209,10 @@ struct ctx {
 	bool joined;     /* it left a redeemable code alone: take the joined statement */
 	bool idem;
 	struct idem key;
+	/* The campaign's reward and minimum order as checked before the change. */
+	uint32_t reward_id;
+	struct cp_money min_order;
+	bool min_known;  /* the campaign (and so its minimum) was known beforehand */
 };
 
 /* ------------------------------------------------------------ input */
@@ -252,21 +288,21 @@ static void set_when(struct ctx *x)
 }
 
 /*
- * FENCE and then CAMPAIGN (each may be NULL) are bound after the operation's own
- * parameters.
+ * REWARD (may be NULL) is bound right after the time; FENCE and then CAMPAIGN
+ * (each may be NULL) after the operation's own parameters.
  */
 static enum cp_status run_change(struct ctx *x, const char *sql, const MYSQL_TIME *fence,
-				 uint32_t *campaign, uint64_t *rows)
+				 uint32_t *campaign, uint32_t *reward, uint64_t *rows)
 {
-	MYSQL_BIND b[8];
-	unsigned long len[8];
+	MYSQL_BIND b[9];
+	unsigned long len[9];
 	const char *user = x->req->user_id, *order = x->req->order_id;
 	MYSQL_TIME until;
 	size_t i;
 
 	memset(b, 0, sizeof b);
-	for (i = 0; x->def->params[i] != P_END; i++) {
-		switch (x->def->params[i]) {
+	for (size_t j = i = 0; x->def->params[j] != P_END; i++, j++) {
+		switch (x->def->params[j]) {
 		case P_USER:
 			db_bind_str(&b[i], user, &len[i]);
 			break;
@@ -275,6 +311,8 @@ static enum cp_status run_change(struct ctx *x, const char *sql, const MYSQL_TIM
 			break;
 		case P_TIME:
 			db_bind_time(&b[i], &x->when, NULL);
+			if (reward != NULL)
+				db_bind_u32(&b[++i], reward);
 			break;
 		case P_CODE:
 			db_bind_str(&b[i], x->code, &len[i]);
@@ -307,9 +345,39 @@ static void set_campaign(struct ctx *x, uint32_t id)
 	const struct codes_campaign *k = codes_campaign(x->db, id);
 
 	x->res->campaign_id = id;
-	if (k != NULL)
+	if (k != NULL) {
 		memcpy(x->res->campaign_name, k->name, sizeof k->name);
+		x->res->reward.id = k->reward_id;
+	}
 	display_with(k, x->res);
+}
+
+/* The campaign's reward and minimum order, as the cache has them now. */
+static void load_terms(struct ctx *x, uint32_t id)
+{
+	const struct codes_campaign *k = codes_campaign(x->db, id);
+
+	x->min_known = k != NULL;
+	x->reward_id = k != NULL ? k->reward_id : 0;
+	if (k != NULL && k->reward != NULL)
+		x->min_order = k->reward->min_order;
+	else
+		memset(&x->min_order, 0, sizeof x->min_order);
+}
+
+/* The reply's reward in full, from its id (rows never change, so replays agree). */
+static void fill_reward(struct ctx *x)
+{
+	struct cp_reward *r = &x->res->reward;
+	const struct cp_reward *row;
+	uint32_t id = r->id;
+
+	if (id == 0)
+		return;
+	if ((row = codes_reward(x->db, id, NULL)) != NULL)
+		*r = *row;
+	else
+		r->id = 0; /* unreadable now: the reply says less, never something else */
 }
 
 /* A stored reply (an idempotent replay) carries its campaign's id but no display. */
@@ -356,7 +424,7 @@ static bool failed(enum cp_status st)
 
 static enum cp_status lookup(struct ctx *x, struct why *w)
 {
-	MYSQL_BIND p[2], r[14];
+	MYSQL_BIND p[2], r[15];
 	unsigned long plen[2], rlen[4] = {0, 0, 0, 0}; /* read even when no row was found */
 	enum cp_status st;
 
@@ -379,6 +447,7 @@ static enum cp_status lookup(struct ctx *x, struct why *w)
 	db_bind_u32(&r[11], &w->limit);
 	db_bind_i64(&r[12], &w->used);
 	db_bind_i64(&r[13], &w->events);
+	db_bind_u32(&r[14], &w->reward_id);
 	if ((st = db_select1(x->db, why_sql, p, r, &w->found, x->e)) != CP_OK)
 		return st;
 	w->status[rlen[0] < sizeof w->status ? rlen[0] : 0] = '\0';
@@ -430,6 +499,7 @@ static void fill_found(struct ctx *x, const struct why *w, const struct op_verdi
 	if (v->replay && !w->redeemed_null) {
 		x->res->redeemed_at = db_time_to_unix(&w->redeemed_at);
 		x->res->replay = true;
+		x->res->reward.id = w->reward_id;
 	}
 	if (v->held && !w->reserved_null)
 		x->res->reserved_until = db_time_to_unix(&w->reserved_until);
@@ -485,9 +555,10 @@ static enum cp_status refusal(struct ctx *x)
 
 /* ------------------------------------------------------------ one attempt */
 
-static void fill_success(struct ctx *x, uint32_t campaign)
+static void fill_success(struct ctx *x, uint32_t campaign, uint32_t reward)
 {
 	set_campaign(x, campaign);
+	x->res->reward.id = reward;
 	if (x->op == CP_OP_RESERVE)
 		x->res->reserved_until = x->when_unix;
 	else if (x->op != CP_OP_RELEASE)
@@ -519,7 +590,10 @@ static bool use_tx(const struct ctx *x)
 
 /*
  * The statement for this attempt. For the fast ones *FENCE is set, and *ONE
- * when the statement is for the one campaign the code's format names.
+ * when the statement is for the one campaign the code's format names. A
+ * campaign with a minimum order takes the fast statement for its own campaign
+ * (the fence makes the minimum checked before it exact) or the transaction
+ * statement (which reads back the reward it granted).
  */
 static const char *statement(struct ctx *x, const MYSQL_TIME **fence, bool *one)
 {
@@ -531,14 +605,14 @@ static const char *statement(struct ctx *x, const MYSQL_TIME **fence, bool *one)
 	x->open_sql = false;
 	if (use_tx(x))
 		return x->def->tx_sql;
-	if (x->op != CP_OP_REDEEM || x->joined)
-		return x->def->hot_sql;
-	if (hint != 0) {
-		if (!codes_open(x->db, hint, fence))
-			return x->def->hot_sql;
+	if (x->op == CP_OP_REDEEM && !x->joined && hint != 0 && codes_open(x->db, hint, fence)) {
 		x->open_sql = *one = true;
 		return redeem_one_sql;
 	}
+	if (x->hint.any_min && x->op != CP_OP_RELEASE)
+		return x->def->tx_sql;
+	if (x->op != CP_OP_REDEEM || x->joined || hint != 0)
+		return x->def->hot_sql;
 	if ((sql = codes_open_sql(x->db, redeem_open_prefix, fence)) != NULL) {
 		x->open_sql = true;
 		return sql;
@@ -546,31 +620,58 @@ static const char *statement(struct ctx *x, const MYSQL_TIME **fence, bool *one)
 	return x->def->hot_sql;
 }
 
-/*
- * The change itself. *OUTCOME gets the reply when the statements ran; the
- * returned status is CP_OK or a database failure.
- */
-static enum cp_status change(struct ctx *x, enum cp_status *outcome)
+/* In the transaction statement's transaction: the reward its change recorded. */
+static enum cp_status read_granted(struct ctx *x, uint32_t *reward)
 {
-	const MYSQL_TIME *fence;
-	bool one;
-	const char *sql = statement(x, &fence, &one);
-	uint32_t hint = x->hint.campaign_id, campaign, limit;
+	MYSQL_BIND p[1], r[1];
+	unsigned long len;
+	bool found;
+
+	memset(p, 0, sizeof p);
+	memset(r, 0, sizeof r);
+	db_bind_str(&p[0], x->code, &len);
+	db_bind_u32(&r[0], reward);
+	return db_select1(x->db, granted_sql, p, r, &found, x->e);
+}
+
+/*
+ * The change itself, by SQL. *OUTCOME gets the reply when the statements ran;
+ * the returned status is CP_OK or a database failure.
+ */
+static enum cp_status change(struct ctx *x, const char *sql, const MYSQL_TIME *fence, bool one,
+			     enum cp_status *outcome)
+{
+	uint32_t hint = x->hint.campaign_id, bound = x->reward_id, campaign, limit = 0;
+	uint32_t reward = 0;
 	uint64_t rows = 0, packed;
 	enum cp_status st;
-	bool ok = true, events;
+	bool ok = true, events = false, tx_layout = sql == x->def->tx_sql;
 
-	if ((st = run_change(x, sql, fence, one ? &hint : NULL, &rows)) != CP_OK)
+	if ((st = run_change(x, sql, fence, one ? &hint : NULL, one ? &bound : NULL, &rows)) !=
+	    CP_OK)
 		return st;
 	if (rows == 0) {
 		*outcome = refusal(x);
 		return failed(*outcome) ? *outcome : CP_OK;
 	}
 	/* Before anything that may reload the cache, which owns the fast statement. */
-	packed = one ? (uint64_t)hint << 33 : db_insert_id(x->db, sql);
+	packed = one ? (uint64_t)hint << 33 | bound : db_insert_id(x->db, sql);
 	campaign = (uint32_t)(packed >> 33);
-	events = (packed >> 32) & 1;
-	limit = (uint32_t)packed;
+	if (tx_layout) {
+		events = (packed >> 32) & 1;
+		limit = (uint32_t)packed;
+		if (x->op != CP_OP_RELEASE && (st = read_granted(x, &reward)) != CP_OK)
+			return st;
+	} else {
+		reward = (uint32_t)packed;
+	}
+	if (x->min_known && x->min_order.currency[0] != '\0' && reward != x->reward_id) {
+		/* The minimum checked was not the granted reward's: roll back, look again. */
+		codes_stale(x->db);
+		x->again = true;
+		*outcome = CP_E_CONFLICT;
+		return CP_OK;
+	}
 	/* Only the transaction statement can match a campaign with a limit. */
 	if (x->def->counts && limit > 0 && (st = count_use(x, campaign, limit, &ok)) != CP_OK)
 		return st;
@@ -583,14 +684,22 @@ static enum cp_status change(struct ctx *x, enum cp_status *outcome)
 	/* Only the transaction statement can match a campaign with events. */
 	if (events && (st = add_event(x, campaign)) != CP_OK)
 		return st;
-	fill_success(x, campaign);
+	fill_success(x, campaign, reward);
 	*outcome = CP_OK;
 	return CP_OK;
 }
 
-static bool in_tx(const struct ctx *x)
+/* The order against the campaign's minimum, where the operation takes an order. */
+static enum cp_status order_check(struct ctx *x)
 {
-	return x->idem || use_tx(x);
+	enum cp_status st;
+
+	if (x->op == CP_OP_RELEASE || !x->min_known ||
+	    (st = cp_order_check(&x->min_order, x->req->order_amount, x->e)) == CP_OK)
+		return CP_OK;
+	set_campaign(x, x->hint.campaign_id != 0 ? x->hint.campaign_id : x->res->campaign_id);
+	x->res->reward.id = x->reward_id;
+	return st;
 }
 
 /* Ends the transaction: stores the reply with the change, or rolls back. */
@@ -623,18 +732,32 @@ static enum cp_status finish(struct ctx *x, enum cp_status outcome)
 static enum cp_status attempt(struct ctx *x)
 {
 	enum cp_status st, outcome = CP_OK;
-	bool tx = in_tx(x);
+	const MYSQL_TIME *fence;
+	const char *sql;
+	bool tx, one;
 
 	x->again = false;
 	if (x->op == CP_OP_VALIDATE) {
 		if (failed(outcome = refusal(x)))
 			return outcome;
+		if (outcome == CP_OK && !x->again) {
+			if (!x->min_known && x->res->campaign_id != 0)
+				load_terms(x, x->res->campaign_id);
+			outcome = order_check(x);
+		}
 		x->res->status = x->again ? CP_E_CONFLICT : outcome;
 		return CP_OK;
 	}
+	sql = statement(x, &fence, &one);
+	tx = x->idem || sql == x->def->tx_sql;
 	if (tx && (st = db_begin(x->db, x->e)) != CP_OK)
 		return st;
-	if ((st = change(x, &outcome)) != CP_OK) {
+	/* Refused before the change, in the transaction so a key stores the refusal. */
+	if ((outcome = order_check(x)) != CP_OK)
+		st = CP_OK;
+	else
+		st = change(x, sql, fence, one, &outcome);
+	if (st != CP_OK) {
 		if (tx)
 			db_rollback(x->db);
 		return st;
@@ -700,6 +823,27 @@ static enum cp_status run(struct ctx *x)
 	return st;
 }
 
+/*
+ * Several campaigns' formats read the code and one has a minimum order: which
+ * campaign the code is in decides whether the order must be checked, so ask.
+ */
+static enum cp_status find_owner(struct ctx *x)
+{
+	MYSQL_BIND p[1], r[1];
+	unsigned long len;
+	uint32_t id = 0;
+	bool found;
+	enum cp_status st;
+
+	memset(p, 0, sizeof p);
+	memset(r, 0, sizeof r);
+	db_bind_str(&p[0], x->code, &len);
+	db_bind_u32(&r[0], &id);
+	if ((st = db_select1(x->db, owner_sql, p, r, &found, x->e)) == CP_OK && found)
+		x->hint.campaign_id = id;
+	return st;
+}
+
 enum cp_status cp_redeem_op(struct cp_db *db, enum cp_op op, const struct cp_redeem_req *req,
 			    struct cp_redeem_result *res, struct cp_err *e)
 {
@@ -725,11 +869,16 @@ enum cp_status cp_redeem_op(struct cp_db *db, enum cp_op op, const struct cp_red
 	memcpy(res->code, x.code, sizeof x.code);
 	x.use_tx_sql = x.hint.any_limit;
 	x.events = x.hint.any_events;
+	if (x.hint.any_min && x.hint.campaign_id == 0 && (st = find_owner(&x)) != CP_OK)
+		return res->status = st;
+	if (x.hint.campaign_id != 0)
+		load_terms(&x, x.hint.campaign_id);
 	if (x.idem && (st = idem_init(&x.key, op, req, x.code, e)) != CP_OK)
 		return res->status = st;
 	set_when(&x);
 	st = run(&x);
 	set_display(&x);
+	fill_reward(&x);
 	return st;
 }
 

@@ -36,6 +36,9 @@ const struct field f_campaign[] = {
 	{"group", FT_UINT, P_GROUP, FIELD_NUM_ANY, false},
 	{"planned_codes", FT_UINT, P_PLANNED, FIELD_NUM_ANY, false},
 	{"events", FT_BOOL, P_EVENTS, 0, false},
+	{"reward", FT_OBJ, P_REWARD, 0, false},
+	{"min_order", FT_OBJ, P_MIN_ORDER, 0, false},
+	{"metadata", FT_OBJ, P_METADATA, 0, false},
 	{NULL, FT_STR, 0, 0, false},
 };
 /* What PATCH may change: the terms cp_campaign_update writes, and the status. */
@@ -51,6 +54,7 @@ const struct field f_campaign_patch[] = {
 const struct field f_batch[] = {
 	{"count", FT_UINT, P_COUNT, 100000000ull, true},
 	{"method", FT_STR, P_METHOD, 16, false},
+	{"code_expires_at", FT_STR, P_CODE_EXPIRES, FIELD_TEXT_ANY, false},
 	{NULL, FT_STR, 0, 0, false},
 };
 const struct field f_reason[] = {
@@ -109,6 +113,7 @@ static void campaign_json(struct buf *b, const struct cp_campaign *cp,
 		   (unsigned long long)cp->planned_codes, cp->events ? "true" : "false",
 		   f->alphabet, f->prefix, f->body_len, f->check ? "true" : "false", f->group);
 	buf_json_time(b, (long long)cp->created_at);
+	api_reward_members(b, &cp->reward);
 	if (k != NULL)
 		buf_printf(b, ",\"codes\":{\"total\":%llu,\"available\":%llu,\"pending\":%llu,"
 			      "\"redeemed\":%llu,\"expired\":%llu}",
@@ -119,17 +124,22 @@ static void campaign_json(struct buf *b, const struct cp_campaign *cp,
 }
 
 /* Every member given, through core's one reading of it. */
-static enum cp_status campaign_fields(const struct params *ps, struct cp_campaign *cp,
+static enum cp_status campaign_fields(const struct api_ctx *c, struct cp_campaign *cp,
 				      struct cp_err *e)
 {
 	enum cp_status st;
 	char num[24];
 
 	for (const struct field *f = f_campaign; f->name != NULL; f++) {
-		const struct param *p = &ps->v[f->slot];
+		const struct param *p = &c->ps.v[f->slot];
 
-		if (p->set && (st = cp_campaign_set(cp, f->name, http_param_text(f, p, num, sizeof num),
-						    e)) != CP_OK)
+		if (!p->set)
+			continue;
+		if (f->type == FT_OBJ)
+			st = api_campaign_object(c, f, p, cp, e);
+		else
+			st = cp_campaign_set(cp, f->name, http_param_text(f, p, num, sizeof num), e);
+		if (st != CP_OK)
 			return st;
 	}
 	return CP_OK;
@@ -144,7 +154,7 @@ void h_campaign_create(struct api_ctx *c)
 
 	cp_campaign_init(&cp);
 	cp_err_clear(&e);
-	if ((st = campaign_fields(&c->ps, &cp, &e)) != CP_OK) {
+	if ((st = campaign_fields(c, &cp, &e)) != CP_OK) {
 		api_fail(c, st, &e);
 		return;
 	}
@@ -281,6 +291,8 @@ static void batch_json(struct buf *b, const struct cp_batch *bt)
 	buf_json_time(b, (long long)bt->started_at);
 	buf_puts(b, ",\"finished_at\":");
 	buf_json_time(b, (long long)bt->finished_at);
+	buf_puts(b, ",\"code_expires_at\":");
+	buf_json_time(b, (long long)bt->code_expires_at);
 	buf_puts(b, ",\"error\":");
 	if (bt->error[0] != '\0')
 		buf_json_str(b, bt->error, strlen(bt->error));
@@ -381,11 +393,17 @@ void h_batch_create(struct api_ctx *c)
 	struct cp_err e;
 	enum cp_status st;
 	uint64_t cid, bid;
+	time_t expires = 0;
 
 	if (!path_id(c, 0, UINT32_MAX, &cid))
 		return;
 	cp_err_clear(&e);
 	if (c->ps.v[P_METHOD].set && (st = cp_parse_method(c->ps.v[P_METHOD].s, &method, &e)) != CP_OK) {
+		api_fail(c, st, &e);
+		return;
+	}
+	if (c->ps.v[P_CODE_EXPIRES].set &&
+	    (st = cp_parse_time("code_expires_at", c->ps.v[P_CODE_EXPIRES].s, &expires, &e)) != CP_OK) {
 		api_fail(c, st, &e);
 		return;
 	}
@@ -397,7 +415,8 @@ void h_batch_create(struct api_ctx *c)
 		return;
 	}
 	cp_err_clear(&e);
-	if ((st = cp_batch_create(db, (uint32_t)cid, method, c->ps.v[P_COUNT].u, &bid, &e)) != CP_OK ||
+	if ((st = cp_batch_create_expiring(db, (uint32_t)cid, method, c->ps.v[P_COUNT].u, expires,
+					   &bid, &e)) != CP_OK ||
 	    (st = cp_batch_get(db, bid, &bt, &e)) != CP_OK) {
 		gen_release();
 		api_fail(c, st, &e);
@@ -561,6 +580,7 @@ static void code_json(struct buf *b, const struct cp_code_info *ci)
 	buf_json_time(b, (long long)ci->expires_at);
 	buf_puts(b, ",\"created_at\":");
 	buf_json_time(b, (long long)ci->created_at);
+	api_reward_members(b, &ci->reward);
 	buf_puts(b, "}\n");
 }
 

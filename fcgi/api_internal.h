@@ -44,8 +44,10 @@ enum {
 	P_NAME, P_STATUS, P_STARTS, P_EXPIRES, P_LIMIT, P_UNREDEEM, P_ALPHABET, P_PREFIX,
 	P_BODY_LEN, P_CHECK, P_GROUP, P_PLANNED, P_EVENTS,
 	P_COUNT, P_METHOD, P_REASON, P_BATCH,
+	P_REWARD, P_MIN_ORDER, P_METADATA, P_ORDER_AMOUNT, P_CODE_EXPIRES,
 	P_SLOTS
 };
+_Static_assert(P_SLOTS <= HTTP_PARAMS_MAX, "struct params holds every slot");
 
 /* The worker's connection, or NULL after answering 503. */
 struct cp_db *api_db(struct api_ctx *);
@@ -57,6 +59,17 @@ void api_fail(struct api_ctx *, enum cp_status, const struct cp_err *);
 void api_client_key(const struct api_ctx *, char out[CLIENT_KEY_MAX]);
 /* "actor" for audit rows: "api-key:ID". */
 void api_actor(const struct api_ctx *, char *out, size_t outsz);
+
+/* api_reward.c */
+/* {"amount":"59.90","currency":"EUR"} (a cJSON object) into M; refusals name FIELD. */
+enum cp_status api_money(const void *obj, const char *field, struct cp_money *m,
+			 struct cp_err *e);
+/* A campaign member that is an object (reward, min_order, metadata) into CP. */
+enum cp_status api_campaign_object(const struct api_ctx *, const struct field *,
+				   const struct param *, struct cp_campaign *cp,
+				   struct cp_err *e);
+/* ,"reward":...,"min_order":...,"metadata":... of R (nulls when R->id is 0). */
+void api_reward_members(struct buf *b, const struct cp_reward *r);
 
 /* api_redeem.c */
 void h_op(struct api_ctx *);

@@ -19,7 +19,8 @@
 #define OP_FIELDS(user_required)                                                \
 	{"code", FT_STR, P_CODE, CP_INPUT_MAX, true},                           \
 	{"user_id", FT_STR, P_USER_ID, CP_USER_MAX, user_required},             \
-	{"order_id", FT_STR, P_ORDER_ID, CP_ORDER_MAX, false}
+	{"order_id", FT_STR, P_ORDER_ID, CP_ORDER_MAX, false},                  \
+	{"order_amount", FT_OBJ, P_ORDER_AMOUNT, 0, false}
 
 const struct field f_validate[] = {OP_FIELDS(false), {NULL, FT_STR, 0, 0, false}};
 const struct field f_redeem[] = {OP_FIELDS(true), {NULL, FT_STR, 0, 0, false}};
@@ -171,12 +172,30 @@ static void success_body(struct api_ctx *c, enum cp_op op, const struct cp_redee
 		buf_puts(b, ",\"reserved_until\":");
 		buf_json_time(b, (long long)r->reserved_until);
 	}
+	api_reward_members(b, &r->reward);
 	buf_printf(b, ",\"campaign\":{\"id\":%u,\"name\":", (unsigned int)r->campaign_id);
 	buf_json_str(b, r->campaign_name, strlen(r->campaign_name));
 	buf_puts(b, "}}\n");
 	/* The body is rebuilt from the stored result, so a replay is byte-identical. */
 	if (r->replay)
 		http_header(c->resp, "Idempotent-Replayed: true");
+}
+
+static bool order_refusal(enum cp_status st)
+{
+	return st == CP_E_ORDER_AMOUNT_REQUIRED || st == CP_E_CURRENCY_MISMATCH ||
+	       st == CP_E_ORDER_BELOW_MINIMUM;
+}
+
+/* An order refusal carries the campaign's minimum, so the shop can say what is missing. */
+static void refuse_order(struct api_ctx *c, enum cp_status st, const struct cp_err *e,
+			 const struct cp_redeem_result *r)
+{
+	char min[96];
+
+	cp_money_json(&r->reward.min_order, min, sizeof min);
+	reply_error_with(c->resp, st, e != NULL ? e->field : NULL, e != NULL ? e->msg : NULL,
+			 "min_order", min);
 }
 
 /* Runs OP for the request; returns its status (the reply is written). */
@@ -213,7 +232,10 @@ static enum cp_status run_op(struct api_ctx *c, enum cp_op op, struct cp_redeem_
 		if (res.replay)
 			http_header(c->resp, "Idempotent-Replayed: true");
 		/* A stored refusal is replayed with the table's message: the same bytes. */
-		api_fail(c, st, rq->idem_key != NULL ? NULL : &e);
+		if (order_refusal(st))
+			refuse_order(c, st, rq->idem_key != NULL ? NULL : &e, &res);
+		else
+			api_fail(c, st, rq->idem_key != NULL ? NULL : &e);
 	}
 	return st;
 }
@@ -223,6 +245,7 @@ void h_op(struct api_ctx *c)
 	enum cp_op op = (enum cp_op)c->rt->op;
 	const struct params *ps = &c->ps;
 	struct cp_redeem_req rq;
+	struct cp_money amount;
 	struct rl_keys k;
 	unsigned char fp[32];
 
@@ -231,6 +254,17 @@ void h_op(struct api_ctx *c)
 	rq.code_len = ps->v[P_CODE].len;
 	rq.user_id = ps->v[P_USER_ID].set ? ps->v[P_USER_ID].s : NULL;
 	rq.order_id = ps->v[P_ORDER_ID].set ? ps->v[P_ORDER_ID].s : NULL;
+	if (ps->v[P_ORDER_AMOUNT].set) {
+		struct cp_err e;
+		enum cp_status st;
+
+		cp_err_clear(&e);
+		if ((st = api_money(ps->v[P_ORDER_AMOUNT].obj, "order_amount", &amount, &e)) != CP_OK) {
+			api_fail(c, st, &e);
+			return;
+		}
+		rq.order_amount = &amount;
+	}
 	if (ps->v[P_TTL].set) {
 		struct cp_err e;
 		enum cp_status st;

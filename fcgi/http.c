@@ -90,6 +90,12 @@ void reply_error(struct http_resp *r, enum cp_status st, const char *msg)
 
 void reply_error_field(struct http_resp *r, enum cp_status st, const char *field, const char *msg)
 {
+	reply_error_with(r, st, field, msg, NULL, NULL);
+}
+
+void reply_error_with(struct http_resp *r, enum cp_status st, const char *field, const char *msg,
+		      const char *member, const char *value)
+{
 	const char *m = msg != NULL && *msg != '\0' ? msg : cp_status_message(st);
 
 	buf_reset(&r->body);
@@ -107,6 +113,8 @@ void reply_error_field(struct http_resp *r, enum cp_status st, const char *field
 		buf_puts(&r->body, ",\"field\":");
 		buf_json_str(&r->body, field, strlen(field));
 	}
+	if (member != NULL)
+		buf_printf(&r->body, ",\"%s\":%s", member, value);
 	buf_puts(&r->body, "}}\n");
 }
 
@@ -259,6 +267,9 @@ static enum cp_status set_from_text(const struct field *f, struct param *p, cons
 						f->name, (unsigned long long)f->max);
 		p->u = v;
 		return CP_OK;
+	case FT_OBJ:
+		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, f->name,
+					"field '%s' is an object: send JSON", f->name);
 	case FT_BOOL:
 		if (strcmp(s, "true") == 0 || strcmp(s, "1") == 0 || strcmp(s, "on") == 0)
 			p->b = true;
@@ -275,7 +286,7 @@ static enum cp_status set_from_text(const struct field *f, struct param *p, cons
 static enum cp_status set_from_json(const struct field *f, struct param *p, const cJSON *v,
 				    struct cp_err *e)
 {
-	static const char *const want[] = {"a string", "a number", "true or false"};
+	static const char *const want[] = {"a string", "a number", "true or false", "an object"};
 
 	if (f->type == FT_STR && cJSON_IsString(v))
 		return set_str(f, p, v->valuestring, strlen(v->valuestring), e);
@@ -283,6 +294,10 @@ static enum cp_status set_from_json(const struct field *f, struct param *p, cons
 		return set_uint(f, p, v->valuedouble, e);
 	if (f->type == FT_BOOL && cJSON_IsBool(v)) {
 		p->b = cJSON_IsTrue(v);
+		return CP_OK;
+	}
+	if (f->type == FT_OBJ && cJSON_IsObject(v)) {
+		p->obj = v;
 		return CP_OK;
 	}
 	return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, f->name, "field '%s' must be %s", f->name,

@@ -16,7 +16,7 @@
 
 #define HTTP_PATH_MAX 256
 #define HTTP_HEADERS_MAX 512
-#define HTTP_PARAMS_MAX 24
+#define HTTP_PARAMS_MAX 32
 
 struct http_req {
 	const char *method;
@@ -65,6 +65,9 @@ const char *http_reason(int status);
 void reply_error(struct http_resp *, enum cp_status, const char *msg);
 /* The same naming FIELD (a field table's or core's name; NULL for none). */
 void reply_error_field(struct http_resp *, enum cp_status, const char *field, const char *msg);
+/* The same with one more member of the error object: MEMBER (a name) and VALUE (JSON). */
+void reply_error_with(struct http_resp *, enum cp_status, const char *field, const char *msg,
+		      const char *member, const char *value);
 /* Starts a JSON 2xx reply; the caller appends the object to resp->body. */
 void reply_json(struct http_resp *, int status);
 
@@ -83,7 +86,7 @@ bool http_accepts(const char *accept, const char *type);
  */
 #define FIELD_NUM_ANY (UINT64_C(1) << 53)
 #define FIELD_TEXT_ANY 1024
-enum field_type { FT_STR, FT_UINT, FT_BOOL };
+enum field_type { FT_STR, FT_UINT, FT_BOOL, FT_OBJ };
 
 struct field {
 	const char *name;
@@ -99,6 +102,7 @@ struct param {
 	size_t len;
 	uint64_t u;         /* FT_UINT */
 	bool b;             /* FT_BOOL */
+	const void *obj;    /* FT_OBJ: the cJSON object (JSON bodies only) */
 };
 
 struct params {

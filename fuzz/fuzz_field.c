@@ -1,7 +1,8 @@
 /*
  * libFuzzer target: what people type into a campaign's settings (core/field.c).
  * The first byte picks the field, the rest is the text. An accepted time, written
- * back in RFC 3339, reads as the same instant.
+ * back in RFC 3339, reads as the same instant; an accepted reward or amount,
+ * written back as text, reads as the same; accepted metadata is kept verbatim.
  */
 #include "config.h"
 
@@ -15,7 +16,7 @@
 static const char *const fields[] = {
 	"name",     "status", "starts_at",   "expires_at", "per_user_limit", "unredeem",
 	"alphabet", "prefix", "body_length", "check",      "group",          "planned_codes",
-	"events",
+	"events",   "reward", "min_order",   "metadata",
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -33,6 +34,28 @@ static void time_round_trip(const char *s)
 		__builtin_trap();
 	if (cp_parse_time("starts_at", back, &again, &e) != CP_OK || again != t)
 		__builtin_trap();
+}
+
+/* What core writes back it reads back as the same value. */
+static void money_round_trip(const char *s)
+{
+	char back[160];
+	struct cp_reward r, again;
+	struct cp_money m, m2;
+
+	memset(&r, 0, sizeof r);
+	memset(&again, 0, sizeof again);
+	if (cp_reward_parse(s, &r, NULL) == CP_OK) {
+		cp_reward_text(&r, back, sizeof back);
+		if (cp_reward_parse(back, &again, NULL) != CP_OK || !cp_reward_same(&r, &again))
+			__builtin_trap();
+	}
+	if (cp_money_parse_text(s, &m, NULL) == CP_OK) {
+		cp_money_text(&m, back, sizeof back);
+		if (cp_money_parse_text(back, &m2, NULL) != CP_OK || m.minor != m2.minor ||
+		    strcmp(m.currency, m2.currency) != 0)
+			__builtin_trap();
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -54,6 +77,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    e.field[0] == '\0')
 		__builtin_trap();
 	time_round_trip(s);
+	money_round_trip(s);
+	if (strcmp(fields[data[0] % (sizeof fields / sizeof fields[0])], "metadata") == 0 &&
+	    e.field[0] == '\0' && strcmp(c.reward.metadata, s) != 0)
+		__builtin_trap();
 	free(s);
 	return 0;
 }

@@ -105,9 +105,9 @@ size_t relay_event_json(const struct cp_event *ev, char *buf, size_t size)
 	return (size_t)snprintf(buf, size,
 				"{\"event_id\":\"%s\",\"type\":\"%s\",\"seq\":%" PRIu64
 				",\"campaign_id\":%" PRIu32 ",\"code\":\"%s\",\"user_id\":%s"
-				",\"order_id\":%s,\"time\":\"%s.%06uZ\"}",
+				",\"order_id\":%s,\"time\":\"%s.%06uZ\",\"reward\":%s}",
 				ev->event_id, ev->type, ev->seq, ev->campaign_id, ev->code, user,
-				order, when, ev->at_usec);
+				order, when, ev->at_usec, ev->reward[0] != '\0' ? ev->reward : "null");
 }
 
 /* ------------------------------------------------------------ options */

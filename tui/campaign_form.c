@@ -18,6 +18,9 @@ const struct campaign_form_field campaign_form[CF_COUNT] = {
 	[CF_EXPIRES] = {"Expires at", "YYYY-MM-DD [HH:MM] UTC", "", "expires_at"},
 	[CF_LIMIT] = {"Per-user limit", "0 = unlimited", "0", "per_user_limit"},
 	[CF_UNREDEEM] = {"Unredeem", "restore or spend", "restore", "unredeem"},
+	[CF_REWARD] = {"Reward", "e.g. percent_off 12.5", "", "reward"},
+	[CF_MIN_ORDER] = {"Minimum order", "e.g. 50.00 EUR", "", "min_order"},
+	[CF_METADATA] = {"Metadata", "a JSON object", "", "metadata"},
 };
 
 size_t campaign_form_index(const char *field)

@@ -71,3 +71,24 @@ void cli_json_str(FILE *f, const char *s)
 	fwrite(lit, 1, n, f);
 	free(lit);
 }
+
+void cli_json_reward(FILE *f, const struct cp_reward *r)
+{
+	char members[CP_REWARD_MEMBERS_MAX];
+
+	cp_reward_members(r, members, sizeof members);
+	fprintf(f, ",%s", members);
+}
+
+void cli_text_reward(FILE *f, const char *what, const struct cp_reward *r)
+{
+	char text[128], min[64];
+
+	cp_reward_text(r, text, sizeof text);
+	cp_money_text(&r->min_order, min, sizeof min);
+	fprintf(f, "reward%-10s%s\n", what, r->id != 0 ? text : "none");
+	if (r->id == 0)
+		return;
+	fprintf(f, "min order       %s\n", min);
+	fprintf(f, "metadata        %s\n", r->metadata[0] != '\0' ? r->metadata : "none");
+}

@@ -29,5 +29,9 @@ void cli_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_campaign(struct cli *, const char *ref, struct cp_campaign *c);
 /* Writes S as a JSON string literal, escaped. */
 void cli_json_str(FILE *, const char *s);
+/* ,"reward":...,"min_order":...,"metadata":... (nulls when R->id is 0). */
+void cli_json_reward(FILE *, const struct cp_reward *r);
+/* "reward WHAT  ..." and, with a reward, its minimum order and metadata, a line each. */
+void cli_text_reward(FILE *, const char *what, const struct cp_reward *r);
 
 #endif

@@ -71,6 +71,9 @@ static const struct {
 	{'L', "per-user-limit", "per_user_limit"},
 	{'u', "unredeem", "unredeem"},
 	{'E', "events", "events"},
+	{'R', "reward", "reward"},
+	{'M', "min-order", "min_order"},
+	{'D', "metadata", "metadata"},
 };
 
 /* The field of option CH from ARG into C; -1 after a message. */
@@ -199,6 +202,7 @@ static void json_campaign(FILE *f, const struct cp_campaign *c)
 		c->format.body_len, c->format.check ? "true" : "false", c->format.group,
 		c->planned_codes, cp_format_guess_probability(&c->format, c->planned_codes));
 	json_time(f, c->created_at);
+	cli_json_reward(f, &c->reward);
 	fputc('}', f);
 }
 
@@ -264,6 +268,8 @@ static bool show_batch(const struct cp_batch *b, void *arg)
 		json_time(stdout, b->started_at);
 		fputs(",\"finished_at\":", stdout);
 		json_time(stdout, b->finished_at);
+		fputs(",\"code_expires_at\":", stdout);
+		json_time(stdout, b->code_expires_at);
 		fputs(",\"error\":", stdout);
 		if (b->error[0])
 			cli_json_str(stdout, b->error);
@@ -294,6 +300,7 @@ static void show_text(const struct cp_campaign *c, const struct cp_code_counts *
 	       c->per_user_limit ? "" : " (unlimited)");
 	printf("unredeem        %s\n", cp_unredeem_name(c->unredeem_restores));
 	printf("events          %s\n", c->events ? "on (outbox, coupon-relay)" : "off");
+	cli_text_reward(stdout, "", &c->reward);
 	printf("format          %s (alphabet %s, body %u, %s, groups of %u)\n", shape,
 	       c->format.alphabet, c->format.body_len,
 	       c->format.check ? "check character" : "no check character", c->format.group);
@@ -386,6 +393,9 @@ static const struct option create_opts[] = {
 	{"per-user-limit", required_argument, NULL, 'L'},
 	{"unredeem", required_argument, NULL, 'u'},
 	{"events", no_argument, NULL, 'E'},
+	{"reward", required_argument, NULL, 'R'},
+	{"min-order", required_argument, NULL, 'M'},
+	{"metadata", required_argument, NULL, 'D'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -395,6 +405,9 @@ static const struct option set_opts[] = {
 	{"per-user-limit", required_argument, NULL, 'L'},
 	{"unredeem", required_argument, NULL, 'u'},
 	{"events", required_argument, NULL, 'E'},
+	{"reward", required_argument, NULL, 'R'},
+	{"min-order", required_argument, NULL, 'M'},
+	{"metadata", required_argument, NULL, 'D'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -407,7 +420,8 @@ const struct cmd_entry cmd_campaign_create_entry = {
 	.name = "campaign create",
 	.synopsis = "NAME [--codes N] [--alphabet SYMBOLS] [--prefix PREFIX] "
 		    "[--length N | --guess P] [--no-check] [--group N] [--starts TIME] "
-		    "[--expires TIME] [--per-user-limit N] [--unredeem restore|spend] [--events]",
+		    "[--expires TIME] [--per-user-limit N] [--unredeem restore|spend] [--events] "
+		    "[--reward REWARD] [--min-order AMOUNT] [--metadata JSON]",
 	.summary = "create a campaign and choose its code format",
 	.options = create_opts,
 	.exec = create,
@@ -416,8 +430,9 @@ const struct cmd_entry cmd_campaign_create_entry = {
 const struct cmd_entry cmd_campaign_set_entry = {
 	.name = "campaign set",
 	.synopsis = "NAME|ID [--starts TIME|none] [--expires TIME|none] [--per-user-limit N] "
-		    "[--unredeem restore|spend] [--events on|off]",
-	.summary = "change a campaign's window, per-user limit, refund policy or events",
+		    "[--unredeem restore|spend] [--events on|off] [--reward REWARD|none] "
+		    "[--min-order AMOUNT|none] [--metadata JSON]",
+	.summary = "change a campaign's window, limit, refund policy, events or reward",
 	.options = set_opts,
 	.exec = set,
 };

@@ -15,6 +15,8 @@
 struct code_args {
 	const char *user, *order, *reason;
 	unsigned int ttl;
+	struct cp_money amount;
+	bool has_amount;
 };
 
 static void when(const char *label, time_t t)
@@ -50,6 +52,22 @@ static void print_event(const struct cp_code_event *v, void *arg)
 	       v->reason[0] ? ": " : "", v->reason);
 }
 
+/* A reward as the lines of show: its type and value, minimum order, metadata. */
+static void print_reward(const char *label, const struct cp_reward *r)
+{
+	char text[128], min[64];
+
+	if (r->id == 0) {
+		field(label, NULL);
+		return;
+	}
+	cp_reward_text(r, text, sizeof text);
+	cp_money_text(&r->min_order, min, sizeof min);
+	field(label, text);
+	field("min order:", min);
+	field("metadata:", r->metadata);
+}
+
 static void print_info(struct cp_db *db, const struct cp_code_info *i)
 {
 	char camp[CP_NAME_MAX * 4 + 32];
@@ -69,6 +87,7 @@ static void print_info(struct cp_db *db, const struct cp_code_info *i)
 	when("expires at:", i->expires_at);
 	field("expired reason:", i->expired_reason);
 	when("created at:", i->created_at);
+	print_reward(i->status == CP_CODE_PENDING ? "held:" : "granted:", &i->reward);
 	printf("events:\n");
 	cp_err_clear(&e);
 	cp_code_events(db, i->id, print_event, NULL, &e);
@@ -110,6 +129,7 @@ static int do_op(struct cp_db *db, enum cp_op op, const char *code, const struct
 	q.user_id = a->user;
 	q.order_id = a->order;
 	q.ttl = a->ttl;
+	q.order_amount = a->has_amount ? &a->amount : NULL;
 	cp_err_clear(&e);
 	if ((st = cp_redeem_op(db, op, &q, &r, &e)) != CP_OK)
 		return refused(code, st, &e);
@@ -119,6 +139,10 @@ static int do_op(struct cp_db *db, enum cp_op op, const char *code, const struct
 		when("redeemed at:", r.redeemed_at);
 	if (r.reserved_until != 0)
 		when("reserved until:", r.reserved_until);
+	if (op != CP_OP_RELEASE)
+		print_reward(op == CP_OP_VALIDATE ? "reward:" : op == CP_OP_RESERVE ? "held:"
+											: "granted:",
+			     &r.reward);
 	return EXIT_SUCCESS;
 }
 
@@ -163,6 +187,11 @@ static int parse_args(const struct cmd_entry *self, int argc, char **argv, struc
 		case 't':
 			if (cp_parse_ttl(optarg, &a->ttl, &e) != CP_OK)
 				return cli_warnx("--ttl: %s", e.msg), -1;
+			break;
+		case 'a':
+			if (cp_money_parse_text(optarg, &a->amount, &e) != CP_OK)
+				return cli_warnx("--order-amount: %s", e.msg), -1;
+			a->has_amount = true;
 			break;
 		default:
 			return -1;
@@ -231,6 +260,7 @@ static const struct option op_opts[] = {
 	{"user", required_argument, NULL, 'u'},
 	{"order", required_argument, NULL, 'o'},
 	{"ttl", required_argument, NULL, 't'},
+	{"order-amount", required_argument, NULL, 'a'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -254,7 +284,7 @@ const struct cmd_entry cmd_code_show_entry = {
 /* The names are core's (cp_op_from_name). */
 const struct cmd_entry cmd_code_op_entry = {
 	.name = "code validate|redeem|reserve|confirm|release",
-	.synopsis = "CODE --user ID [--order ID] [--ttl SECONDS]",
+	.synopsis = "CODE --user ID [--order ID] [--ttl SECONDS] [--order-amount AMOUNT]",
 	.summary = "the redemption operations, as the HTTP API performs them",
 	.shortopts = "u:o:t:",
 	.options = op_opts,

@@ -79,6 +79,7 @@ struct gen_args {
 	enum cp_gen_method method;
 	bool count_set, quiet, fresh;
 	unsigned int chunk;
+	time_t code_expires; /* 0 = the codes have no expiry of their own */
 };
 
 static enum cp_status parse_opt(struct gen_args *a, int ch, const char *arg, struct cp_err *e)
@@ -109,6 +110,9 @@ static enum cp_status parse_opt(struct gen_args *a, int ch, const char *arg, str
 		break;
 	case 'N':
 		a->fresh = true;
+		break;
+	case 'X':
+		st = cp_parse_time("code_expires_at", arg, &a->code_expires, e);
 		break;
 	case 'q':
 		a->quiet = true;
@@ -175,7 +179,8 @@ static int pick_batch(struct cli *cli, const struct gen_args *a, const struct cp
 	cp_err_clear(&e);
 	if ((st = cp_batch_unfinished(cli->db, c->id, &b, &found, &e)) != CP_OK)
 		return cli_fail(st, &e);
-	if (found && !a->fresh && b.requested == a->count && b.method == a->method) {
+	if (found && !a->fresh && b.requested == a->count && b.method == a->method &&
+	    b.code_expires_at == a->code_expires) {
 		if (!a->quiet)
 			fprintf(stderr, "resuming batch %" PRIu64 " (%" PRIu64 " of %" PRIu64
 				" codes, %s)\n", b.id, b.generated, b.requested,
@@ -190,7 +195,8 @@ static int pick_batch(struct cli *cli, const struct gen_args *a, const struct cp
 			  cp_gen_method_name(b.method), b.generated, b.requested, b.id);
 		return EXIT_FAILURE;
 	}
-	if ((st = cp_batch_create(cli->db, c->id, a->method, a->count, bid, &e)) != CP_OK)
+	if ((st = cp_batch_create_expiring(cli->db, c->id, a->method, a->count, a->code_expires,
+					   bid, &e)) != CP_OK)
 		return cli_fail(st, &e);
 	return EXIT_SUCCESS;
 }
@@ -288,14 +294,15 @@ static const struct option generate_opts[] = {
 	{"resume", required_argument, NULL, 'r'},
 	{"cancel", required_argument, NULL, 'x'},
 	{"new", no_argument, NULL, 'N'},
+	{"code-expires", required_argument, NULL, 'X'},
 	{"quiet", no_argument, NULL, 'q'},
 	{NULL, 0, NULL, 0},
 };
 
 const struct cmd_entry cmd_generate_entry = {
 	.name = "generate",
-	.synopsis = "--campaign NAME|ID --count N [--method random|keyed] [--chunk N] [--new] "
-		    "[--quiet]\n"
+	.synopsis = "--campaign NAME|ID --count N [--method random|keyed] [--chunk N] "
+		    "[--code-expires TIME] [--new] [--quiet]\n"
 		    "--resume BATCH [--campaign NAME|ID] [--chunk N] [--quiet]\n"
 		    "--cancel BATCH [--quiet]",
 	.summary = "generate a batch of codes (random or keyed); resume or cancel one",

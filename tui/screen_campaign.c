@@ -179,6 +179,29 @@ static const char *window_text(const struct cp_campaign *c, char *buf, size_t si
 	return buf;
 }
 
+/* What the campaign's codes grant now, on which minimum, and its metadata. */
+static int draw_reward(struct ui *ui, WINDOW *win, const struct cp_reward *r, int y)
+{
+	int w = getmaxx(win);
+	char text[128], min[64];
+
+	cp_reward_text(r, text, sizeof text);
+	cp_money_text(&r->min_order, min, sizeof min);
+	ui_putf(ui, win, y++, 2, w - 4, UI_NORMAL, "Reward   %s, minimum order %s",
+		r->id != 0 ? text : "none", min);
+	if (r->metadata[0] != '\0') {
+		char flat[256];
+		size_t i;
+
+		/* JSON's line breaks and tabs (between tokens only) shown as spaces. */
+		for (i = 0; r->metadata[i] != '\0' && i + 1 < sizeof flat; i++)
+			flat[i] = strchr("\n\r\t", r->metadata[i]) != NULL ? ' ' : r->metadata[i];
+		flat[i] = '\0';
+		ui_putf(ui, win, y++, 2, w - 4, UI_NORMAL, "Metadata %s", flat);
+	}
+	return y;
+}
+
 static int draw_info(struct ui *ui, WINDOW *win, const struct detail *d, int y)
 {
 	const struct cp_campaign *c = &d->c;
@@ -201,6 +224,7 @@ static int draw_info(struct ui *ui, WINDOW *win, const struct detail *d, int y)
 	ui_putf(ui, win, y++, 2, w - 4, UI_NORMAL,
 		"Guess    %.1e for one random guess against %s codes",
 		cp_format_guess_probability(&c->format, count), ui_num(count, n[1], sizeof n[1]));
+	y = draw_reward(ui, win, &c->reward, y);
 	if (s == NULL)
 		return y + 1;
 	ui_putf(ui, win, y++, 2, w - 4, UI_NORMAL,

@@ -183,6 +183,11 @@ static int draw_info(struct ui *ui, WINDOW *win, const struct cp_code_info *i, i
 		y = kv(ui, win, y, "Expires at", ui_time(i->expires_at, t[2], sizeof t[2]));
 	if (i->expired_reason[0] != '\0')
 		y = kv(ui, win, y, "Expired because", i->expired_reason);
+	if (i->reward.id != 0) {
+		cp_reward_text(&i->reward, buf, sizeof buf);
+		y = kv(ui, win, y, i->status == CP_CODE_PENDING ? "Reward held" : "Reward granted",
+		       buf);
+	}
 	return kv(ui, win, y, "Created at", ui_time(i->created_at, t[3], sizeof t[3]));
 }
 
