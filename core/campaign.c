@@ -495,6 +495,7 @@ static bool narrows(const struct cp_campaign *old, const struct cp_campaign *new
 enum cp_status cp_campaign_update(struct cp_db *db, const struct cp_campaign *c, struct cp_err *e)
 {
 	struct cp_campaign old, now;
+	struct cp_reward next;
 	struct row r;
 	uint32_t id = c->id;
 	uint64_t n = 0;
@@ -510,11 +511,11 @@ enum cp_status cp_campaign_update(struct cp_db *db, const struct cp_campaign *c,
 	db_bind_u32(&r.b[5], &id);
 	/* Affected rows count changes: a new reward alone leaves N at 0 here. */
 	st = db_run(db, update_sql, r.b, &n, e);
+	next = c->reward;
 	if (st == CP_OK && !cp_reward_same(&old.reward, &c->reward)) {
-		struct cp_reward next = c->reward;
 		uint64_t m = 0;
 
-		st = set_reward(db, id, &next, &m, e);
+		st = set_reward(db, id, &next, &m, e); /* gives NEXT its row's id */
 		n += m;
 	}
 	if (st != CP_OK) {
@@ -527,7 +528,7 @@ enum cp_status cp_campaign_update(struct cp_db *db, const struct cp_campaign *c,
 	now.per_user_limit = c->per_user_limit;
 	now.unredeem_restores = c->unredeem_restores;
 	now.events = c->events;
-	now.reward = c->reward;
+	now.reward = next;
 	/* A change to what it already was changes no row and records nothing. */
 	st = n > 0 ? audit_commit(db, "campaign.update", &old, &now, e) : db_commit(db, e);
 	if (st != CP_OK)

@@ -49,6 +49,9 @@ const struct field f_campaign_patch[] = {
 	{"per_user_limit", FT_UINT, P_LIMIT, FIELD_NUM_ANY, false},
 	{"unredeem", FT_STR, P_UNREDEEM, FIELD_TEXT_ANY, false},
 	{"events", FT_BOOL, P_EVENTS, 0, false},
+	{"reward", FT_OBJ, P_REWARD, 0, false},
+	{"min_order", FT_OBJ, P_MIN_ORDER, 0, false},
+	{"metadata", FT_OBJ, P_METADATA, 0, false},
 	{NULL, FT_STR, 0, 0, false},
 };
 const struct field f_batch[] = {
@@ -206,10 +209,14 @@ void h_campaign_patch(struct api_ctx *c)
 		api_fail(c, st, &e);
 		return;
 	}
-	for (const struct field *f = f_campaign_patch + 1; st == CP_OK && f->name != NULL; f++)
-		if (c->ps.v[f->slot].set)
-			st = cp_campaign_set(&cp, f->name,
-					     http_param_text(f, &c->ps.v[f->slot], num, sizeof num), &e);
+	for (const struct field *f = f_campaign_patch + 1; st == CP_OK && f->name != NULL; f++) {
+		const struct param *p = &c->ps.v[f->slot];
+
+		if (p->set && f->type == FT_OBJ)
+			st = api_campaign_object(c, f, p, &cp, &e);
+		else if (p->set)
+			st = cp_campaign_set(&cp, f->name, http_param_text(f, p, num, sizeof num), &e);
+	}
 	if (st == CP_OK && terms)
 		st = cp_campaign_update(db, &cp, &e);
 	if (st == CP_OK && status->set)

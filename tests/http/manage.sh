@@ -36,6 +36,21 @@ expect $LINENO 409
 check $LINENO "the new per-user limit holds" contains "$body" 'limit'
 check $LINENO "update, pause, resume: three rows" test "$(logged)" -eq 3
 
+# The reward and the minimum order: a new reward row, granted from then on, audited.
+api PATCH "/api/v1/campaigns/$cid" '{"reward":{"type":"amount_off","amount":"5.00","currency":"EUR"},"min_order":{"amount":"20.00","currency":"EUR"}}'
+expect $LINENO 200
+check $LINENO "the reward is changed" contains "$body" '"reward":{"type":"amount_off","amount":"5.00","currency":"EUR"}'
+check $LINENO "the minimum is changed" contains "$body" '"min_order":{"amount":"20.00","currency":"EUR"}'
+check $LINENO "the reward change is audited: $(sqldb "SELECT after_json FROM audit_log ORDER BY id DESC LIMIT 1")" \
+	test "$(sqldb "SELECT COUNT(*) FROM audit_log WHERE action = 'campaign.update'
+	AND object_id = $cid AND JSON_VALUE(after_json, '$.reward.amount') = '5.00'")" -eq 1
+api PATCH "/api/v1/campaigns/$cid" '{"reward":{"type":"percent_off","percent":"250"}}'
+expect $LINENO 400
+check $LINENO "a bad reward is refused, naming it" contains "$body" '"field":"reward"'
+api PATCH "/api/v1/campaigns/$cid" '{"reward":{"type":"none"}}'
+expect $LINENO 200
+check $LINENO "and no reward again: $body" contains "$body" '"reward":{"type":"none"}'
+
 # Bad input: 400 naming the field, nothing changed, nothing logged.
 before=$(logged)
 for t in 'status {"status":"frozen"}' 'per_user_limit {"per_user_limit":"x"}' \
