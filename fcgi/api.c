@@ -36,6 +36,7 @@ static const struct route routes[] = {
 	{"batch_get", "GET", "/api/v1/batches/*", BODY_NONE, AS, NULL, h_batch_get, -1},
 	{"export", "GET", "/api/v1/campaigns/*/codes.csv", BODY_NONE, AS, NULL, h_export, -1},
 	{"code_get", "GET", "/api/v1/codes/*", BODY_NONE, AS, NULL, h_code_get, -1},
+	{"redemptions", "GET", "/api/v1/redemptions", BODY_NONE, AS, NULL, h_redemptions, -1},
 	{"code_expire", "POST", "/api/v1/codes/*/expire", BODY_JSON_OPT, AS, f_reason,
 	 h_code_expire, -1},
 	{"code_unredeem", "POST", "/api/v1/codes/*/unredeem", BODY_JSON_OPT, AS, f_reason,

@@ -43,6 +43,7 @@ enum {
 	P_NAME, P_STATUS, P_STARTS, P_EXPIRES, P_LIMIT, P_UNREDEEM, P_ALPHABET, P_PREFIX,
 	P_BODY_LEN, P_CHECK, P_GROUP, P_PLANNED, P_EVENTS,
 	P_COUNT, P_METHOD, P_REASON, P_BATCH,
+	P_CAMPAIGN, P_SINCE, P_UNTIL, P_CURSOR,
 	P_SLOTS
 };
 
@@ -77,5 +78,8 @@ void h_code_unredeem(struct api_ctx *);
 void admin_shutdown(void);
 void admin_wait(void);
 extern const struct field f_campaign[], f_batch[], f_reason[];
+
+/* api_search.c */
+void h_redemptions(struct api_ctx *);
 
 #endif
