@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "search.h"
 
 /* A cursor: version, filter hash, redeemed_at in microseconds, id; big-endian. */
 #define CURSOR_VERSION 1
@@ -189,7 +190,7 @@ enum cp_status cp_search_init(struct cp_db *db, const struct cp_search_args *a,
 /* ---------------------------------------------------------------- the statement */
 
 #define SELECT_SQL                                                                   \
-	"SELECT id, code, campaign_id, status, redeemed_by_user_id, order_id, redeemed_at," \
+	"%sSELECT id, code, campaign_id, status, redeemed_by_user_id, order_id, redeemed_at," \
 	" reserved_until, expires_at FROM coupon_codes FORCE INDEX (%s) WHERE status = ?"
 
 struct stmt_params {
@@ -239,9 +240,10 @@ static void add(char *sql, size_t size, size_t *o, const char *text)
 }
 
 /* Writes the statement into SQL (sized for the longest) and binds its parameters. */
-static void build(const struct cp_search *s, char *sql, size_t size, struct stmt_params *p)
+static void build(const struct cp_search *s, const char *lead, char *sql, size_t size,
+		  struct stmt_params *p)
 {
-	size_t o = (size_t)snprintf(sql, size, SELECT_SQL, index_for(s));
+	size_t o = (size_t)snprintf(sql, size, SELECT_SQL, lead, index_for(s));
 
 	memset(p, 0, sizeof *p);
 	p->status = cp_code_status_name(s->status);
@@ -268,16 +270,23 @@ static void build(const struct cp_search *s, char *sql, size_t size, struct stmt
 		add_time(p, 1, s->until_us);
 	}
 	p->id = s->at_id;
-	if (s->after && s->status == CP_CODE_PENDING) {
-		add(sql, size, &o, " AND redeemed_at IS NULL AND id < ?");
-		db_bind_u64(&p->b[p->n++], &p->id);
-	} else if (s->after) {
-		add(sql, size, &o, " AND redeemed_at <= ? AND (redeemed_at < ? OR id < ?)");
-		add_time(p, 2, s->at_us);
-		db_bind_time(&p->b[p->n++], &p->t[2], NULL);
-		db_bind_u64(&p->b[p->n++], &p->id);
+	if (s->status == CP_CODE_PENDING) {
+		/* A reservation clears redeemed_at: a constant the index order skips. */
+		add(sql, size, &o, " AND redeemed_at IS NULL");
+		if (s->after) {
+			add(sql, size, &o, " AND id < ?");
+			db_bind_u64(&p->b[p->n++], &p->id);
+		}
+		add(sql, size, &o, " ORDER BY id DESC");
+	} else {
+		if (s->after) {
+			add(sql, size, &o, " AND redeemed_at <= ? AND (redeemed_at < ? OR id < ?)");
+			add_time(p, 2, s->at_us);
+			db_bind_time(&p->b[p->n++], &p->t[2], NULL);
+			db_bind_u64(&p->b[p->n++], &p->id);
+		}
+		add(sql, size, &o, " ORDER BY redeemed_at DESC, id DESC");
 	}
-	add(sql, size, &o, " ORDER BY redeemed_at DESC, id DESC");
 	/* One row more than the page tells whether there is a next one. */
 	p->limit = s->limit + 1;
 	if (s->limit != 0) {
@@ -322,35 +331,48 @@ static void row_done(struct row *w)
 	w->r.expires_at = w->null[8] ? 0 : db_time_to_unix(&w->expires);
 }
 
+/* Prepares and executes the search (with LEAD before it: "" or "EXPLAIN "). */
+static MYSQL_STMT *start(struct cp_db *db, const struct cp_search *s, const char *lead,
+			 MYSQL_BIND *result, struct cp_err *e, enum cp_status *st)
+{
+	struct stmt_params p;
+	char sql[600];
+	MYSQL_STMT *stmt;
+
+	if ((*st = cp_db_ensure(db, e)) != CP_OK)
+		return NULL;
+	build(s, lead, sql, sizeof sql, &p);
+	/* Not cached: the statement's text depends on the filters given. */
+	if ((stmt = mysql_stmt_init(db_mysql(db))) == NULL) {
+		*st = cp_err_set(e, CP_E_NOMEM, "mysql_stmt_init failed");
+		return NULL;
+	}
+	if (mysql_stmt_prepare(stmt, sql, (unsigned long)strlen(sql)) != 0 ||
+	    mysql_stmt_bind_param(stmt, p.b) != 0 || mysql_stmt_execute(stmt) != 0 ||
+	    mysql_stmt_bind_result(stmt, result) != 0) {
+		*st = db_stmt_fail(db, stmt, e, "search redemptions");
+		mysql_stmt_close(stmt);
+		return NULL;
+	}
+	return stmt;
+}
+
 enum cp_status cp_search_run(struct cp_db *db, const struct cp_search *s,
 			     bool (*fn)(const struct cp_redemption *, void *), void *arg,
 			     char next[CP_CURSOR_MAX + 1], struct cp_err *e)
 {
-	struct stmt_params p;
 	struct row w;
-	char sql[512];
 	uint64_t n = 0, last_id = 0;
 	int64_t last_us = 0;
 	bool more = false;
-	enum cp_status st = cp_db_ensure(db, e);
+	enum cp_status st;
 	MYSQL_STMT *stmt;
-	int rc = 0;
+	int rc;
 
 	next[0] = '\0';
-	if (st != CP_OK)
-		return st;
-	build(s, sql, sizeof sql, &p);
 	bind_row(&w);
-	/* Not cached: the statement's text depends on the filters given. */
-	if ((stmt = mysql_stmt_init(db_mysql(db))) == NULL)
-		return cp_err_set(e, CP_E_NOMEM, "mysql_stmt_init failed");
-	if (mysql_stmt_prepare(stmt, sql, (unsigned long)strlen(sql)) != 0 ||
-	    mysql_stmt_bind_param(stmt, p.b) != 0 || mysql_stmt_execute(stmt) != 0 ||
-	    mysql_stmt_bind_result(stmt, w.b) != 0) {
-		st = db_stmt_fail(db, stmt, e, "search redemptions");
-		mysql_stmt_close(stmt);
+	if ((stmt = start(db, s, "", w.b, e, &st)) == NULL)
 		return st;
-	}
 	while ((rc = mysql_stmt_fetch(stmt)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
 		row_done(&w);
 		if (s->limit != 0 && n == s->limit) {
@@ -370,6 +392,42 @@ enum cp_status cp_search_run(struct cp_db *db, const struct cp_search *s,
 	mysql_stmt_close(stmt);
 	if (st == CP_OK && more)
 		cursor_encode(s->filter_hash, last_us, last_id, next);
+	return st;
+}
+
+enum cp_status search_explain(struct cp_db *db, const struct cp_search *s,
+			      void (*fn)(const struct search_plan *, void *), void *arg,
+			      struct cp_err *e)
+{
+	/* id, select_type, table, type, possible_keys, key, key_len, ref, rows, Extra */
+	static const int col[] = {-1, -1, 0, 1, -1, 2, -1, -1, 3, 4};
+	struct search_plan pl;
+	char *dst[] = {pl.table, pl.type, pl.key, pl.rows, pl.extra};
+	size_t size[] = {sizeof pl.table, sizeof pl.type, sizeof pl.key, sizeof pl.rows,
+			 sizeof pl.extra};
+	char skip[10][256];
+	MYSQL_BIND b[10];
+	unsigned long len[10];
+	my_bool null[10];
+	enum cp_status st;
+	MYSQL_STMT *stmt;
+	int rc;
+
+	memset(b, 0, sizeof b);
+	for (size_t i = 0; i < 10; i++)
+		db_bind_buf(&b[i], col[i] >= 0 ? dst[col[i]] : skip[i],
+			    col[i] >= 0 ? size[col[i]] : sizeof skip[i], &len[i], &null[i]);
+	if ((stmt = start(db, s, "EXPLAIN ", b, e, &st)) == NULL)
+		return st;
+	while ((rc = mysql_stmt_fetch(stmt)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
+		for (size_t i = 0; i < 10; i++)
+			if (col[i] >= 0 && null[i])
+				dst[col[i]][0] = '\0';
+		fn(&pl, arg);
+	}
+	if (rc == 1)
+		st = db_stmt_fail(db, stmt, e, "explain a search");
+	mysql_stmt_close(stmt);
 	return st;
 }
 
