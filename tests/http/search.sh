@@ -133,6 +133,26 @@ expect $LINENO 401
 req POST /api/v1/redemptions -H "Authorization: Bearer $key"
 expect $LINENO 405
 
+# couponadm redemptions is the same search.
+"$adm" -c "$cnf" redemptions --campaign spring --format csv | tail -n +2 | cut -d, -f1 >"$work/pages"
+want "campaign_id = $cid AND status = 'redeemed'"
+check $LINENO "couponadm: CSV is every row" same_rows
+"$adm" -c "$cnf" redemptions --user u1 --limit 4 --format json >"$work/json" 2>"$work/err"
+check $LINENO "couponadm: a JSON page of four" test "$(wc -l <"$work/json")" -eq 4
+c=$(sed -n 's/^next page: --cursor //p' "$work/err")
+check $LINENO "couponadm: the next page's cursor" test -n "$c"
+"$adm" -c "$cnf" redemptions --user u1 --limit 100 --cursor "$c" --format json >>"$work/json"
+grep -o '"id":[0-9]*' "$work/json" | cut -d: -f2 >"$work/pages"
+want "redeemed_by_user_id = 'u1' AND status = 'redeemed'"
+check $LINENO "couponadm: two pages are the user's codes" same_rows
+"$adm" -c "$cnf" redemptions --user u1 --status pending >"$work/table"
+check $LINENO "couponadm: a table of the user's reservations" test "$(grep -c ' pending ' "$work/table")" -eq 3
+"$adm" -c "$cnf" redemptions --user u2 --cursor "$c" >/dev/null 2>"$work/err"
+check $LINENO "couponadm: a foreign cursor is a usage error" test $? -eq 2
+check $LINENO "couponadm: naming the cursor" grep -q '^couponadm: cursor: ' "$work/err"
+"$adm" -c "$cnf" redemptions --format xml >/dev/null 2>&1
+check $LINENO "couponadm: an unknown format is a usage error" test $? -eq 2
+
 # Pages while redemptions keep arriving: every row redeemed before the first page
 # is seen exactly once (an offset would repeat rows as new ones push them down).
 want "campaign_id = $cid AND status = 'redeemed'"
