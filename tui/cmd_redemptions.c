@@ -112,14 +112,30 @@ static int parse_args(const struct cmd_entry *self, int argc, char **argv,
 
 	while ((ch = cmd_getopt(self, argc, argv)) != -1) {
 		switch (ch) {
-		case 'c': a->campaign = optarg; break;
-		case 'u': a->user_id = optarg; break;
-		case 'o': a->order_id = optarg; break;
-		case 's': a->status = optarg; break;
-		case 'S': a->since = optarg; break;
-		case 'U': a->until = optarg; break;
-		case 'n': a->limit = optarg; break;
-		case 'C': a->cursor = optarg; break;
+		case 'c':
+			a->campaign = optarg;
+			break;
+		case 'u':
+			a->user_id = optarg;
+			break;
+		case 'o':
+			a->order_id = optarg;
+			break;
+		case 's':
+			a->status = optarg;
+			break;
+		case 'S':
+			a->since = optarg;
+			break;
+		case 'U':
+			a->until = optarg;
+			break;
+		case 'n':
+			a->limit = optarg;
+			break;
+		case 'C':
+			a->cursor = optarg;
+			break;
 		case 'f':
 			if (set_format(optarg, f))
 				break;
