@@ -65,7 +65,8 @@ static double one(struct cp_db *db, const struct filter *f, unsigned int i, unsi
 	snprintf(order, sizeof order, "o-%u", 5u * ((i * 104729u) % 2000000u));
 	snprintf(since, sizeof since, "2026-01-%02u", 1 + i % 20);
 	snprintf(until, sizeof until, "2026-01-%02u", 2 + i % 20);
-	a.campaign = f->bits & 1 ? (i % 2 ? "1" : "2") : NULL;
+	/* Campaign 1 + id % 2 holds the user of the same parity as I. */
+	a.campaign = f->bits & 1 ? (i % 2 ? "2" : "1") : NULL;
 	a.user_id = f->bits & 2 ? user : NULL;
 	a.order_id = f->bits & 4 ? order : NULL;
 	a.since = f->bits & 8 ? since : NULL;
