@@ -1072,6 +1072,72 @@ enum cp_status cp_outbox_backlog(struct cp_db *, struct cp_outbox_backlog *, str
 enum cp_status cp_outbox_purge(struct cp_db *, unsigned int older_than, unsigned int limit,
 			       uint64_t *deleted, struct cp_err *);
 
+
+/* ---------------------------------------------------------------- redemption search */
+
+#define CP_SEARCH_LIMIT_DEFAULT 100
+#define CP_SEARCH_LIMIT_MAX 1000
+#define CP_CURSOR_MAX 40 /* characters of an opaque page cursor */
+
+/* A search as given (text, NULL or "" = not given); each is checked by cp_search_init. */
+struct cp_search_args {
+	const char *campaign;  /* name or id */
+	const char *user_id, *order_id;
+	const char *status;    /* redeemed (default) or pending (reserved) */
+	const char *since, *until; /* redeemed_at >= since, < until (cp_parse_time) */
+	const char *cursor;    /* the next_cursor of the previous page, same filters */
+	const char *limit;     /* 1..CP_SEARCH_LIMIT_MAX; default 100, or every row if ALL */
+	bool all;              /* no default limit: stream every matching row */
+};
+
+/* A checked search: filters resolved, page position decoded. */
+struct cp_search {
+	uint32_t campaign_id;  /* 0 = any */
+	char user_id[CP_USER_MAX + 1], order_id[CP_ORDER_MAX + 1]; /* "" = any */
+	enum cp_code_status status;
+	int64_t since_us, until_us; /* 0 = open */
+	bool after;            /* a cursor was given: rows before (at_us, at_id) */
+	int64_t at_us;
+	uint64_t at_id;
+	uint32_t filter_hash;
+	uint64_t limit;        /* 0 = every row */
+};
+
+struct cp_redemption {
+	uint64_t id;
+	char code[CP_CODE_MAX + 1];
+	uint32_t campaign_id;
+	enum cp_code_status status;
+	char user_id[CP_USER_MAX + 1];
+	char order_id[CP_ORDER_MAX + 1];
+	int64_t redeemed_us;   /* microseconds since the epoch, 0 = none (pending) */
+	time_t reserved_until, expires_at; /* 0 = none */
+};
+
+/*
+ * Checks ARGS into S; an error names its field (campaign, user_id, order_id,
+ * status, since, until, cursor, limit). A cursor is refused unless it was made by
+ * a search with the same filters.
+ */
+enum cp_status cp_search_init(struct cp_db *, const struct cp_search_args *, struct cp_search *,
+			      struct cp_err *);
+/*
+ * Calls FN for each matching code, newest first ((redeemed_at, id) descending;
+ * pending codes by id), until it returns false. Every filter is an index range
+ * (sql/004). NEXT gets the cursor of the following page, "" when this was the last.
+ * Rows are fetched as they are written out, so memory stays constant.
+ */
+enum cp_status cp_search_run(struct cp_db *, const struct cp_search *,
+			     bool (*fn)(const struct cp_redemption *, void *), void *arg,
+			     char next[CP_CURSOR_MAX + 1], struct cp_err *);
+/* US (microseconds since the epoch) as RFC 3339 UTC, "2026-01-31T12:00:00.250000Z". */
+void cp_search_time(int64_t us, char out[32]);
+/* One row as a CSV line (RFC 4180, CRLF-free "\n" ending) under CP_SEARCH_CSV_HEADER. */
+#define CP_SEARCH_CSV_HEADER \
+	"id,code,campaign_id,status,user_id,order_id,redeemed_at,reserved_until,expires_at\n"
+#define CP_SEARCH_CSV_MAX 512
+size_t cp_search_csv(const struct cp_redemption *, char out[CP_SEARCH_CSV_MAX]);
+
 #ifdef __cplusplus
 }
 #endif

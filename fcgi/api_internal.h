@@ -45,6 +45,7 @@ enum {
 	P_BODY_LEN, P_CHECK, P_GROUP, P_PLANNED, P_EVENTS,
 	P_COUNT, P_METHOD, P_REASON, P_BATCH,
 	P_REWARD, P_MIN_ORDER, P_METADATA, P_ORDER_AMOUNT, P_CODE_EXPIRES,
+	P_CAMPAIGN, P_SINCE, P_UNTIL, P_CURSOR,
 	P_SLOTS
 };
 _Static_assert(P_SLOTS <= HTTP_PARAMS_MAX, "struct params holds every slot");
@@ -102,5 +103,8 @@ void h_code_unredeem(struct api_ctx *);
 void admin_shutdown(void);
 void admin_wait(void);
 extern const struct field f_campaign[], f_campaign_patch[], f_key[], f_batch[], f_reason[];
+
+/* api_search.c */
+void h_redemptions(struct api_ctx *);
 
 #endif
