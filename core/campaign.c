@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "audit.h"
-#include "codes.h"
+#include "campaign_cache.h"
 #include "db.h"
 #include "field.h"
 #include "rewards.h"
@@ -473,9 +473,9 @@ enum cp_status cp_campaign_set_status(struct cp_db *db, uint32_t id, enum cp_cam
 	st = n > 0 ? audit_commit(db, status_actions[s], &c, &now, e) : db_commit(db, e);
 	if (st != CP_OK)
 		return st;
-	codes_stale(db);
-	/* Until every front end's list of open campaigns has caught up (core/codes.c). */
-	return s != CP_CAMPAIGN_ACTIVE && n > 0 ? codes_fence_wait(db, e) : CP_OK;
+	cache_stale(db);
+	/* Until every front end's list of open campaigns has caught up (core/campaign_cache.c). */
+	return s != CP_CAMPAIGN_ACTIVE && n > 0 ? cache_fence_wait(db, e) : CP_OK;
 }
 
 static const char update_sql[] =
@@ -533,9 +533,9 @@ enum cp_status cp_campaign_update(struct cp_db *db, const struct cp_campaign *c,
 	st = n > 0 ? audit_commit(db, "campaign.update", &old, &now, e) : db_commit(db, e);
 	if (st != CP_OK)
 		return st;
-	codes_stale(db);
+	cache_stale(db);
 	/* As for a pause: until every front end's list of open campaigns has caught up. */
-	return n > 0 && narrows(&old, c) ? codes_fence_wait(db, e) : CP_OK;
+	return n > 0 && narrows(&old, c) ? cache_fence_wait(db, e) : CP_OK;
 }
 
 static const char counts_campaign_sql[] =

@@ -485,7 +485,7 @@ enum cp_status cp_campaign_list(struct cp_db *,
 /*
  * active <-> paused. An archived campaign stays archived (CP_E_CONFLICT). A pause
  * or archive returns once no redemption of the campaign can start any more, which
- * takes up to 2 s (the front ends' campaign cache, core/codes.c).
+ * takes up to 2 s (the front ends' campaign cache, core/campaign_cache.c).
  */
 enum cp_status cp_campaign_set_status(struct cp_db *, uint32_t id, enum cp_campaign_status,
 				      struct cp_err *);
@@ -536,7 +536,7 @@ enum cp_status cp_code_counts(struct cp_db *, uint32_t campaign_id, uint64_t bat
 
 
 /* ---------------------------------------------------------------- generation */
-/* Owned by the generation work (core/generate.c, core/export.c). */
+/* Batches (core/batch.c), their run (core/generate.c), export (core/export.c), expiry (core/expiry.c). */
 
 /* --- generation: declarations (generation work) --- */
 
@@ -785,7 +785,7 @@ void cp_campaign_cache_reset(struct cp_db *);
 enum cp_status cp_idempotency_purge(struct cp_db *, unsigned int older_than,
 				    uint64_t *deleted, struct cp_err *);
 
-/* Support operations on one code (core/admin.c). */
+/* Support operations on one code (core/code.c). */
 enum cp_code_status { CP_CODE_AVAILABLE, CP_CODE_PENDING, CP_CODE_REDEEMED, CP_CODE_EXPIRED };
 const char *cp_code_status_name(enum cp_code_status);
 /* And back (any case); false if unknown. */

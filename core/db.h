@@ -15,7 +15,7 @@
 
 MYSQL *db_mysql(struct cp_db *);
 /*
- * One module-owned cache per connection (the campaign cache of core/codes.c):
+ * One module-owned cache per connection (the campaign cache of core/campaign_cache.c):
  * FREE_FN runs when the connection is closed or re-established, so a cache never
  * outlives the session it was read on.
  */

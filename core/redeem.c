@@ -1,6 +1,6 @@
 /*
- * Redemption: validate, redeem, reserve, confirm, release. See DESIGN.md,
- * "Redemption: exactly once".
+ * Redemption: validate, redeem, reserve, confirm, release. See doc/DESIGN.md,
+ * "Exactly once".
  *
  * Every state change is one conditional UPDATE whose affected-rows count decides;
  * the reason for a refusal is looked up only when it reported 0 rows. The
@@ -24,7 +24,7 @@
  *
  * Redeem has a faster statement still: a single-table UPDATE limited to the
  * campaigns the connection's cache lists as open, valid until a fence in the
- * server's clock (core/codes.c says why that is exact). A code it leaves alone
+ * server's clock (core/campaign_cache.c says why that is exact). A code it leaves alone
  * that the lookup finds redeemable is tried again with the joined statement.
  */
 #include "config.h"
@@ -32,7 +32,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "codes.h"
+#include "campaign_cache.h"
 #include "db.h"
 #include "idempotency.h"
 #include "op.h"
@@ -199,7 +199,7 @@ struct ctx {
 	struct cp_redeem_result *res;
 	struct cp_err *e;
 	char code[CP_CODE_MAX + 1], alt[CP_CODE_MAX + 1];
-	struct codes_hint hint;
+	struct cache_hint hint;
 	MYSQL_TIME when; /* redeemed_at or reserved_until, as stored */
 	time_t when_unix;
 	bool use_tx_sql; /* the campaign has (or may have) a per-user limit */
@@ -332,7 +332,7 @@ static enum cp_status run_change(struct ctx *x, const char *sql, const MYSQL_TIM
 
 /* Fills the reply's campaign from the connection's cache. */
 /* The code as campaign K prints it, for replies to people. */
-static void display_with(const struct codes_campaign *k, struct cp_redeem_result *r)
+static void display_with(const struct cache_campaign *k, struct cp_redeem_result *r)
 {
 	if (k == NULL || r->code[0] == '\0' ||
 	    cp_code_display(&k->format, r->code, r->display, sizeof r->display) != CP_OK)
@@ -342,7 +342,7 @@ static void display_with(const struct codes_campaign *k, struct cp_redeem_result
 /* Fills the reply's campaign (name, the code as printed) from the connection's cache. */
 static void set_campaign(struct ctx *x, uint32_t id)
 {
-	const struct codes_campaign *k = codes_campaign(x->db, id);
+	const struct cache_campaign *k = cache_campaign(x->db, id);
 
 	x->res->campaign_id = id;
 	if (k != NULL) {
@@ -355,7 +355,7 @@ static void set_campaign(struct ctx *x, uint32_t id)
 /* The campaign's reward and minimum order, as the cache has them now. */
 static void load_terms(struct ctx *x, uint32_t id)
 {
-	const struct codes_campaign *k = codes_campaign(x->db, id);
+	const struct cache_campaign *k = cache_campaign(x->db, id);
 
 	x->min_known = k != NULL;
 	x->reward_id = k != NULL ? k->reward_id : 0;
@@ -386,7 +386,7 @@ static void set_display(struct ctx *x)
 	struct cp_redeem_result *r = x->res;
 
 	if (r->display[0] == '\0' && r->campaign_id != 0)
-		display_with(codes_campaign(x->db, r->campaign_id), r);
+		display_with(cache_campaign(x->db, r->campaign_id), r);
 }
 
 /* 1: counted; 0: the user is at the limit. */
@@ -511,14 +511,14 @@ static void stale_cache(struct ctx *x, const struct why *w)
 	if (w->limit > 0 && !x->use_tx_sql) {
 		/* The cache said no limit; the campaign has one now. */
 		x->use_tx_sql = true;
-		codes_stale(x->db);
+		cache_stale(x->db);
 	}
 	if (x->open_sql)
 		x->joined = true;
 	if (w->events && !x->events) {
 		/* The cache said no events; the autocommit statement refused the code. */
 		x->events = true;
-		codes_stale(x->db);
+		cache_stale(x->db);
 	}
 }
 
@@ -605,7 +605,7 @@ static const char *statement(struct ctx *x, const MYSQL_TIME **fence, bool *one)
 	x->open_sql = false;
 	if (use_tx(x))
 		return x->def->tx_sql;
-	if (x->op == CP_OP_REDEEM && !x->joined && hint != 0 && codes_open(x->db, hint, fence)) {
+	if (x->op == CP_OP_REDEEM && !x->joined && hint != 0 && cache_open(x->db, hint, fence)) {
 		x->open_sql = *one = true;
 		return redeem_one_sql;
 	}
@@ -613,7 +613,7 @@ static const char *statement(struct ctx *x, const MYSQL_TIME **fence, bool *one)
 		return x->def->tx_sql;
 	if (x->op != CP_OP_REDEEM || x->joined || hint != 0)
 		return x->def->hot_sql;
-	if ((sql = codes_open_sql(x->db, redeem_open_prefix, fence)) != NULL) {
+	if ((sql = cache_open_sql(x->db, redeem_open_prefix, fence)) != NULL) {
 		x->open_sql = true;
 		return sql;
 	}
@@ -667,7 +667,7 @@ static enum cp_status change(struct ctx *x, const char *sql, const MYSQL_TIME *f
 	}
 	if (x->min_known && x->min_order.currency[0] != '\0' && reward != x->reward_id) {
 		/* The minimum checked was not the granted reward's: roll back, look again. */
-		codes_stale(x->db);
+		cache_stale(x->db);
 		x->again = true;
 		*outcome = CP_E_CONFLICT;
 		return CP_OK;
@@ -863,7 +863,7 @@ enum cp_status cp_redeem_op(struct cp_db *db, enum cp_op op, const struct cp_red
 	x.idem = req->idem_key != NULL && op != CP_OP_VALIDATE;
 	if ((st = check_input(&x)) != CP_OK)
 		return res->status = st;
-	st = codes_normalize(db, req->code, req->code_len, x.code, x.alt, &x.hint, e);
+	st = cache_normalize(db, req->code, req->code_len, x.code, x.alt, &x.hint, e);
 	if (st != CP_OK)
 		return res->status = st;
 	memcpy(res->code, x.code, sizeof x.code);

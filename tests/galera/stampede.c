@@ -34,7 +34,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "codes.h"
+#include "campaign_cache.h"
 #include "db.h"
 #include "testlib.h"
 
@@ -263,11 +263,11 @@ static void set_limit(void)
 		 " (SELECT campaign_id FROM coupon_codes WHERE code = '%s')", esc);
 	if (mysql_query(m, sql) != 0 || mysql_affected_rows(m) != 1)
 		die("setting the per-user limit", mysql_error(m));
-	/* The campaign caches read causally on a cluster node (core/codes.c). */
+	/* The campaign caches read causally on a cluster node (core/campaign_cache.c). */
 	if (!db_galera(g.admin[0]))
 		die("the connection does not see a Galera node", NULL);
 	/* A change that closes the campaign to the fast statement waits out its fence. */
-	if (codes_fence_wait(g.admin[0], &e) != CP_OK)
+	if (cache_fence_wait(g.admin[0], &e) != CP_OK)
 		die("waiting for the campaign caches", e.msg);
 }
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "codes.h"
+#include "campaign_cache.h"
 #include "redeem_fixture.h"
 #include "testlib.h"
 
@@ -149,7 +149,7 @@ static void hot_path(void)
  * Events switched on by SQL while the connection's cache says "no events": a
  * reservation (joined statement) writes its event at once; a redemption may take
  * the fast statement until the fence has passed, which is why a change that closes
- * a campaign to it waits the fence out (core/codes.c), as this one then does.
+ * a campaign to it waits the fence out (core/campaign_cache.c), as this one then does.
  */
 static void stale_cache(void)
 {
@@ -163,7 +163,7 @@ static void stale_cache(void)
 	before = events();
 	CHECK(op(RS, coff[12], "s2", NULL) == CP_OK, "reserve after events were enabled");
 	CHECK(events() == before + 1, "stale cache: %lld events, want 1", events() - before);
-	CHECK(codes_fence_wait(db, &e) == CP_OK, "fence: %s", e.msg);
+	CHECK(cache_fence_wait(db, &e) == CP_OK, "fence: %s", e.msg);
 	CHECK(op(RD, coff[11], "s1", NULL) == CP_OK, "redeem after the fence");
 	CHECK(events() == before + 2, "after the fence: %lld events, want 2", events() - before);
 	CHECK(q("SELECT COUNT(*) FROM outbox WHERE code = '%s' AND event_type = 'redeemed'",

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "codes.h"
+#include "campaign_cache.h"
 #include "db.h"
 #include "redeem_fixture.h"
 #include "testlib.h"
@@ -435,7 +435,7 @@ static void changes(void)
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	CHECK(cp_campaign_update(admin, &k, &e) == CP_OK, "update: %s", e.msg);
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	CHECK(elapsed_ms(&a, &b) >= CODES_FENCE_MS - 500, "a new limit waits out the fence (%lld ms)",
+	CHECK(elapsed_ms(&a, &b) >= CACHE_FENCE_MS - 500, "a new limit waits out the fence (%lld ms)",
 	      elapsed_ms(&a, &b));
 	CHECK(redeem1(codes[c][1], "s", &res) == CP_OK, "first under the new limit: %s",
 	      cp_status_code(res.status));
@@ -510,7 +510,7 @@ static void dropped(void)
 
 /*
  * The fence itself: a list of open campaigns read now matches until the server's
- * clock passes CODES_FENCE_MS, and never after, however the connection behaves.
+ * clock passes CACHE_FENCE_MS, and never after, however the connection behaves.
  */
 static void fence(void)
 {
@@ -531,10 +531,10 @@ static void fence(void)
 	cp_campaign_cache_reset(db);
 	CHECK(redeem1(fc[0], "f", &res) == CP_OK, "loads the cache: %s",
 	      cp_status_code(res.status));
-	CHECK(codes_open(db, id, &until), "the new campaign is open");
-	CHECK(!codes_open(db, cid[slot('P')], &until), "a paused one is not");
-	CHECK(!codes_open(db, cid[slot('L')], &until), "nor one with a per-user limit");
-	sql = codes_open_sql(db, probe, &until);
+	CHECK(cache_open(db, id, &until), "the new campaign is open");
+	CHECK(!cache_open(db, cid[slot('P')], &until), "a paused one is not");
+	CHECK(!cache_open(db, cid[slot('L')], &until), "nor one with a per-user limit");
+	sql = cache_open_sql(db, probe, &until);
 	if (!tl_check(__FILE__, __LINE__, sql != NULL, "a statement for the open campaigns"))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &a);
@@ -543,10 +543,10 @@ static void fence(void)
 	do {
 		nap_ms(50);
 		clock_gettime(CLOCK_MONOTONIC, &b);
-	} while (probe_count(sql, code, until) == 1 && elapsed_ms(&a, &b) < CODES_FENCE_MS + 30000);
+	} while (probe_count(sql, code, until) == 1 && elapsed_ms(&a, &b) < CACHE_FENCE_MS + 30000);
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	CHECK(elapsed_ms(&a, &b) >= CODES_FENCE_MS - 500 &&
-		      elapsed_ms(&a, &b) < CODES_FENCE_MS + 30000,
+	CHECK(elapsed_ms(&a, &b) >= CACHE_FENCE_MS - 500 &&
+		      elapsed_ms(&a, &b) < CACHE_FENCE_MS + 30000,
 	      "the fence fell after %lld ms", elapsed_ms(&a, &b));
 }
 

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "audit.h"
-#include "codes.h"
+#include "campaign_cache.h"
 #include "db.h"
 #include "field.h"
 #include "outbox.h"
@@ -182,7 +182,7 @@ static enum cp_status read_code(struct cp_db *db, const char *code, bool lock,
 static enum cp_status stored_form(struct cp_db *db, const char *in, size_t len, char *out,
 				  struct cp_err *e)
 {
-	enum cp_status st = codes_normalize(db, in, len, out, NULL, NULL, e);
+	enum cp_status st = cache_normalize(db, in, len, out, NULL, NULL, e);
 	size_t n = 0;
 
 	if (st != CP_E_INVALID_CODE)

@@ -1,12 +1,12 @@
 /* Private to libcoupon: the per-connection cache of campaigns (formats, names, limits). */
-#ifndef CODES_H
-#define CODES_H
+#ifndef CAMPAIGN_CACHE_H
+#define CAMPAIGN_CACHE_H
 
 #include <mysql.h>
 
 #include "coupon.h"
 
-struct codes_campaign {
+struct cache_campaign {
 	uint32_t id;
 	char name[CP_NAME_MAX * 4 + 1];
 	uint32_t per_user_limit;
@@ -18,7 +18,7 @@ struct codes_campaign {
 };
 
 /* What normalising told about the campaigns the code may belong to. */
-struct codes_hint {
+struct cache_hint {
 	bool any_limit;   /* some campaign with a matching format has a per-user limit */
 	bool any_events;  /* some campaign with a matching format writes outbox events */
 	bool any_min;     /* some campaign with a matching format has a minimum order */
@@ -30,15 +30,15 @@ struct codes_hint {
  * normalised form (campaigns with different formats that all accept IN) is rare;
  * OUT then gets the first, ALT (may be NULL) the second.
  */
-enum cp_status codes_normalize(struct cp_db *, const char *in, size_t inlen, char *out,
-			       char *alt, struct codes_hint *, struct cp_err *);
+enum cp_status cache_normalize(struct cp_db *, const char *in, size_t inlen, char *out,
+			       char *alt, struct cache_hint *, struct cp_err *);
 /* The cached campaign ID (reloading once on a miss); NULL if unknown. */
-const struct codes_campaign *codes_campaign(struct cp_db *, uint32_t id);
+const struct cache_campaign *cache_campaign(struct cp_db *, uint32_t id);
 /*
  * How long a connection's list of open campaigns holds, in the server's clock,
- * after it was read; a pause waits this long (codes_fence_wait).
+ * after it was read; a pause waits this long (cache_fence_wait).
  */
-#define CODES_FENCE_MS 2000
+#define CACHE_FENCE_MS 2000
 
 /*
  * The fast redemption statement: PREFIX[0], which ends in "reward_id = ", the
@@ -48,21 +48,21 @@ const struct codes_campaign *codes_campaign(struct cp_db *, uint32_t id);
  * none. *FENCE gets the instant the caller binds to "NOW(6) < ?". The string
  * stays valid until the cache next reloads; PREFIX must have static storage.
  */
-const char *codes_open_sql(struct cp_db *, const char *const *prefix, const MYSQL_TIME **fence);
+const char *cache_open_sql(struct cp_db *, const char *const *prefix, const MYSQL_TIME **fence);
 /*
  * The campaign_rewards row ID, from the cache or read into it (rows never change).
  * NULL with E set if it cannot be read. Valid until the cache next reloads.
  */
 const struct cp_reward *codes_reward(struct cp_db *, uint32_t id, struct cp_err *);
-/* Whether campaign ID is open; *FENCE as for codes_open_sql. */
-bool codes_open(struct cp_db *, uint32_t id, const MYSQL_TIME **fence);
+/* Whether campaign ID is open; *FENCE as for cache_open_sql. */
+bool cache_open(struct cp_db *, uint32_t id, const MYSQL_TIME **fence);
 /*
  * Returns once every connection's list of open campaigns read before the call
  * has passed its fence, so a pause that committed before the call holds for
  * every redemption that starts after the return.
  */
-enum cp_status codes_fence_wait(struct cp_db *, struct cp_err *);
+enum cp_status cache_fence_wait(struct cp_db *, struct cp_err *);
 /* Marks the cache for reload before its next use (campaign state changed). */
-void codes_stale(struct cp_db *);
+void cache_stale(struct cp_db *);
 
 #endif

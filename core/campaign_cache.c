@@ -18,7 +18,7 @@
  * and the statement only matches while the server's NOW(6) is before that
  * instant. Whatever can make an open entry wrong (a pause or archive, and through
  * cp_campaign_update an earlier end, a later start, a new per-user limit, events)
- * waits in codes_fence_wait() until each cache read before it has passed its
+ * waits in cache_fence_wait() until each cache read before it has passed its
  * fence: once such a change has returned, no redemption that it forbids can start.
  * Resuming and other widening changes need no wait: a campaign missing from the
  * list takes the joined statement.
@@ -38,20 +38,20 @@
 #include <string.h>
 #include <time.h>
 
-#include "codes.h"
+#include "campaign_cache.h"
 #include "db.h"
 #include "rewards.h"
 #include "xmalloc.h"
 
 /* Reloaded before the fence is near, so the fast statement rarely meets it. */
-#define CACHE_TTL_MS (CODES_FENCE_MS * 3 / 4)
+#define CACHE_TTL_MS (CACHE_FENCE_MS * 3 / 4)
 #define MISS_RELOAD_MS 200
 /* More open campaigns than this and redemption takes the joined statement. */
 #define OPEN_MAX 1000
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
-#define FENCE_SQL "NOW(6) + INTERVAL " STR(CODES_FENCE_MS) "000 MICROSECOND"
+#define FENCE_SQL "NOW(6) + INTERVAL " STR(CACHE_FENCE_MS) "000 MICROSECOND"
 
 struct held_reward {
 	uint32_t id;
@@ -59,8 +59,8 @@ struct held_reward {
 	struct cp_reward *r;
 };
 
-struct cache {
-	struct codes_campaign *v;
+struct cache_list {
+	struct cache_campaign *v;
 	size_t n;
 	int64_t loaded_ms; /* monotonic, taken before the query; 0 = never / stale */
 	uint32_t *open;    /* ids of the open campaigns, ascending */
@@ -90,9 +90,9 @@ static void nap_us(int64_t us)
 		;
 }
 
-static void cache_free(void *p)
+static void cache_list_free(void *p)
 {
-	struct cache *c = p;
+	struct cache_list *c = p;
 
 	free(c->v);
 	free(c->open);
@@ -105,13 +105,13 @@ static void cache_free(void *p)
 }
 
 /* The connection's cache, made on first use. */
-static struct cache *cache_for(struct cp_db *db)
+static struct cache_list *list_for(struct cp_db *db)
 {
-	struct cache *c = db_cache(db);
+	struct cache_list *c = db_cache(db);
 
 	if (c == NULL) {
 		c = xcalloc(1, sizeof *c);
-		db_set_cache(db, c, cache_free);
+		db_set_cache(db, c, cache_list_free);
 	}
 	return c;
 }
@@ -141,7 +141,7 @@ static void copy_str(char *dst, size_t sz, const char *s)
 	dst[n] = '\0';
 }
 
-static void fill_campaign(struct codes_campaign *k, MYSQL_ROW row)
+static void fill_campaign(struct cache_campaign *k, MYSQL_ROW row)
 {
 	memset(k, 0, sizeof *k);
 	k->id = (uint32_t)strtoul(row[0], NULL, 10);
@@ -178,7 +178,7 @@ static bool parse_time(const char *s, MYSQL_TIME *t)
 	return true;
 }
 
-static void forget_open_sql(struct cp_db *db, struct cache *c)
+static void forget_open_sql(struct cp_db *db, struct cache_list *c)
 {
 	if (c->open_sql == NULL)
 		return;
@@ -188,7 +188,7 @@ static void forget_open_sql(struct cp_db *db, struct cache *c)
 }
 
 /* Takes the new list of open campaigns; the fast statement goes if it changed. */
-static void set_open(struct cp_db *db, struct cache *c, uint32_t *open, uint32_t *reward,
+static void set_open(struct cp_db *db, struct cache_list *c, uint32_t *open, uint32_t *reward,
 		     size_t n)
 {
 	bool same = n == c->nopen && (n == 0 || (memcmp(open, c->open, n * sizeof *open) == 0 &&
@@ -205,7 +205,7 @@ static void set_open(struct cp_db *db, struct cache *c, uint32_t *open, uint32_t
 }
 
 /* Where reward ID is in C->rewards, or would go. */
-static size_t reward_slot(const struct cache *c, uint32_t id)
+static size_t reward_slot(const struct cache_list *c, uint32_t id)
 {
 	size_t lo = 0, hi = c->nrewards;
 
@@ -224,7 +224,7 @@ static size_t reward_slot(const struct cache *c, uint32_t id)
  * The cached reward ID, read on a miss (rows never change: no reload, ever).
  * MARK notes that a campaign of this load points at it.
  */
-static enum cp_status hold_reward(struct cp_db *db, struct cache *c, uint32_t id, bool mark,
+static enum cp_status hold_reward(struct cp_db *db, struct cache_list *c, uint32_t id, bool mark,
 				  struct cp_reward **out, struct cp_err *e)
 {
 	size_t i = reward_slot(c, id);
@@ -251,7 +251,7 @@ static enum cp_status hold_reward(struct cp_db *db, struct cache *c, uint32_t id
  * Points each campaign at its reward, reading the rows not seen before, and
  * drops the rows no campaign points at any more.
  */
-static enum cp_status link_rewards(struct cp_db *db, struct cache *c, struct cp_err *e)
+static enum cp_status link_rewards(struct cp_db *db, struct cache_list *c, struct cp_err *e)
 {
 	size_t keep = 0;
 	struct cp_reward *r;
@@ -276,7 +276,7 @@ static enum cp_status link_rewards(struct cp_db *db, struct cache *c, struct cp_
 	return CP_OK;
 }
 
-static enum cp_status load(struct cp_db *db, struct cache *c, struct cp_err *e)
+static enum cp_status load(struct cp_db *db, struct cache_list *c, struct cp_err *e)
 {
 	MYSQL *m = db_mysql(db);
 	MYSQL_RES *res;
@@ -316,14 +316,14 @@ static enum cp_status load(struct cp_db *db, struct cache *c, struct cp_err *e)
 }
 
 /* The cache for DB, loaded or refreshed as its age requires. */
-static struct cache *fresh(struct cp_db *db, struct cp_err *e, enum cp_status *st)
+static struct cache_list *fresh(struct cp_db *db, struct cp_err *e, enum cp_status *st)
 {
-	struct cache *c;
+	struct cache_list *c;
 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if ((*st = cp_db_ensure(db, e)) != CP_OK)
 			return NULL;
-		c = cache_for(db);
+		c = list_for(db);
 		if (c->loaded_ms != 0 && now_ms() - c->loaded_ms <= CACHE_TTL_MS)
 			return c;
 		if ((*st = load(db, c, e)) == CP_OK)
@@ -340,7 +340,7 @@ static struct cache *fresh(struct cp_db *db, struct cp_err *e, enum cp_status *s
 }
 
 /* Reloads after a miss, unless the cache is younger than MISS_RELOAD_MS. */
-static bool reload_on_miss(struct cp_db *db, struct cache *c)
+static bool reload_on_miss(struct cp_db *db, struct cache_list *c)
 {
 	struct cp_err e;
 
@@ -354,11 +354,11 @@ struct match {
 	unsigned int forms;
 	bool wrong_check;
 	struct cp_err check_err, other_err;
-	struct codes_hint hint;
+	struct cache_hint hint;
 };
 
 /* Adds campaign K's reading of IN to M. */
-static void try_format(const struct codes_campaign *k, const char *in, size_t inlen,
+static void try_format(const struct cache_campaign *k, const char *in, size_t inlen,
 		       struct match *m)
 {
 	char buf[CP_CODE_MAX + 1];
@@ -390,7 +390,7 @@ static void try_format(const struct codes_campaign *k, const char *in, size_t in
 	m->hint.campaign_id = m->hint.campaign_id == 0 ? k->id : UINT32_MAX;
 }
 
-static void match_all(const struct cache *c, const char *in, size_t inlen, struct match *m)
+static void match_all(const struct cache_list *c, const char *in, size_t inlen, struct match *m)
 {
 	memset(m, 0, sizeof *m);
 	for (size_t i = 0; i < c->n; i++)
@@ -399,7 +399,7 @@ static void match_all(const struct cache *c, const char *in, size_t inlen, struc
 		m->hint.campaign_id = 0;
 }
 
-static enum cp_status refuse(const struct cache *c, const struct match *m, struct cp_err *e)
+static enum cp_status refuse(const struct cache_list *c, const struct match *m, struct cp_err *e)
 {
 	if (m->wrong_check) {
 		if (e != NULL)
@@ -415,10 +415,10 @@ static enum cp_status refuse(const struct cache *c, const struct match *m, struc
 	return cp_err_set(e, CP_E_INVALID_CODE, "the code matches no campaign's format");
 }
 
-enum cp_status codes_normalize(struct cp_db *db, const char *in, size_t inlen, char *out,
-			       char *alt, struct codes_hint *hint, struct cp_err *e)
+enum cp_status cache_normalize(struct cp_db *db, const char *in, size_t inlen, char *out,
+			       char *alt, struct cache_hint *hint, struct cp_err *e)
 {
-	struct cache *c;
+	struct cache_list *c;
 	struct match m;
 	enum cp_status st;
 
@@ -442,11 +442,11 @@ enum cp_status codes_normalize(struct cp_db *db, const char *in, size_t inlen, c
 	return CP_OK;
 }
 
-const struct codes_campaign *codes_campaign(struct cp_db *db, uint32_t id)
+const struct cache_campaign *cache_campaign(struct cp_db *db, uint32_t id)
 {
 	struct cp_err e;
 	enum cp_status st;
-	struct cache *c = fresh(db, &e, &st);
+	struct cache_list *c = fresh(db, &e, &st);
 
 	if (c == NULL)
 		return NULL;
@@ -463,7 +463,7 @@ const struct codes_campaign *codes_campaign(struct cp_db *db, uint32_t id)
 const struct cp_reward *codes_reward(struct cp_db *db, uint32_t id, struct cp_err *e)
 {
 	enum cp_status st;
-	struct cache *c = fresh(db, e, &st);
+	struct cache_list *c = fresh(db, e, &st);
 	struct cp_reward *r;
 
 	if (c == NULL || hold_reward(db, c, id, false, &r, e) != CP_OK)
@@ -471,9 +471,9 @@ const struct cp_reward *codes_reward(struct cp_db *db, uint32_t id, struct cp_er
 	return r;
 }
 
-bool codes_open(struct cp_db *db, uint32_t id, const MYSQL_TIME **fence)
+bool cache_open(struct cp_db *db, uint32_t id, const MYSQL_TIME **fence)
 {
-	struct cache *c = db_cache(db);
+	struct cache_list *c = db_cache(db);
 
 	if (c == NULL || c->loaded_ms == 0)
 		return false;
@@ -490,7 +490,7 @@ bool codes_open(struct cp_db *db, uint32_t id, const MYSQL_TIME **fence)
  * SET, the rewards as CASE campaign_id WHEN id THEN reward ... END (NULL when no
  * open campaign has one: a CASE needs a WHEN), WHERE, the ids.
  */
-static char *build_open_sql(const struct cache *c, const char *const *prefix)
+static char *build_open_sql(const struct cache_list *c, const char *const *prefix)
 {
 	size_t len = strlen(prefix[0]), cap = len + strlen(prefix[1]) + c->nopen * 40 + 48;
 	char *sql = xmalloc(cap);
@@ -514,12 +514,12 @@ static char *build_open_sql(const struct cache *c, const char *const *prefix)
 	return sql;
 }
 
-const char *codes_open_sql(struct cp_db *db, const char *const *prefix,
+const char *cache_open_sql(struct cp_db *db, const char *const *prefix,
 			   const MYSQL_TIME **fence)
 {
-	struct cache *c = db_cache(db);
+	struct cache_list *c = db_cache(db);
 
-	/* Loaded by codes_normalize for this very request, so young enough. */
+	/* Loaded by cache_normalize for this very request, so young enough. */
 	if (c == NULL || c->loaded_ms == 0 || c->nopen == 0)
 		return NULL;
 	if (c->open_sql != NULL && c->open_prefix != prefix[0])
@@ -535,7 +535,7 @@ const char *codes_open_sql(struct cp_db *db, const char *const *prefix,
 static const char fence_sql[] = "SELECT " FENCE_SQL;
 static const char fence_left_sql[] = "SELECT GREATEST(TIMESTAMPDIFF(MICROSECOND, NOW(6), ?), 0)";
 
-enum cp_status codes_fence_wait(struct cp_db *db, struct cp_err *e)
+enum cp_status cache_fence_wait(struct cp_db *db, struct cp_err *e)
 {
 	MYSQL_BIND p[1], r[1];
 	MYSQL_TIME until;
@@ -560,14 +560,14 @@ enum cp_status codes_fence_wait(struct cp_db *db, struct cp_err *e)
 	}
 }
 
-void codes_stale(struct cp_db *db)
+void cache_stale(struct cp_db *db)
 {
-	cache_for(db)->loaded_ms = 0;
+	list_for(db)->loaded_ms = 0;
 }
 
 void cp_campaign_cache_reset(struct cp_db *db)
 {
-	codes_stale(db);
+	cache_stale(db);
 }
 
 enum cp_status cp_code_lookup_normalize(struct cp_db *db, const char *in, size_t inlen,
@@ -578,7 +578,7 @@ enum cp_status cp_code_lookup_normalize(struct cp_db *db, const char *in, size_t
 
 	if (outsz < sizeof buf)
 		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "output buffer too small");
-	if ((st = codes_normalize(db, in, inlen, buf, NULL, NULL, e)) == CP_OK)
+	if ((st = cache_normalize(db, in, inlen, buf, NULL, NULL, e)) == CP_OK)
 		memcpy(out, buf, sizeof buf);
 	return st;
 }
