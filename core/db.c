@@ -394,6 +394,22 @@ enum cp_status db_commit(struct cp_db *db, struct cp_err *e)
 	return CP_OK;
 }
 
+/*
+ * Every reply and status packet tells whether the session is in a transaction;
+ * if one of ours ended under us (a cluster node's brute-force abort of it, whose
+ * error a client could miss, leaves the session in autocommit), the statements
+ * after it committed on their own, and a COMMIT now would "succeed" for a change
+ * that was rolled back. That is reported as a conflict, which the callers retry.
+ * (Not for migrations: their DDL ends the transaction by design.)
+ */
+enum cp_status db_commit_open(struct cp_db *db, struct cp_err *e)
+{
+	if (db->fail_commit == 0 && (db->mysql->server_status & SERVER_STATUS_IN_TRANS) == 0)
+		return cp_err_set(e, CP_E_BUSY, "commit: the transaction was rolled back before "
+				  "COMMIT; retrying");
+	return db_commit(db, e);
+}
+
 void db_rollback(struct cp_db *db)
 {
 	if (db->mysql != NULL && !db->broken && mysql_rollback(db->mysql) != 0)

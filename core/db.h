@@ -41,6 +41,8 @@ void db_backoff(unsigned int attempt);
 enum cp_status db_exec(struct cp_db *, const char *sql, struct cp_err *);
 enum cp_status db_begin(struct cp_db *, struct cp_err *);
 enum cp_status db_commit(struct cp_db *, struct cp_err *);
+/* COMMIT of a transaction that must still be open: CP_E_BUSY if it ended under us. */
+enum cp_status db_commit_open(struct cp_db *, struct cp_err *);
 void db_rollback(struct cp_db *);
 
 /*

@@ -722,7 +722,7 @@ static enum cp_status finish(struct ctx *x, enum cp_status outcome)
 		db_rollback(x->db);
 		return st;
 	}
-	if ((outcome == CP_E_USER_LIMIT && !x->idem) || (st = db_commit(x->db, x->e)) == CP_OK)
+	if ((outcome == CP_E_USER_LIMIT && !x->idem) || (st = db_commit_open(x->db, x->e)) == CP_OK)
 		return CP_OK;
 	db_rollback(x->db);
 	return st;

@@ -572,6 +572,24 @@ static void lapse(void)
 	      cp_status_code(res.status));
 }
 
+/*
+ * A transaction that ended under us (on a cluster, a brute-force abort; here an
+ * explicit ROLLBACK) is never committed as if it were still open: COMMIT reports
+ * a conflict, which the operations retry, instead of acknowledging statements
+ * that ran in autocommit after it.
+ */
+static void lost_transaction(void)
+{
+	struct cp_err e;
+
+	cp_err_clear(&e);
+	CHECK(db_begin(db, &e) == CP_OK && db_exec(db, "ROLLBACK", &e) == CP_OK, "%s", e.msg);
+	CHECK(db_commit_open(db, &e) == CP_E_BUSY, "a transaction that had ended was committed");
+	cp_err_clear(&e);
+	CHECK(db_begin(db, &e) == CP_OK && db_commit_open(db, &e) == CP_OK,
+	      "an open transaction does not commit: %s", e.msg);
+}
+
 int main(void)
 {
 	struct cp_redeem_result res;
@@ -590,6 +608,7 @@ int main(void)
 	dropped();
 	fence();
 	lapse();
+	lost_transaction();
 	cp_db_close(db);
 	cp_config_free(&cfg);
 	return tl_done("test_redeem");

@@ -35,7 +35,8 @@ scratch_db pkg_deb
 dbuser=cpt_pkg_$$
 dbpass=$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')
 purge() {
-	apt-get purge "${apt_opts[@]}" "${pkgs[@]}" >"$work/purge.log" 2>&1
+	# apt and dpkg output is kept as .out: *.log is what coupon writes (check_logs)
+	apt-get purge "${apt_opts[@]}" "${pkgs[@]}" >"$work/purge.out" 2>&1
 }
 deb_cleanup() {
 	stop_servers
@@ -47,15 +48,15 @@ deb_cleanup() {
 trap deb_cleanup EXIT
 
 # ------------------------------------------------------------ build
-make -C "$top_builddir" dist >"$work/dist.log" 2>&1 || { tail -20 "$work/dist.log" >&2; exit 99; }
+make -C "$top_builddir" dist >"$work/dist.out" 2>&1 || { tail -20 "$work/dist.out" >&2; exit 99; }
 version=$(sed -n 's/^PACKAGE_VERSION = //p' "$top_builddir/Makefile")
 tar -C "$work" -xzf "$top_builddir/coupon-$version.tar.gz"
 src=$work/coupon-$version
 cp -r "$top_srcdir/debian" "$src/"
 echo "building the packages (log: $work/build.log)"
 if ! (cd "$src" && env -u CI -u COUPON_TEST_CONFIG -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
-	DEB_BUILD_OPTIONS="parallel=$(nproc)" dpkg-buildpackage -us -uc -b) >"$work/build.log" 2>&1; then
-	tail -40 "$work/build.log" >&2
+	DEB_BUILD_OPTIONS="parallel=$(nproc)" dpkg-buildpackage -us -uc -b) >"$work/build.out" 2>&1; then
+	tail -40 "$work/build.out" >&2
 	exit 1
 fi
 changes=$(ls "$work"/coupon_*.changes)
@@ -70,7 +71,7 @@ echo "lintian: $(grep -c . "$work/lintian.txt") tags"
 sed 's/^/  /' "$work/lintian.txt"
 
 # ------------------------------------------------------------ install
-apt-get install "${apt_opts[@]}" "$work"/*.deb >"$work/install.log" 2>&1 || { cat "$work/install.log" >&2; exit 1; }
+apt-get install "${apt_opts[@]}" "$work"/*.deb >"$work/install.out" 2>&1 || { cat "$work/install.out" >&2; exit 1; }
 check $LINENO "all four installed" all_installed "${pkgs[@]}"
 check $LINENO "the service user" getent passwd _coupon >/dev/null
 check $LINENO "with no login shell" \
