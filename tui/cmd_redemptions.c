@@ -14,27 +14,11 @@
 
 enum format { FMT_TABLE, FMT_CSV, FMT_JSON };
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 static void json_opt(const char *name, const char *s)
 {
 	printf(",\"%s\":", name);
 	if (*s != '\0')
-		json_str(s);
+		cli_json_str(stdout, s);
 	else
 		fputs("null", stdout);
 }
