@@ -59,3 +59,17 @@ run_ms() {
 	"$@" >/dev/null 2>&1
 	echo $(($(now_ms) - t0))
 }
+
+# A port below the kernel's ephemeral range (outgoing connections take theirs from
+# it, so a port there that is free now may be a client's a moment later), and not
+# in use by any socket at all.
+free_port() {
+	local p i low
+	low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+	[ "$low" -gt 20100 ] || low=32768
+	for i in $(seq 1 50); do
+		p=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % (low - 20000)))
+		ss -Htan "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return 0; }
+	done
+	return 1
+}

@@ -20,14 +20,6 @@ need_nginx() {
 	fi
 }
 
-free_port() {
-	local p i
-	for i in $(seq 1 50); do
-		p=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 20000))
-		ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return 0; }
-	done
-	return 1
-}
 
 stop_servers() {
 	[ -n "$nginx_pid" ] && kill -TERM "$nginx_pid" 2>/dev/null

@@ -25,14 +25,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 30000))
-		ss -Htan "sport = :$p" | grep -q . || { echo "$p"; return; }
-	done
-}
-
 # ---------------------------------------------------------------- the option file
 # The [coupon-relay] group goes through the reader of [coupon]: an unknown key or
 # a bad value is refused with its file and line, in an included file too, and the
