@@ -33,7 +33,9 @@
  * never a sort of millions of rows before the first one arrives. The file's
  * order is not part of the contract; its manifest is.
  */
-#define COLUMNS "code, batch_id, status, expires_at, COALESCE(reward_id, 0)"
+#define COLUMNS                                                                          \
+	"code, batch_id, status, expires_at, COALESCE(reward_id, 0), "                    \
+	"COALESCE(redeemed_by_user_id, ''), COALESCE(order_id, ''), redeemed_at, reserved_until"
 static const char *const select_sql[] = {
 	"SELECT " COLUMNS " FROM coupon_codes WHERE campaign_id = ?",
 	"SELECT " COLUMNS " FROM coupon_codes WHERE campaign_id = ? AND batch_id = ?",
@@ -120,21 +122,56 @@ static const char *reward_text(const struct export *x, uint32_t id)
 	return "";
 }
 
-static enum cp_status row(struct export *x, const char *code, uint64_t batch, const char *status,
-			  time_t expires, uint32_t reward, struct cp_err *e)
+/* One stored row, as the stream binds it. */
+struct export_row {
+	char code[CP_CODE_MAX + 8], status[16];
+	/* The columns hold 64 characters of utf8mb4: room for all four bytes of each. */
+	char user[4 * CP_USER_MAX + 1], order[4 * CP_ORDER_MAX + 1];
+	unsigned long clen, slen, ulen, olen;
+	uint64_t batch;
+	uint32_t reward;
+	MYSQL_TIME expires, redeemed, reserved;
+	my_bool expires_null, redeemed_null, reserved_null;
+};
+
+/* An instant in UTC as RFC 3339 to the second, or nothing for NULL. */
+static void utc_text(const MYSQL_TIME *t, my_bool null, char out[32])
 {
-	char disp[CP_DISPLAY_MAX + 1], line[CP_DISPLAY_MAX + CP_CODE_MAX + 256], when[32] = "";
-	const char *granted = reward_text(x, reward);
+	time_t u = null ? 0 : db_time_to_unix(t);
 	struct tm tm;
+
+	out[0] = '\0';
+	if (u != 0 && gmtime_r(&u, &tm) != NULL)
+		strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void terminate(char *s, unsigned long len, size_t size)
+{
+	s[len < size ? len : size - 1] = '\0';
+}
+
+static enum cp_status row(struct export *x, struct export_row *r, struct cp_err *e)
+{
+	char disp[CP_DISPLAY_MAX + 1], user[TEXT_CSV_MAX(sizeof r->user)],
+		order[TEXT_CSV_MAX(sizeof r->order)], expires[32], redeemed[32], reserved[32];
+	char line[CP_DISPLAY_MAX + CP_CODE_MAX + sizeof user + sizeof order + 256];
 	int n;
 
+	terminate(r->code, r->clen, sizeof r->code);
+	terminate(r->status, r->slen, sizeof r->status);
+	terminate(r->user, r->ulen, sizeof r->user);
+	terminate(r->order, r->olen, sizeof r->order);
 	/* A code stored under an older format of the campaign: show it as stored. */
-	if (cp_code_display(&x->camp.format, code, disp, sizeof disp) != CP_OK)
-		snprintf(disp, sizeof disp, "%s", code);
-	if (expires != 0 && gmtime_r(&expires, &tm) != NULL)
-		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	n = snprintf(line, sizeof line, "%s,%s,%" PRIu64 ",%s,%s,%s\n", disp, code, batch, status,
-		     when, granted);
+	if (cp_code_display(&x->camp.format, r->code, disp, sizeof disp) != CP_OK)
+		snprintf(disp, sizeof disp, "%s", r->code);
+	utc_text(&r->expires, r->expires_null, expires);
+	utc_text(&r->redeemed, r->redeemed_null, redeemed);
+	utc_text(&r->reserved, r->reserved_null, reserved);
+	text_csv_field(user, r->user);
+	text_csv_field(order, r->order);
+	n = snprintf(line, sizeof line, "%s,%s,%" PRIu64 ",%s,%s,%s,%s,%s,%s,%s\n", disp, r->code,
+		     r->batch, r->status, expires, reward_text(x, r->reward), user, order, redeemed,
+		     reserved);
 	x->count++;
 	return out(x, line, (size_t)n, e);
 }
@@ -144,14 +181,10 @@ static enum cp_status stream(struct export *x, struct cp_err *e)
 {
 	const struct cp_export_opts *o = x->o;
 	unsigned int which = (o->batch_id ? 1u : 0u) | (x->status ? 2u : 0u);
-	MYSQL_BIND p[3], r[5];
+	MYSQL_BIND p[3], b[9];
 	MYSQL_STMT *stmt;
-	MYSQL_TIME expires;
-	my_bool expires_null;
-	uint32_t reward;
-	char code[CP_CODE_MAX + 8], status[16];
-	unsigned long clen, slen, flen;
-	uint64_t batch;
+	struct export_row r;
+	unsigned long flen;
 	uint32_t cid = o->campaign_id;
 	uint64_t bid = o->batch_id;
 	unsigned int np = 0;
@@ -161,27 +194,30 @@ static enum cp_status stream(struct export *x, struct cp_err *e)
 	if ((stmt = db_prepare(x->db, select_sql[which], e, &st)) == NULL)
 		return st;
 	memset(p, 0, sizeof p);
-	memset(r, 0, sizeof r);
+	memset(b, 0, sizeof b);
 	db_bind_u32(&p[np++], &cid);
 	if (o->batch_id)
 		db_bind_u64(&p[np++], &bid);
 	if (x->status)
 		db_bind_str(&p[np++], x->status, &flen);
-	db_bind_buf(&r[0], code, sizeof code, &clen, NULL);
-	db_bind_u64(&r[1], &batch);
-	db_bind_buf(&r[2], status, sizeof status, &slen, NULL);
-	db_bind_time(&r[3], &expires, &expires_null);
-	db_bind_u32(&r[4], &reward);
+	db_bind_buf(&b[0], r.code, sizeof r.code, &r.clen, NULL);
+	db_bind_u64(&b[1], &r.batch);
+	db_bind_buf(&b[2], r.status, sizeof r.status, &r.slen, NULL);
+	db_bind_time(&b[3], &r.expires, &r.expires_null);
+	db_bind_u32(&b[4], &r.reward);
+	db_bind_buf(&b[5], r.user, sizeof r.user, &r.ulen, NULL);
+	db_bind_buf(&b[6], r.order, sizeof r.order, &r.olen, NULL);
+	db_bind_time(&b[7], &r.redeemed, &r.redeemed_null);
+	db_bind_time(&b[8], &r.reserved, &r.reserved_null);
 	if (mysql_stmt_bind_param(stmt, p) != 0 || mysql_stmt_execute(stmt) != 0 ||
-	    mysql_stmt_bind_result(stmt, r) != 0)
+	    mysql_stmt_bind_result(stmt, b) != 0)
 		return db_stmt_fail(x->db, stmt, e, "export");
-	while (st == CP_OK && (rc = mysql_stmt_fetch(stmt)) == 0) {
-		code[clen < sizeof code ? clen : sizeof code - 1] = '\0';
-		status[slen < sizeof status ? slen : sizeof status - 1] = '\0';
-		st = row(x, code, batch, status, expires_null ? 0 : db_time_to_unix(&expires), reward,
-			 e);
-	}
-	if (st == CP_OK && rc == 1)
+	while (st == CP_OK && (rc = mysql_stmt_fetch(stmt)) == 0)
+		st = row(x, &r, e);
+	/* A row cut short is an error, never the silent end of the file. */
+	if (st == CP_OK && rc == MYSQL_DATA_TRUNCATED)
+		st = cp_err_set(e, CP_E_DB, "export: a stored row is longer than the export reads");
+	else if (st == CP_OK && rc == 1)
 		st = db_stmt_fail(x->db, stmt, e, "export");
 	mysql_stmt_free_result(stmt);
 	return st;
@@ -348,7 +384,9 @@ static enum cp_status check_opts(struct export *x, struct cp_err *e)
 static enum cp_status run_export(struct export *x, struct cp_export_result *res,
 				 struct cp_err *e)
 {
-	static const char header[] = "code,normalized,batch,status,expires_at,reward\n";
+	static const char header[] =
+		"code,normalized,batch,status,expires_at,reward,user_id,order_id,redeemed_at,"
+		"reserved_until\n";
 	unsigned int n = 0;
 	enum cp_status st;
 

@@ -201,3 +201,26 @@ size_t text_json_str(char *out, size_t size, const char *s, size_t len)
 	}
 	return total;
 }
+
+size_t text_csv_field(char *out, const char *s)
+{
+	bool formula = s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+	size_t o = 0;
+
+	if (!formula && strpbrk(s, ",\"\r\n") == NULL) {
+		o = strlen(s);
+		memcpy(out, s, o + 1);
+		return o;
+	}
+	out[o++] = '"';
+	if (formula)
+		out[o++] = '\'';
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			out[o++] = '"';
+		out[o++] = *s;
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+	return o;
+}

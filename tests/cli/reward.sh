@@ -50,7 +50,7 @@ check $LINENO "redeem says what was granted" contains "$out" "amount_off 5.00 EU
 
 # A new reward: the first code keeps what it was granted.
 a $LINENO 0 "$adm" -c "$cnf" campaign set shop --reward 'item GAME-123' --min-order none
-a $LINENO 0 "$adm" -c "$cnf" code redeem "${codes[1]}" --user u2
+a $LINENO 0 "$adm" -c "$cnf" code redeem "${codes[1]}" --user u2 --order '=HYPERLINK("x","y")'
 check $LINENO "a later redemption: the new reward" contains "$out" "item GAME-123"
 a $LINENO 0 "$adm" -c "$cnf" code show "${codes[0]}"
 check $LINENO "code show: the reward granted then" contains "$out" "amount_off 5.00 EUR"
@@ -58,10 +58,20 @@ check $LINENO "code show: its own expiry" contains "$out" "2099-03-01T12:00:00Z"
 a $LINENO 0 "$adm" -c "$cnf" code show "${codes[1]}"
 check $LINENO "code show: the second's reward" contains "$out" "item GAME-123"
 
+a $LINENO 0 "$adm" -c "$cnf" code reserve "${codes[2]}" --user 'u,3' --ttl 600
 a $LINENO 0 "$adm" -c "$cnf" export --campaign shop --out "$work/codes.csv"
-check $LINENO "export header" test "$(head -1 "$work/codes.csv")" = "code,normalized,batch,status,expires_at,reward"
+check $LINENO "export header" test "$(head -1 "$work/codes.csv")" = \
+	"code,normalized,batch,status,expires_at,reward,user_id,order_id,redeemed_at,reserved_until"
 check $LINENO "export: granted rewards" test \
 	"$(grep -c ',redeemed,2099-03-01T12:00:00Z,"' "$work/codes.csv")" -eq 2
-check $LINENO "export: the first's" grep -q "${codes[0]},1,redeemed,2099-03-01T12:00:00Z,\"amount_off 5.00 EUR\"\$" "$work/codes.csv"
-check $LINENO "export: unredeemed codes have none" grep -q ',available,2099-03-01T12:00:00Z,$' "$work/codes.csv"
+when=$(sqldb "SELECT DATE_FORMAT(redeemed_at, '%Y-%m-%dT%H:%i:%sZ') FROM coupon_codes WHERE code = '${codes[0]}'")
+check $LINENO "export: the first's, with who and when" grep -qF \
+	"${codes[0]},1,redeemed,2099-03-01T12:00:00Z,\"amount_off 5.00 EUR\",u1,,$when," "$work/codes.csv"
+# An order id a spreadsheet would run as a formula is written as text.
+check $LINENO "export: a formula is neutralised" grep -qF \
+	"${codes[1]},1,redeemed,2099-03-01T12:00:00Z,\"item GAME-123\",u2,\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\"," "$work/codes.csv"
+until=$(sqldb "SELECT DATE_FORMAT(reserved_until, '%Y-%m-%dT%H:%i:%sZ') FROM coupon_codes WHERE code = '${codes[2]}'")
+check $LINENO "export: a reservation's holder and end" grep -qF \
+	"${codes[2]},1,pending,2099-03-01T12:00:00Z,\"item GAME-123\",\"u,3\",,,$until" "$work/codes.csv"
+check $LINENO "export: unredeemed codes have none" grep -q ',available,2099-03-01T12:00:00Z,,,,,$' "$work/codes.csv"
 done_tests

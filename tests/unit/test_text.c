@@ -170,6 +170,27 @@ static const struct {
 	{__LINE__, 0xfeff, false},
 };
 
+static const struct {
+	int line;
+	const char *s, *want;
+} csvs[] = {
+	{__LINE__, "", ""},
+	{__LINE__, "alice", "alice"},
+	{__LINE__, "a,b", "\"a,b\""},
+	{__LINE__, "say \"hi\"", "\"say \"\"hi\"\"\""},
+	{__LINE__, "two\nlines", "\"two\nlines\""},
+	{__LINE__, "cr\r", "\"cr\r\""},
+	{__LINE__, "=1+1", "\"'=1+1\""},
+	{__LINE__, "+49 30 1234", "\"'+49 30 1234\""},
+	{__LINE__, "-2", "\"'-2\""},
+	{__LINE__, "@SUM(A1)", "\"'@SUM(A1)\""},
+	{__LINE__, "\tx", "\"'\tx\""},
+	{__LINE__, "\r", "\"'\r\""},
+	{__LINE__, "=\"", "\"'=\"\"\""},
+	{__LINE__, "a=b", "a=b"},
+	{__LINE__, "\xc3\xa9t\xc3\xa9", "\xc3\xa9t\xc3\xa9"},
+};
+
 static void test_scan(void)
 {
 	for (size_t i = 0; i < sizeof scans / sizeof scans[0]; i++) {
@@ -302,6 +323,29 @@ static void test_hex(void)
 		      "byte %zu does not round-trip", i);
 }
 
+static void test_csv(void)
+{
+	char out[TEXT_CSV_MAX(64)];
+
+	for (size_t i = 0; i < sizeof csvs / sizeof csvs[0]; i++) {
+		size_t n = text_csv_field(out, csvs[i].s);
+
+		CHECK_AT(csvs[i].line, strcmp(out, csvs[i].want) == 0 && n == strlen(out),
+			 "got '%s' (%zu), expected '%s'", out, n, csvs[i].want);
+	}
+	/* The bound holds for the worst value: a formula of quotes. */
+	memset(out, 0, sizeof out);
+	{
+		char worst[65];
+
+		memset(worst, '"', 64);
+		worst[0] = '=';
+		worst[64] = '\0';
+		CHECK(text_csv_field(out, worst) == 2 + 1 + 1 + 2 * 63, "worst-case length");
+		CHECK(strlen(out) < sizeof out, "fits TEXT_CSV_MAX");
+	}
+}
+
 int main(void)
 {
 	test_scan();
@@ -309,5 +353,6 @@ int main(void)
 	test_json_random();
 	test_cut();
 	test_hex();
+	test_csv();
 	return tl_done("test_text");
 }
