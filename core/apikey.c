@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "audit.h"
 #include "db.h"
+#include "text.h"
 
 #define SECRET_BODY 32
 #define BASE62 "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -28,6 +30,7 @@ static const char verify_sql[] =
 	"SELECT id, secret_sha256, scopes, revoked_at IS NOT NULL,"
 	" last_used_at IS NULL OR last_used_at < NOW(6) - INTERVAL " TOUCH_SECONDS " SECOND"
 	" FROM api_keys WHERE key_prefix = ?";
+static const char name_sql[] = "SELECT name FROM api_keys WHERE id = ?";
 static const char touch_sql[] = "UPDATE api_keys SET last_used_at = NOW(6) WHERE id = ?";
 static const char list_sql[] =
 	"SELECT id, name, key_prefix, scopes, created_at, last_used_at, revoked_at"
@@ -294,6 +297,36 @@ enum cp_status cp_apikey_verify(struct cp_db *db, const char *secret, size_t n, 
 		touch(db, k.id);
 	*id = k.id;
 	*bits = parse_set(k.set);
+	return CP_OK;
+}
+
+enum cp_status cp_apikey_actor(struct cp_db *db, uint32_t id, char out[CP_ACTOR_MAX],
+			       struct cp_err *e)
+{
+	char name[CP_NAME_MAX * 4 + 1];
+	unsigned long len = 0;
+	MYSQL_BIND p[1], r[1];
+	bool found = false;
+	enum cp_status st;
+	size_t cut, chars = 0;
+
+	memset(p, 0, sizeof p);
+	memset(r, 0, sizeof r);
+	db_bind_u32(&p[0], &id);
+	db_bind_buf(&r[0], name, sizeof name - 1, &len, NULL);
+	st = db_select1(db, name_sql, p, r, &found, e);
+	snprintf(out, CP_ACTOR_MAX, "api-key:%" PRIu32, id);
+	if (st != CP_OK || !found)
+		return st;
+	/* Whole characters only: the column counts characters, the cut must not split one. */
+	len = len < sizeof name ? len : sizeof name - 1;
+	for (cut = 0; cut < len && chars < CP_ACTOR_NAME_MAX; chars++) {
+		uint32_t cp;
+		size_t n = text_utf8_seq((const unsigned char *)name + cut, len - cut, &cp);
+
+		cut += n != 0 ? n : 1;
+	}
+	snprintf(out + strlen(out), CP_ACTOR_MAX - strlen(out), " (%.*s)", (int)cut, name);
 	return CP_OK;
 }
 

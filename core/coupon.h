@@ -920,6 +920,16 @@ enum cp_status cp_apikey_create(struct cp_db *, const char *name, unsigned int s
  */
 enum cp_status cp_apikey_verify(struct cp_db *, const char *secret, size_t len,
 				uint32_t *id, unsigned int *scopes, struct cp_err *);
+/*
+ * Who key ID is, for the audit log and code history: "api-key:ID (NAME)", the
+ * name cut to CP_ACTOR_NAME_MAX characters so the whole fits the 100 characters
+ * of code_events.actor; "api-key:ID" alone when the key is gone. OUT of
+ * CP_ACTOR_MAX bytes.
+ */
+#define CP_ACTOR_NAME_MAX 64
+#define CP_ACTOR_MAX (CP_ACTOR_NAME_MAX * 4 + 32)
+enum cp_status cp_apikey_actor(struct cp_db *, uint32_t id, char out[CP_ACTOR_MAX],
+			       struct cp_err *);
 /* True if a key with scopes HAVE may do what NEED requires. */
 bool cp_scope_allows(unsigned int have, unsigned int need);
 /* "redeem", "admin", "redeem,admin" <-> bits. CP_E_INVALID_ARGUMENT if unknown. */

@@ -361,14 +361,10 @@ static bool db_probe(struct api_ctx *c)
 }
 
 /* The audit log names the request's API key for what it changes (core/audit.c). */
-static struct cp_db *api_db_actor(const struct api_ctx *c, struct cp_db *db)
+static struct cp_db *api_db_actor(struct api_ctx *c, struct cp_db *db)
 {
-	char actor[32];
-
-	if (c->key_id != 0 && c->rt != NULL && c->rt->scope == CP_SCOPE_ADMIN) {
-		api_actor(c, actor, sizeof actor);
-		cp_db_set_actor(db, actor);
-	}
+	if (c->key_id != 0 && c->rt != NULL && c->rt->scope == CP_SCOPE_ADMIN)
+		cp_db_set_actor(db, api_actor(c, db));
 	return db;
 }
 
@@ -423,9 +419,15 @@ void api_fail(struct api_ctx *c, enum cp_status st, const struct cp_err *e)
 	reply_error_field(c->resp, st, e != NULL ? e->field : NULL, e != NULL ? e->msg : NULL);
 }
 
-void api_actor(const struct api_ctx *c, char *out, size_t outsz)
+const char *api_actor(struct api_ctx *c, struct cp_db *db)
 {
-	snprintf(out, outsz, "api-key:%u", (unsigned int)c->key_id);
+	struct cp_err e;
+
+	/* The name is for people; when it cannot be read the id still says who. */
+	cp_err_clear(&e);
+	if (c->actor[0] == '\0' && cp_apikey_actor(db, c->key_id, c->actor, &e) != CP_OK)
+		log_error("audit actor of api key %u: %s", (unsigned int)c->key_id, e.msg);
+	return c->actor;
 }
 
 static bool auth_cached(struct worker *w, const unsigned char *sha, struct api_ctx *c)

@@ -512,7 +512,6 @@ void h_export(struct api_ctx *c)
 	struct cp_db *db;
 	struct cp_err e;
 	enum cp_status st;
-	char actor[32];
 	struct stat sb;
 	uint64_t cid;
 	const char *tmp = getenv("TMPDIR");
@@ -540,12 +539,11 @@ void h_export(struct api_ctx *c)
 		return;
 	}
 	snprintf(x->path, sizeof x->path, "%s/campaign-%llu.csv", x->dir, (unsigned long long)cid);
-	api_actor(c, actor, sizeof actor);
 	o.campaign_id = (uint32_t)cid;
 	o.batch_id = q.v[P_BATCH].set ? q.v[P_BATCH].u : 0;
 	o.status = q.v[P_STATUS].set ? q.v[P_STATUS].s : NULL;
 	o.path = x->path;
-	o.actor = actor;
+	o.actor = api_actor(c, db);
 	st = cp_export(db, &o, &res, &e);
 	params_free(&q);
 	if (st == CP_OK && ((x->fd = open(x->path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(x->fd, &sb) != 0))
@@ -618,13 +616,11 @@ static void code_op(struct api_ctx *c, code_op_fn fn)
 	struct cp_db *db;
 	struct cp_err e;
 	enum cp_status st;
-	char actor[32];
 
 	if ((db = api_db(c)) == NULL)
 		return;
 	cp_err_clear(&e);
-	api_actor(c, actor, sizeof actor);
-	st = fn(db, c->args[0], strlen(c->args[0]), actor,
+	st = fn(db, c->args[0], strlen(c->args[0]), api_actor(c, db),
 		c->ps.v[P_REASON].set ? c->ps.v[P_REASON].s : NULL, &ci, &e);
 	if (st != CP_OK) {
 		api_fail(c, st, &e);
@@ -658,7 +654,6 @@ static void expire_codes(struct api_ctx *c, bool batch)
 	enum cp_status st = CP_OK;
 	uint64_t id, n = 0;
 	uint32_t campaign;
-	char actor[32];
 
 	if (!path_id(c, 0, batch ? UINT64_MAX >> 1 : UINT32_MAX, &id) || (db = api_db(c)) == NULL)
 		return;
@@ -666,9 +661,9 @@ static void expire_codes(struct api_ctx *c, bool batch)
 	campaign = (uint32_t)id;
 	if (batch && (st = cp_batch_get(db, id, &bt, &e)) == CP_OK)
 		campaign = bt.campaign_id;
-	api_actor(c, actor, sizeof actor);
 	if (st == CP_OK)
-		st = cp_expire_codes(db, campaign, batch ? id : 0, actor, reason, &n, &e);
+		st = cp_expire_codes(db, campaign, batch ? id : 0, api_actor(c, db), reason, &n,
+				     &e);
 	if (st != CP_OK) {
 		api_fail(c, st, &e);
 		return;

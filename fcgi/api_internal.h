@@ -36,6 +36,7 @@ struct api_ctx {
 	char code[CP_CODE_MAX + 1]; /* normalised code of a successful operation */
 	char display[CP_DISPLAY_MAX + 1]; /* the same as printed, "" when unknown */
 	char campaign[CP_NAME_MAX * 4 + 1]; /* its campaign's name, for the form's page */
+	char actor[CP_ACTOR_MAX];           /* api_actor(), "" until asked */
 };
 
 /* Slots of struct params, shared by every field table. */
@@ -58,8 +59,9 @@ void api_db_state(struct metrics_db *);
 void api_fail(struct api_ctx *, enum cp_status, const struct cp_err *);
 /* The client the request comes from, as the rate limiter keys it (client.h). */
 void api_client_key(const struct api_ctx *, char out[CLIENT_KEY_MAX]);
-/* "actor" for audit rows: "api-key:ID". */
-void api_actor(const struct api_ctx *, char *out, size_t outsz);
+/* Who the request's key is, for audit rows and code history (cp_apikey_actor),
+ * looked up once per request. */
+const char *api_actor(struct api_ctx *, struct cp_db *);
 
 /* api_reward.c */
 /* {"amount":"59.90","currency":"EUR"} (a cJSON object) into M; refusals name FIELD. */

@@ -20,11 +20,11 @@ expect $LINENO 200
 req GET /api/v1/audit -H "Authorization: Bearer $key"
 expect $LINENO 200
 check $LINENO "the code's expiry is newest" \
-	matches "$body" '^\{"entries":\[\{"id":[0-9]+,"at":"[0-9T:Z-]+","actor":"api-key:'"$kid"'","action":"code.expire","object_type":"code"'
+	matches "$body" '^\{"entries":\[\{"id":[0-9]+,"at":"[0-9T:Z-]+","actor":"api-key:'"$kid"' \(ops\)","action":"code.expire","object_type":"code"'
 check $LINENO "with its before and after" \
 	contains "$body" '"before":{"code":"'"$code"'","status":"available","user_id":null,"order_id":null},"after":{"status":"expired","reason":"leaked"}'
 check $LINENO "the campaign's creation by the key" \
-	contains "$body" '"actor":"api-key:'"$kid"'","action":"campaign.create","object_type":"campaign","object_id":'"$cid"',"before":null,"after":{"name":"audited"'
+	contains "$body" '"actor":"api-key:'"$kid"' (ops)","action":"campaign.create","object_type":"campaign","object_id":'"$cid"',"before":null,"after":{"name":"audited"'
 check $LINENO "a short page is the last" contains "$body" '"next_cursor":null}'
 
 # A page at a time: the cursor is the last row's id, the next page starts below it.
@@ -68,6 +68,20 @@ for q in "limit=0 limit" "limit=1001 limit" "limit=x limit" "cursor=abc cursor" 
 done
 req GET "/api/v1/audit?bogus=1" -H "Authorization: Bearer $key"
 expect $LINENO 400 invalid_argument
+
+# A key's name of 80 characters (100 bytes): the actor keeps the first 64, whole
+# characters, so it fits code_events.actor as well as the audit log.
+long=$(printf 'a%.0s' $(seq 60))$(printf 'é%.0s' $(seq 20))
+lkey=$(make_key "$long" admin)
+lid=$(sqldb "SELECT id FROM api_keys WHERE key_prefix = '$(echo "$lkey" | cut -d_ -f2)'")
+code=$(sqldb "SELECT code FROM coupon_codes WHERE campaign_id = $cid2 AND status = 'available' LIMIT 1")
+req POST "/api/v1/codes/$code/expire" -H "Authorization: Bearer $lkey"
+expect $LINENO 200
+want="api-key:$lid ($(printf 'a%.0s' $(seq 60))éééé)"
+check $LINENO "the audit row names the long key, cut" test \
+	"$(sqldb "SELECT actor FROM audit_log ORDER BY id DESC LIMIT 1")" = "$want"
+check $LINENO "so does the code's history" test \
+	"$(sqldb "SELECT actor FROM code_events ORDER BY id DESC LIMIT 1")" = "$want"
 
 check $LINENO "coupon-fcgi logged no error" test "$(grep -c ' error: ' "$work/fcgi.log")" -eq 0
 done_tests

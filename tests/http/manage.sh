@@ -87,7 +87,7 @@ api PATCH "/api/v1/campaigns/$cid" '{"per_user_limit":5}'
 expect $LINENO 409 conflict
 check $LINENO "a refused change of an archived campaign logs nothing" test "$(logged)" -eq "$before"
 check $LINENO "every row names the key" test "$(sqldb "SELECT COUNT(*) FROM audit_log
-	WHERE object_type = 'campaign' AND actor <> CONCAT('api-key:', (SELECT id FROM api_keys WHERE name = 'ops'))")" -eq 0
+	WHERE object_type = 'campaign' AND actor <> CONCAT('api-key:', (SELECT id FROM api_keys WHERE name = 'ops'), ' (ops)')")" -eq 0
 
 # Expiry of a batch's and of a campaign's available codes, each one audit row.
 cid2=$(make_campaign leaked 5)
