@@ -75,6 +75,7 @@ struct thread {
 	enum phase phase;
 	enum cp_status st[MAX_ROUNDS];
 	bool replay[MAX_ROUNDS];
+	unsigned int tries[MAX_ROUNDS]; /* the core's retries of that round's request */
 	unsigned int retries;
 	char err[700];
 };
@@ -134,6 +135,7 @@ static void redeem_once(struct thread *t, unsigned int round)
 	cp_err_clear(&e);
 	t->st[round] = cp_redeem(t->db, &r, &res, &e);
 	t->replay[round] = res.replay;
+	t->tries[round] = res.retries;
 	t->retries += res.retries;
 	if (t->st[round] != CP_OK && t->st[round] != CP_E_ALREADY_REDEEMED && t->err[0] == '\0')
 		snprintf(t->err, sizeof t->err, "%s %s: %s", code, cp_status_code(t->st[round]),
@@ -227,6 +229,11 @@ static void check_round(enum phase ph, unsigned int round, unsigned int *total_b
 		}
 	}
 	CHECK(wins == 1, "%s %s: %u successes", phases[ph].name, code, wins);
+	/* Who won, where, after how many retries: what an investigation starts from. */
+	for (unsigned int i = 0; wins > 1 && i < g.threads; i++)
+		if (threads[i].st[round] == CP_OK && !threads[i].replay[round])
+			printf("stampede: %s %s: success for s%u on node %u after %u retries\n",
+			       phases[ph].name, code, i, i % g.nodes + 1, threads[i].tries[round]);
 	/* busy (503, retry later) is an honest answer when the retries ran out. */
 	CHECK(refused + busy == g.threads - 1,
 	      "%s %s: %u of %u losers told already_redeemed or busy", phases[ph].name, code,
