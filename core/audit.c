@@ -164,9 +164,10 @@ const char *cp_audit_json(const struct cp_audit_entry *a, char *buf, size_t size
 	return jobj_end(&j);
 }
 
+/* Written in the change's transaction, never on its own (db.h). */
 static const char insert_sql[] =
 	"INSERT INTO audit_log (actor, action, object_type, object_id, before_json, after_json)"
-	" VALUES (?, ?, ?, ?, ?, ?)";
+	" SELECT ?, ?, ?, ?, ?, ? FROM DUAL WHERE " DB_IN_TX_SQL;
 
 enum cp_status audit_add(struct cp_db *db, const char *actor, const char *action,
 			 const char *object_type, uint64_t object_id, const char *before,
@@ -174,6 +175,8 @@ enum cp_status audit_add(struct cp_db *db, const char *actor, const char *action
 {
 	MYSQL_BIND b[6];
 	unsigned long len[6];
+	uint64_t rows = 0;
+	enum cp_status st;
 
 	memset(b, 0, sizeof b);
 	db_bind_str(&b[0], actor != NULL && *actor ? actor : db_actor(db), &len[0]);
@@ -182,7 +185,11 @@ enum cp_status audit_add(struct cp_db *db, const char *actor, const char *action
 	db_bind_u64(&b[3], &object_id);
 	db_bind_str(&b[4], before, &len[4]);
 	db_bind_str(&b[5], after, &len[5]);
-	return db_run(db, insert_sql, b, NULL, e);
+	if ((st = db_run(db, insert_sql, b, &rows, e)) != CP_OK)
+		return st;
+	return rows == 1 ? CP_OK
+			 : cp_err_set(e, CP_E_INTERNAL, "audit: %s written outside a transaction",
+				      action);
 }
 
 /* ------------------------------------------------------------ listing */

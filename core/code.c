@@ -39,12 +39,14 @@ static const char spend_sql[] =
 static const char expire_sql[] =
 	"UPDATE coupon_codes SET status = 'expired', expired_reason = ?, reserved_until = NULL"
 	" WHERE id = ? AND status = ?";
+/* These follow the code's change in its transaction, never run on their own (db.h). */
 static const char unuse_sql[] =
 	"UPDATE campaign_user_usage SET used = used - 1"
-	" WHERE campaign_id = ? AND user_id = ? AND used > 0";
+	" WHERE campaign_id = ? AND user_id = ? AND used > 0 AND " DB_IN_TX_SQL;
 static const char event_sql[] =
 	"INSERT INTO code_events (code_id, campaign_id, action, prior_status, prior_user_id,"
-	" prior_order_id, prior_redeemed_at, actor, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	" prior_order_id, prior_redeemed_at, actor, reason)"
+	" SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? FROM DUAL WHERE " DB_IN_TX_SQL;
 static const char events_sql[] =
 	"SELECT id, action, prior_status, prior_user_id, prior_order_id, prior_redeemed_at,"
 	" actor, reason, created_at FROM code_events WHERE code_id = ? ORDER BY id";

@@ -26,6 +26,13 @@ const struct cp_config *db_config(struct cp_db *);
 const char *db_actor(struct cp_db *);
 /* Whether the server is a Galera cluster node (asked once per connection). */
 bool db_galera(struct cp_db *);
+/*
+ * Whether a COMMIT that returned may still have committed nothing: on a Galera
+ * node, a brute-force abort just before it can go unreported (and under the test
+ * fault COUPON_TEST_LOSE_TX, which imitates that). Changes whose success is
+ * acknowledged read their row back after COMMIT there.
+ */
+bool db_commits_unsure(struct cp_db *);
 
 /*
  * Records the connection's last error in E and classifies it: a lost connection
@@ -38,7 +45,23 @@ bool db_retryable(enum cp_status);
 /* Sleeps before retry ATTEMPT (1-based): bounded exponential backoff with jitter. */
 void db_backoff(unsigned int attempt);
 
+/*
+ * The condition of a statement that must change nothing unless it runs inside
+ * the transaction it was written for. A Galera node's brute-force abort of a
+ * transaction between two of its statements is not always reported to the
+ * client: the next statement then runs, and commits, on its own. Every write
+ * that follows the first in a transaction carries this condition, so that run
+ * is a no-op, and db_run / db_select1 answer CP_E_BUSY for it (the session's
+ * status says it is outside a transaction), which the callers retry.
+ */
+#define DB_IN_TX_SQL "@@in_transaction = 1"
+
 enum cp_status db_exec(struct cp_db *, const char *sql, struct cp_err *);
+/*
+ * START TRANSACTION. Until db_commit or db_rollback, every db_run and db_select1
+ * checks that the session is still in it. (Migrations begin theirs with db_exec:
+ * their DDL ends it by design.)
+ */
 enum cp_status db_begin(struct cp_db *, struct cp_err *);
 enum cp_status db_commit(struct cp_db *, struct cp_err *);
 /* COMMIT of a transaction that must still be open: CP_E_BUSY if it ended under us. */

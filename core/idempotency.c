@@ -42,7 +42,8 @@ static const char takeover_sql[] =
 	" AND claimed_at < NOW(6) - INTERVAL ? SECOND";
 static const char store_sql[] =
 	"UPDATE idempotency_keys SET state = 'done', http_status = ?, response = ?"
-	" WHERE api_key_id = ? AND idem_key = ? AND state = 'in_progress' AND response = ?";
+	" WHERE api_key_id = ? AND idem_key = ? AND state = 'in_progress' AND response = ?"
+	" AND " DB_IN_TX_SQL; /* with the change it reports, never on its own (db.h) */
 static const char abandon_sql[] =
 	"DELETE FROM idempotency_keys"
 	" WHERE api_key_id = ? AND idem_key = ? AND state = 'in_progress' AND response = ?";

@@ -29,18 +29,20 @@ const char *const cp_event_types[] = {
 
 #define EVENT_COLUMNS \
 	"(event_id, event_type, campaign_id, code, user_id, order_id, created_at)"
+/* An event is written in its change's transaction, never on its own (db.h). */
 static const char add_sql[] =
-	"INSERT INTO outbox " EVENT_COLUMNS " VALUES (?, ?, ?, ?, ?, ?, COALESCE(?, NOW(6)))";
+	"INSERT INTO outbox " EVENT_COLUMNS " SELECT ?, ?, ?, ?, ?, ?, COALESCE(?, NOW(6))"
+	" FROM DUAL WHERE " DB_IN_TX_SQL;
 static const char add_if_sql[] =
 	"INSERT INTO outbox " EVENT_COLUMNS " SELECT ?, ?, id, ?, ?, ?, COALESCE(?, NOW(6))"
-	" FROM campaigns WHERE id = ? AND events_enabled <> 0";
+	" FROM campaigns WHERE id = ? AND events_enabled <> 0 AND " DB_IN_TX_SQL;
 
 /* With the reward the change recorded on the row. */
 static const char add_row_sql[] =
 	"INSERT INTO outbox (event_id, event_type, campaign_id, code, user_id, order_id,"
 	" created_at, reward_id) SELECT ?, ?, c.campaign_id, c.code,"
 	" c.redeemed_by_user_id, c.order_id, COALESCE(?, NOW(6)), c.reward_id"
-	" FROM coupon_codes c WHERE c.code = ?";
+	" FROM coupon_codes c WHERE c.code = ? AND " DB_IN_TX_SQL;
 
 #define CLAIMABLE \
 	" delivered_at IS NULL AND (claimed_until IS NULL OR claimed_until < NOW(6) OR claimed_by = ?)"

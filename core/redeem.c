@@ -132,12 +132,20 @@ static const char release_noevents_sql[] =
 
 /* In the transaction statements' transaction: the reward the change recorded. */
 static const char granted_sql[] = "SELECT COALESCE(reward_id, 0) FROM coupon_codes WHERE code = ?";
+/*
+ * After COMMIT, where a COMMIT may have committed nothing (db_commits_unsure):
+ * the row carries this change, by its user and its own microsecond time.
+ */
+static const char committed_sql[] =
+	"SELECT 1 FROM coupon_codes WHERE code = ? AND redeemed_by_user_id = ? AND status = ?"
+	" AND IF(status = 'pending', reserved_until, redeemed_at) = ?";
 /* Which campaign a code belongs to, when several formats read it and one has a minimum. */
 static const char owner_sql[] = "SELECT campaign_id FROM coupon_codes WHERE code = ?";
 
 /* Affected rows: 1 inserted, 2 incremented, 0 at the limit (unchanged). */
 static const char usage_sql[] =
-	"INSERT INTO campaign_user_usage (campaign_id, user_id, used) VALUES (?, ?, 1)"
+	"INSERT INTO campaign_user_usage (campaign_id, user_id, used)"
+	" SELECT ?, ?, 1 FROM DUAL WHERE " DB_IN_TX_SQL
 	" ON DUPLICATE KEY UPDATE used = IF(used < ?, used + 1, used)";
 
 /* The failure path: everything that decides why the UPDATE did not match. */
@@ -702,6 +710,35 @@ static enum cp_status order_check(struct ctx *x)
 	return st;
 }
 
+/*
+ * Reads back a committed change where the COMMIT's success does not prove it
+ * (a Galera node, see db.h): CP_E_BUSY, retried, when the row does not carry it.
+ * Releases are not read back: their row has nothing of this request's own.
+ */
+static enum cp_status committed(struct ctx *x)
+{
+	const char *status = x->op == CP_OP_RESERVE ? "pending" : "redeemed";
+	MYSQL_BIND p[4], r[1];
+	unsigned long len[3];
+	int64_t one = 0;
+	bool found = false;
+	enum cp_status st;
+
+	if (!db_commits_unsure(x->db) || x->op == CP_OP_RELEASE || x->res->status != CP_OK)
+		return CP_OK;
+	memset(p, 0, sizeof p);
+	memset(r, 0, sizeof r);
+	db_bind_str(&p[0], x->code, &len[0]);
+	db_bind_str(&p[1], x->req->user_id, &len[1]);
+	db_bind_str(&p[2], status, &len[2]);
+	db_bind_time(&p[3], &x->when, NULL);
+	db_bind_i64(&r[0], &one);
+	if ((st = db_select1(x->db, committed_sql, p, r, &found, x->e)) != CP_OK || found)
+		return st;
+	return cp_err_set(x->e, CP_E_BUSY, "the change was rolled back under its COMMIT (a "
+			  "cluster conflict); retrying");
+}
+
 /* Ends the transaction: stores the reply with the change, or rolls back. */
 static enum cp_status finish(struct ctx *x, enum cp_status outcome)
 {
@@ -722,8 +759,10 @@ static enum cp_status finish(struct ctx *x, enum cp_status outcome)
 		db_rollback(x->db);
 		return st;
 	}
-	if ((outcome == CP_E_USER_LIMIT && !x->idem) || (st = db_commit_open(x->db, x->e)) == CP_OK)
+	if (outcome == CP_E_USER_LIMIT && !x->idem)
 		return CP_OK;
+	if ((st = db_commit_open(x->db, x->e)) == CP_OK)
+		return committed(x);
 	db_rollback(x->db);
 	return st;
 }

@@ -106,7 +106,7 @@ expect_exit $LINENO 0 a export --campaign spring --out "$csv"
 check $LINENO "export reports the count" contains "$out" "exported 8000 codes"
 check $LINENO "header and 8000 rows" test "$(wc -l <"$csv")" -eq 8001
 check $LINENO "sha256sum -c verifies the manifest" sh -c "cd '$work' && sha256sum -c codes.csv.sha256 >/dev/null"
-check $LINENO "displayed and normalised codes" grep -Eq '^SPRING-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{3},SPRING[0-9A-Z]{11},1,available,,$' "$csv"
+check $LINENO "displayed and normalised codes" grep -Eq '^SPRING-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{3},SPRING[0-9A-Z]{11},1,available,,,,,,$' "$csv"
 check $LINENO "export recorded" test "$(sqldb "SELECT code_count FROM code_exports WHERE sha256 = '$(cut -c1-64 "$csv.sha256")'")" = 8000
 expect_exit $LINENO 1 a export --campaign spring --out "$csv"
 check $LINENO "existing file kept without --force" contains "$out" "exists; --force"

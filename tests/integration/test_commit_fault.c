@@ -6,6 +6,13 @@
  * in by ./configure --enable-fault-injection) must
  * tell the caller the redemption failed and leave the code as it was; the same
  * request on a healthy connection then succeeds, as a first success.
+ *
+ * And a transaction lost between its statements without an error, as a Galera
+ * node's brute-force abort sometimes is (COUPON_TEST_LOSE_TX=N rolls back the
+ * first transaction of a connection after its first N statements, the COMMIT
+ * counting as one): what follows must change nothing on its own, the COMMIT
+ * that then "succeeds" must not be believed, and the retry must leave exactly
+ * one redemption, one use counted, one event and one stored reply.
  */
 #include "config.h"
 
@@ -42,6 +49,26 @@ static const struct row rows[] = {
 	{__LINE__, CONFIRM, "per_user_limit = 1", ER_LOCK_DEADLOCK, CP_E_BUSY},
 	/* the autocommit statement has no COMMIT to fail: the fault is COMMIT's alone */
 	{__LINE__, FAST, "", ER_ERROR_DURING_COMMIT, CP_OK},
+};
+
+/* Statements of each path: UPDATE, then (reward read-back | stored reply), then
+ * (use counted | event written), then COMMIT. */
+static const struct lost {
+	int line;
+	enum path path;
+	const char *extra;
+	unsigned int kept; /* statements run before the transaction is lost */
+} losts[] = {
+	{__LINE__, LIMIT, "per_user_limit = 5", 1},
+	{__LINE__, LIMIT, "per_user_limit = 5", 2},
+	{__LINE__, LIMIT, "per_user_limit = 5", 3},
+	{__LINE__, IDEM, "", 1},
+	{__LINE__, IDEM, "", 2},
+	{__LINE__, EVENTS, "events_enabled = 1", 1},
+	{__LINE__, EVENTS, "events_enabled = 1", 2},
+	{__LINE__, EVENTS, "events_enabled = 1", 3},
+	{__LINE__, CONFIRM, "per_user_limit = 5, events_enabled = 1", 2},
+	{__LINE__, CONFIRM, "per_user_limit = 5, events_enabled = 1", 4},
 };
 
 static struct cp_config cfg;
@@ -145,6 +172,74 @@ static void run_row(const struct row *r)
 		 "afterwards: the code is not redeemed by u1");
 }
 
+static struct cp_db *losing(unsigned int kept)
+{
+	char v[16];
+	struct cp_db *d;
+
+	snprintf(v, sizeof v, "%u", kept);
+	setenv("COUPON_TEST_LOSE_TX", v, 1);
+	d = tl_db_open(&cfg);
+	unsetenv("COUPON_TEST_LOSE_TX");
+	return d;
+}
+
+static void run_lost(const struct lost *l, unsigned int no)
+{
+	const struct row r = {l->line, l->path, l->extra, 0, CP_OK};
+	char name[32], prefix[4], code[1][CP_CODE_MAX + 1], key[32];
+	struct cp_redeem_result res;
+	struct cp_format f;
+	struct cp_err e;
+	struct cp_db *d;
+	enum cp_status st;
+	long long events;
+	uint32_t id;
+
+	snprintf(name, sizeof name, "lost %d", l->line);
+	snprintf(prefix, sizeof prefix, "L%c", 'A' + (int)no);
+	snprintf(key, sizeof key, "lost-%d", l->line);
+	id = fx_campaign(db, name, prefix, l->extra, &f);
+	fx_codes(db, id, &f, 0, 1, code);
+	cp_campaign_cache_reset(db);
+	if (l->path == CONFIRM) {
+		struct cp_redeem_req req = fx_req(code[0], "u1", NULL);
+
+		req.ttl = 600;
+		CHECK_AT(l->line, cp_reserve(db, &req, &res, &e) == CP_OK, "reserve: %s", e.msg);
+	}
+	events = q("SELECT COUNT(*) FROM outbox WHERE campaign_id = %u", id);
+	d = losing(l->kept);
+	st = op(d, &r, code[0], key, &res, &e);
+	CHECK_AT(l->line, st == CP_OK && !res.replay && res.retries >= 1,
+		 "lost after %u statements: got %s (%s), replay %d, %u retries", l->kept,
+		 cp_status_code(st), e.msg, res.replay, res.retries);
+	CHECK_AT(l->line, q("SELECT COUNT(*) FROM coupon_codes WHERE status = 'redeemed'"
+			    " AND redeemed_by_user_id = 'u1' AND campaign_id = %u", id) == 1,
+		 "the code is not redeemed by u1");
+	if (l->path == LIMIT || l->path == CONFIRM)
+		CHECK_AT(l->line, q("SELECT COALESCE(SUM(used), 0) FROM campaign_user_usage"
+				    " WHERE campaign_id = %u", id) == 1,
+			 "uses counted: %lld, want 1",
+			 q("SELECT COALESCE(SUM(used), 0) FROM campaign_user_usage"
+			   " WHERE campaign_id = %u", id));
+	if (l->path == EVENTS || l->path == CONFIRM)
+		CHECK_AT(l->line, q("SELECT COUNT(*) FROM outbox WHERE campaign_id = %u", id) ==
+					  events + 1,
+			 "events written: %lld, want 1",
+			 q("SELECT COUNT(*) FROM outbox WHERE campaign_id = %u", id) - events);
+	if (l->path == IDEM) {
+		CHECK_AT(l->line, q("SELECT COUNT(*) FROM idempotency_keys WHERE idem_key = '%s'"
+				    " AND state = 'done'", key) == 1,
+			 "the reply is not stored once");
+		/* The stored reply is the success, replayed. */
+		st = op(d, &r, code[0], key, &res, &e);
+		CHECK_AT(l->line, st == CP_OK && res.replay, "replay: got %s, replay %d",
+			 cp_status_code(st), res.replay);
+	}
+	cp_db_close(d);
+}
+
 int main(void)
 {
 #ifndef COUPON_FAULT_INJECTION
@@ -161,6 +256,8 @@ int main(void)
 	db = tl_db_fresh("commit_fault", &cfg);
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
 		run_row(&rows[i]);
+	for (size_t i = 0; i < sizeof losts / sizeof losts[0]; i++)
+		run_lost(&losts[i], (unsigned int)i);
 	cp_db_close(db);
 	cp_config_free(&cfg);
 	return tl_done("test_commit_fault");
