@@ -148,7 +148,8 @@ static enum cp_status load(struct run *r, uint64_t n, uint64_t *stored, struct c
 static const char chunk_done_sql[] =
 	"UPDATE generation_batches SET generated = ?, params = ?, updated_at = NOW(6), "
 	"status = IF(? = requested, 'complete', 'running'), "
-	"finished_at = IF(? = requested, NOW(6), NULL) WHERE id = ? AND generated = ?";
+	"finished_at = IF(? = requested, NOW(6), NULL) WHERE id = ? AND generated = ? AND "
+	DB_IN_TX_SQL; /* never without the chunk's codes (db.h) */
 
 /* Records the chunk's codes on the batch row, in the chunk's transaction. */
 static enum cp_status record_chunk(struct run *r, uint64_t generated, struct cp_err *e)
