@@ -225,9 +225,10 @@ static bool is_galera(MYSQL *m)
  * up with COUPON_TEST_FAIL_COMMIT=<MySQL errno> in the environment fails every
  * COMMIT with that error, raised by the server after a rollback.
  */
-static unsigned int fault_commit_errno(void)
+/* A fault point's setting: NAME's value when it is a number in MIN..MAX, else 0. */
+static unsigned int fault_setting(const char *name, unsigned long min, unsigned long max)
 {
-	const char *v = getenv("COUPON_TEST_FAIL_COMMIT");
+	const char *v = getenv(name);
 	unsigned long n;
 	char *end;
 
@@ -235,8 +236,12 @@ static unsigned int fault_commit_errno(void)
 		return 0;
 	errno = 0;
 	n = strtoul(v, &end, 10);
-	return errno == 0 && end != v && *end == '\0' && n >= 1000 && n <= 65535 ?
-		       (unsigned int)n : 0;
+	return errno == 0 && end != v && *end == '\0' && n >= min && n <= max ? (unsigned int)n : 0;
+}
+
+static unsigned int fault_commit_errno(void)
+{
+	return fault_setting("COUPON_TEST_FAIL_COMMIT", 1000, 65535);
 }
 
 /*
@@ -247,15 +252,7 @@ static unsigned int fault_commit_errno(void)
  */
 static unsigned int fault_lose_at(void)
 {
-	const char *v = getenv("COUPON_TEST_LOSE_TX");
-	unsigned long n;
-	char *end;
-
-	if (v == NULL)
-		return 0;
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	return errno == 0 && end != v && *end == '\0' && n >= 1 && n <= 100 ? (unsigned int)n : 0;
+	return fault_setting("COUPON_TEST_LOSE_TX", 1, 100);
 }
 
 static void fault_lose(struct cp_db *db)

@@ -76,16 +76,16 @@ static struct cp_db *db;
 
 #define q(...) tl_query_intf(db, __VA_ARGS__)
 
-/* A connection made while COUPON_TEST_FAIL_COMMIT names FAULT. */
-static struct cp_db *faulty(unsigned int fault)
+/* A connection made while the fault point NAME is set to VALUE. */
+static struct cp_db *faulty(const char *name, unsigned int value)
 {
 	char v[16];
 	struct cp_db *d;
 
-	snprintf(v, sizeof v, "%u", fault);
-	setenv("COUPON_TEST_FAIL_COMMIT", v, 1);
+	snprintf(v, sizeof v, "%u", value);
+	setenv(name, v, 1);
 	d = tl_db_open(&cfg);
-	unsetenv("COUPON_TEST_FAIL_COMMIT");
+	unsetenv(name);
 	return d;
 }
 
@@ -120,20 +120,21 @@ static void check_untouched(const struct row *r, uint32_t id, const char *key, l
 		 "the idempotency key kept a claim or a reply");
 }
 
-static void run_row(const struct row *r)
+/*
+ * A campaign of its own with one code, named by TAG and LINE, prefix P + LETTER;
+ * the code reserved by u1 first when the path confirms.
+ */
+static uint32_t setup(const struct row *r, const char *tag, char p, int letter,
+		      char code[][CP_CODE_MAX + 1])
 {
-	char name[32], prefix[4], code[1][CP_CODE_MAX + 1], key[32];
+	char name[32], prefix[4];
 	struct cp_redeem_result res;
 	struct cp_format f;
 	struct cp_err e;
-	struct cp_db *bad;
-	enum cp_status st;
-	long long events;
 	uint32_t id;
 
-	snprintf(name, sizeof name, "fault %d", r->line);
-	snprintf(prefix, sizeof prefix, "F%c", 'A' + (int)(r - rows));
-	snprintf(key, sizeof key, "key-%d", r->line);
+	snprintf(name, sizeof name, "%s %d", tag, r->line);
+	snprintf(prefix, sizeof prefix, "%c%c", p, 'A' + letter);
 	id = fx_campaign(db, name, prefix, r->extra, &f);
 	fx_codes(db, id, &f, 0, 1, code);
 	cp_campaign_cache_reset(db); /* made behind the cache's back */
@@ -143,9 +144,23 @@ static void run_row(const struct row *r)
 		req.ttl = 600;
 		CHECK_AT(r->line, cp_reserve(db, &req, &res, &e) == CP_OK, "reserve: %s", e.msg);
 	}
+	return id;
+}
 
+static void run_row(const struct row *r)
+{
+	char code[1][CP_CODE_MAX + 1], key[32];
+	struct cp_redeem_result res;
+	struct cp_err e;
+	struct cp_db *bad;
+	enum cp_status st;
+	long long events;
+	uint32_t id;
+
+	snprintf(key, sizeof key, "key-%d", r->line);
+	id = setup(r, "fault", 'F', (int)(r - rows), code);
 	events = q("SELECT COUNT(*) FROM outbox WHERE campaign_id = %u", id);
-	bad = faulty(r->fault);
+	bad = faulty("COUPON_TEST_FAIL_COMMIT", r->fault);
 	st = op(bad, r, code[0], key, &res, &e);
 	cp_db_close(bad);
 	CHECK_AT(r->line, st == r->want, "with COMMIT failing (%u): got %s (%s), want %s",
@@ -172,44 +187,21 @@ static void run_row(const struct row *r)
 		 "afterwards: the code is not redeemed by u1");
 }
 
-static struct cp_db *losing(unsigned int kept)
-{
-	char v[16];
-	struct cp_db *d;
-
-	snprintf(v, sizeof v, "%u", kept);
-	setenv("COUPON_TEST_LOSE_TX", v, 1);
-	d = tl_db_open(&cfg);
-	unsetenv("COUPON_TEST_LOSE_TX");
-	return d;
-}
-
 static void run_lost(const struct lost *l, unsigned int no)
 {
 	const struct row r = {l->line, l->path, l->extra, 0, CP_OK};
-	char name[32], prefix[4], code[1][CP_CODE_MAX + 1], key[32];
+	char code[1][CP_CODE_MAX + 1], key[32];
 	struct cp_redeem_result res;
-	struct cp_format f;
 	struct cp_err e;
 	struct cp_db *d;
 	enum cp_status st;
 	long long events;
 	uint32_t id;
 
-	snprintf(name, sizeof name, "lost %d", l->line);
-	snprintf(prefix, sizeof prefix, "L%c", 'A' + (int)no);
 	snprintf(key, sizeof key, "lost-%d", l->line);
-	id = fx_campaign(db, name, prefix, l->extra, &f);
-	fx_codes(db, id, &f, 0, 1, code);
-	cp_campaign_cache_reset(db);
-	if (l->path == CONFIRM) {
-		struct cp_redeem_req req = fx_req(code[0], "u1", NULL);
-
-		req.ttl = 600;
-		CHECK_AT(l->line, cp_reserve(db, &req, &res, &e) == CP_OK, "reserve: %s", e.msg);
-	}
+	id = setup(&r, "lost", 'L', (int)no, code);
 	events = q("SELECT COUNT(*) FROM outbox WHERE campaign_id = %u", id);
-	d = losing(l->kept);
+	d = faulty("COUPON_TEST_LOSE_TX", l->kept);
 	st = op(d, &r, code[0], key, &res, &e);
 	CHECK_AT(l->line, st == CP_OK && !res.replay && res.retries >= 1,
 		 "lost after %u statements: got %s (%s), replay %d, %u retries", l->kept,
