@@ -112,6 +112,15 @@ static bool limited(enum cp_op op, const struct op_facts *f, enum spot s)
 	       op != CP_OP_RELEASE;
 }
 
+/* A spot where the operation would take a unit of the campaign's cap, none being left. */
+static bool capped(enum cp_op op, const struct op_facts *f, enum spot s)
+{
+	bool takes = (s == S_FREE && op == CP_OP_REDEEM) || (s == S_MINE && op == CP_OP_CONFIRM) ||
+		     ((s == S_FREE || s == S_MINE) && op == CP_OP_VALIDATE);
+
+	return takes && f->cap_full;
+}
+
 struct op_verdict op_refusal(enum cp_op op, const struct op_facts *f)
 {
 	struct op_verdict v = {CP_E_INTERNAL, false, false};
@@ -120,7 +129,9 @@ struct op_verdict op_refusal(enum cp_op op, const struct op_facts *f)
 	if ((unsigned int)op >= NOPS)
 		return v;
 	s = spot_of(op, f);
-	v.status = limited(op, f, s) ? CP_E_USER_LIMIT : replies[op][s];
+	v.status = limited(op, f, s)  ? CP_E_USER_LIMIT
+		   : capped(op, f, s) ? CP_E_CAP_REACHED
+				      : replies[op][s];
 	v.replay = s == S_REDEEMED_SAME;
 	v.held = op == CP_OP_VALIDATE && s == S_MINE;
 	return v;
