@@ -112,13 +112,16 @@ static bool limited(enum cp_op op, const struct op_facts *f, enum spot s)
 	       op != CP_OP_RELEASE;
 }
 
-/* A spot where the operation would take a unit of the campaign's cap, none being left. */
+/*
+ * A spot that lets the operation through, but for the campaign's cap: redeem,
+ * confirm and validate take (or would take) a unit of it (core/cap.c).
+ */
 static bool capped(enum cp_op op, const struct op_facts *f, enum spot s)
 {
-	bool takes = (s == S_FREE && op == CP_OP_REDEEM) || (s == S_MINE && op == CP_OP_CONFIRM) ||
-		     ((s == S_FREE || s == S_MINE) && op == CP_OP_VALIDATE);
+	bool takes = op == CP_OP_REDEEM || op == CP_OP_CONFIRM || op == CP_OP_VALIDATE;
+	bool through = replies[op][s] == CP_OK || replies[op][s] == AGAIN;
 
-	return takes && f->cap_full;
+	return f->cap_full && takes && through && (s == S_FREE || s == S_MINE || s == S_MINE_LAPSED);
 }
 
 struct op_verdict op_refusal(enum cp_op op, const struct op_facts *f)
