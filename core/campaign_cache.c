@@ -121,7 +121,6 @@ static struct cache_list *list_for(struct cp_db *db)
 	"SELECT id, name, per_user_limit, unredeem_policy = 'restore', alphabet, prefix,"  \
 	" body_length, check_char, group_size, events_enabled,"                            \
 	" status = 'active' AND per_user_limit = 0 AND events_enabled = 0"                 \
-	" AND max_redemptions IS NULL"                                                     \
 	" AND (starts_at IS NULL OR starts_at <= NOW(6))"                                  \
 	" AND (expires_at IS NULL OR expires_at > " FENCE_SQL "), " FENCE_SQL              \
 	", COALESCE(reward_id, 0), max_redemptions IS NOT NULL"                           \
@@ -298,12 +297,15 @@ static enum cp_status load(struct cp_db *db, struct cache_list *c, struct cp_err
 	reward = xcalloc(mysql_num_rows(res) + 1, sizeof *reward);
 	while ((row = mysql_fetch_row(res)) != NULL) {
 		fill_campaign(&c->v[n], row);
-		if (row[10] != NULL && row[10][0] == '1') {
+		if (n == 0)
+			fenced = parse_time(row[11], &c->fence);
+		/* A capped campaign has a fast statement of its own (cache_open_capped). */
+		if (row[10] != NULL && row[10][0] == '1' && c->v[n].capped) {
+			c->v[n].open_capped = fenced;
+		} else if (row[10] != NULL && row[10][0] == '1') {
 			reward[nopen] = c->v[n].reward_id;
 			open[nopen++] = c->v[n].id;
 		}
-		if (n == 0)
-			fenced = parse_time(row[11], &c->fence);
 		n++;
 	}
 	mysql_free_result(res);
@@ -487,6 +489,28 @@ bool cache_open(struct cp_db *db, uint32_t id, const MYSQL_TIME **fence)
 		}
 	}
 	return false;
+}
+
+bool cache_open_capped(struct cp_db *db, uint32_t id, const MYSQL_TIME **fence)
+{
+	struct cache_list *c = db_cache(db);
+	size_t lo = 0, hi;
+
+	if (c == NULL || c->loaded_ms == 0)
+		return false;
+	/* Loaded in id order. */
+	for (hi = c->n; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->v[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == c->n || c->v[lo].id != id || !c->v[lo].open_capped)
+		return false;
+	*fence = &c->fence;
+	return true;
 }
 
 /*

@@ -13,6 +13,7 @@ struct cache_campaign {
 	bool restores;
 	bool events;      /* writes outbox events */
 	bool capped;      /* has a max_redemptions (core/cap.c) */
+	bool open_capped; /* capped, and open but for that: cache_open_capped */
 	struct cp_format format;
 	uint32_t reward_id; /* its current campaign_rewards row, 0 = none */
 	const struct cp_reward *reward; /* that row; NULL = none; valid until a reload */
@@ -58,6 +59,12 @@ const char *cache_open_sql(struct cp_db *, const char *const *prefix, const MYSQ
 const struct cp_reward *codes_reward(struct cp_db *, uint32_t id, struct cp_err *);
 /* Whether campaign ID is open; *FENCE as for cache_open_sql. */
 bool cache_open(struct cp_db *, uint32_t id, const MYSQL_TIME **fence);
+/*
+ * Whether campaign ID has a cap and is open but for it (the cap is checked in
+ * SQL, by its slots); *FENCE as for cache_open_sql. Capped campaigns are never
+ * in the open list of cache_open and cache_open_sql.
+ */
+bool cache_open_capped(struct cp_db *, uint32_t id, const MYSQL_TIME **fence);
 /*
  * Returns once every connection's list of open campaigns read before the call
  * has passed its fence, so a pause that committed before the call holds for

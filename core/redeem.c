@@ -154,6 +154,20 @@ static const char cap_redeem_sql[] =
 static const char cap_redeem_nolimit_sql[] =
 	REDEEM_ON_SQL(CAP_JOIN_SQL, CAP_TAKE_SQL, TAKE_REWARD_SQL, CAP_ROOM_SQL)
 		NO_LIMIT_SQL NO_EVENTS_SQL;
+/*
+ * The fast statement of a capped campaign, for the one campaign the code's format
+ * names, open but for its cap in the connection's cache (cache_open_capped): no
+ * join of campaigns, exact by the same fence as redeem_one_sql.
+ */
+static const char cap_redeem_one_sql[] =
+	"UPDATE coupon_codes c FORCE INDEX (uq_codes_code) JOIN campaign_cap_slots s"
+	" ON s.campaign_id = c.campaign_id AND s.slot = ?"
+	" SET c.status = 'redeemed', c.redeemed_by_user_id = ?, c.order_id = ?, c.redeemed_at = ?,"
+	" c.reserved_until = NULL," CAP_TAKE_SQL " c.reward_id = NULLIF(?, 0)"
+	" WHERE c.code = ? AND (c.status = 'available' OR"
+	" (c.status = 'pending' AND c.reserved_until < NOW(6)))"
+	" AND (c.expires_at IS NULL OR c.expires_at > NOW(6)) AND NOW(6) < ? AND c.campaign_id = ?"
+	CAP_ROOM_SQL;
 static const char cap_confirm_sql[] =
 	CONFIRM_ON_SQL(CAP_JOIN_SQL, CAP_TAKE_SQL, TAKE_SQL, CAP_ROOM_SQL);
 static const char cap_confirm_nolimit_sql[] =
@@ -664,8 +678,14 @@ static const char *statement(struct ctx *x, const MYSQL_TIME **fence, bool *one)
 	*fence = NULL;
 	*one = false;
 	x->open_sql = false;
-	if ((x->cap_sql = x->capped && x->def->cap_tx_sql != NULL))
+	if ((x->cap_sql = x->capped && x->def->cap_tx_sql != NULL)) {
+		if (x->op == CP_OP_REDEEM && !x->joined && !use_tx(x) && hint != 0 &&
+		    cache_open_capped(x->db, hint, fence)) {
+			x->open_sql = *one = true;
+			return cap_redeem_one_sql;
+		}
 		return use_tx(x) || x->hint.any_min ? x->def->cap_tx_sql : x->def->cap_hot_sql;
+	}
 	if (use_tx(x))
 		return x->def->tx_sql;
 	if (x->op == CP_OP_REDEEM && !x->joined && hint != 0 && cache_open(x->db, hint, fence)) {
