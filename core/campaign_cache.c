@@ -21,7 +21,9 @@
  * waits in cache_fence_wait() until each cache read before it has passed its
  * fence: once such a change has returned, no redemption that it forbids can start.
  * Resuming and other widening changes need no wait: a campaign missing from the
- * list takes the joined statement.
+ * list takes the joined statement. A capped campaign is never in the list: it has
+ * a fast statement of its own (core/redeem.c), for which the cache says whether
+ * it is open but for its cap (cache_open_capped), under the same fence.
  * Each fence is in the clock of the server that read the list and is checked by
  * that same server, so on a Galera cluster (where the read is causal, below) only
  * the nodes' clock rates matter, not their offsets. A server clock stepped back

@@ -4,10 +4,9 @@
  *
  * One counter row would make every redemption of the campaign wait for the one
  * before it to commit. The cap is split instead over CAP_SLOTS rows of
- * campaign_cap_slots whose quotas sum to it: a redemption takes one unit of the
- * slot its code hashes to, in its own statement (core/redeem.c: "used < quota"
- * in the UPDATE that redeems), and moves to a slot with room when that one is
- * full; the code records the slot (cap_slot, NULL read as slot 0) so whatever
+ * campaign_cap_slots whose quotas sum to it: a redemption takes one unit of its
+ * thread's slot, in its own statement (core/redeem.c: "used < quota" in the
+ * UPDATE that redeems), and moves to a slot with room when that one is full; the code records the slot (cap_slot, NULL read as slot 0) so whatever
  * takes the redemption back returns the unit there. No slot ever hands out more
  * than its quota, so no more than the cap are redeemed, whatever the races; and
  * a redemption is refused only when every slot was seen full at once.
@@ -31,6 +30,7 @@
  */
 #include "config.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 #include "cap.h"
@@ -42,13 +42,19 @@
 /* The quota of a slot that counts without limiting, until cap_settle. */
 #define CAP_OPEN 4294967295 /* UINT32_MAX, written for SQL too */
 
-uint32_t cap_slot_of(const char *code)
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
+static atomic_uint next_slot;
+static _Thread_local uint32_t my_slot = CAP_SLOTS; /* none yet */
 
-	for (const unsigned char *p = (const unsigned char *)code; *p != '\0'; p++)
-		h = (h ^ *p) * 16777619u;
-	return h % CAP_SLOTS;
+uint32_t cap_slot_mine(void)
+{
+	if (my_slot >= CAP_SLOTS)
+		my_slot = atomic_fetch_add(&next_slot, 1) % CAP_SLOTS;
+	return my_slot;
+}
+
+void cap_slot_moved(uint32_t slot)
+{
+	my_slot = slot % CAP_SLOTS;
 }
 
 static const char drop_sql[] = "DELETE FROM campaign_cap_slots WHERE campaign_id = ?";

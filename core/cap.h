@@ -11,10 +11,16 @@
 #include "coupon.h"
 
 /* Slots per capped campaign: each redemption updates one of them. */
-#define CAP_SLOTS 16
+#define CAP_SLOTS 64
 
-/* The slot a redemption of CODE tries first. */
-uint32_t cap_slot_of(const char *code);
+/*
+ * The slot the calling thread's redemptions try first: each thread (a front
+ * end's worker with its one connection) gets one of its own, round robin, so
+ * up to CAP_SLOTS threads never meet on a slot row; cap_slot_moved() makes the
+ * slot a redemption moved to, the one it had being full, the thread's own.
+ */
+uint32_t cap_slot_mine(void);
+void cap_slot_moved(uint32_t slot);
 
 /*
  * In the caller's transaction, with campaign ID's row locked: the slots for a cap
