@@ -142,7 +142,7 @@ static const char release_noevents_sql[] =
 /*
  * The campaign cap (core/cap.c). Redeem and confirm of a capped campaign take a
  * unit of the slot bound first ("used < quota") in the UPDATE that redeems, and
- * record the slot on the code; the autocommit one is still one statement. The
+ * record the slot on the code; the autocommit ones are still one statement. The
  * other statements leave capped campaigns alone, so a stale cache costs a
  * refusal lookup and a retry, never a redemption outside the cap.
  */
@@ -155,19 +155,22 @@ static const char cap_redeem_nolimit_sql[] =
 	REDEEM_ON_SQL(CAP_JOIN_SQL, CAP_TAKE_SQL, TAKE_REWARD_SQL, CAP_ROOM_SQL)
 		NO_LIMIT_SQL NO_EVENTS_SQL;
 /*
- * The fast redemption of a capped campaign, for the one campaign the code's format
- * names, open but for its cap in the connection's cache (cache_open_capped): the
- * slot's unit, then the code by the single-table statement (exact by the same
- * fence as redeem_one_sql), in one short transaction. Two statements, because an
- * UPDATE of two tables builds a temporary table on each execution, which cost
- * more than the round trips (bench/redeem).
+ * The fast statement of a capped campaign, for the one campaign the code's format
+ * names, open but for its cap in the connection's cache (cache_open_capped): no
+ * join of campaigns, exact by the same fence as redeem_one_sql. An UPDATE of two
+ * tables makes MariaDB build a temporary table on each execution; the slot unit
+ * and the code by two single-table statements in a transaction instead measured
+ * slower still at 64 threads (bench/redeem, doc/BENCHMARKS.md).
  */
-static const char cap_take_sql[] = "UPDATE campaign_cap_slots SET used = used + 1"
-				   " WHERE campaign_id = ? AND slot = ? AND used < quota";
 static const char cap_redeem_one_sql[] =
-	"UPDATE coupon_codes FORCE INDEX (uq_codes_code) SET cap_slot = ?, status = 'redeemed',"
-	" redeemed_by_user_id = ?, order_id = ?, redeemed_at = ?, reserved_until = NULL,"
-	" reward_id = NULLIF(?, 0)" REDEEM_OPEN_WHERE_SQL("= ?");
+	"UPDATE coupon_codes c FORCE INDEX (uq_codes_code) JOIN campaign_cap_slots s"
+	" ON s.campaign_id = c.campaign_id AND s.slot = ?"
+	" SET c.status = 'redeemed', c.redeemed_by_user_id = ?, c.order_id = ?, c.redeemed_at = ?,"
+	" c.reserved_until = NULL," CAP_TAKE_SQL " c.reward_id = NULLIF(?, 0)"
+	" WHERE c.code = ? AND (c.status = 'available' OR"
+	" (c.status = 'pending' AND c.reserved_until < NOW(6)))"
+	" AND (c.expires_at IS NULL OR c.expires_at > NOW(6)) AND NOW(6) < ? AND c.campaign_id = ?"
+	CAP_ROOM_SQL;
 static const char cap_confirm_sql[] =
 	CONFIRM_ON_SQL(CAP_JOIN_SQL, CAP_TAKE_SQL, TAKE_SQL, CAP_ROOM_SQL);
 static const char cap_confirm_nolimit_sql[] =
@@ -680,7 +683,7 @@ static const char *statement(struct ctx *x, const MYSQL_TIME **fence, bool *one)
 	*one = false;
 	x->open_sql = false;
 	if ((x->cap_sql = x->capped && x->def->cap_tx_sql != NULL)) {
-		if (x->op == CP_OP_REDEEM && !x->joined && !use_tx(x) && !x->idem && hint != 0 &&
+		if (x->op == CP_OP_REDEEM && !x->joined && !use_tx(x) && hint != 0 &&
 		    cache_open_capped(x->db, hint, fence)) {
 			x->open_sql = *one = true;
 			return cap_redeem_one_sql;
@@ -813,42 +816,6 @@ static enum cp_status finish(struct ctx *x, enum cp_status outcome)
 	return st;
 }
 
-/* The capped fast redemption (cap_redeem_one_sql), as attempt() for it. */
-static enum cp_status cap_fast(struct ctx *x, const MYSQL_TIME *fence)
-{
-	MYSQL_BIND b[2];
-	uint32_t campaign = x->hint.campaign_id, bound = x->reward_id;
-	uint64_t took = 0, rows = 0;
-	enum cp_status st, outcome;
-
-	if ((outcome = order_check(x)) != CP_OK) {
-		x->res->status = outcome;
-		return CP_OK;
-	}
-	memset(b, 0, sizeof b);
-	db_bind_u32(&b[0], &campaign);
-	db_bind_u32(&b[1], &x->slot);
-	if ((st = db_begin(x->db, x->e)) != CP_OK)
-		return st;
-	if ((st = db_run(x->db, cap_take_sql, b, &took, x->e)) == CP_OK && took > 0)
-		st = run_change(x, cap_redeem_one_sql, fence, &campaign, &bound, &rows);
-	if (st == CP_OK && rows > 0 && (st = db_commit_open(x->db, x->e)) == CP_OK) {
-		fill_success(x, campaign, bound);
-		x->res->status = CP_OK;
-		return CP_OK;
-	}
-	db_rollback(x->db);
-	if (st != CP_OK)
-		return st;
-	/* The slot was full (move, stay fast) or the statement left the code alone. */
-	x->open_sql = took > 0;
-	outcome = refusal(x);
-	if (failed(outcome))
-		return outcome;
-	x->res->status = outcome;
-	return CP_OK;
-}
-
 /* One attempt. Returns a database failure, or CP_OK with the reply in res->status. */
 static enum cp_status attempt(struct ctx *x)
 {
@@ -870,8 +837,6 @@ static enum cp_status attempt(struct ctx *x)
 		return CP_OK;
 	}
 	sql = statement(x, &fence, &one);
-	if (sql == cap_redeem_one_sql)
-		return cap_fast(x, fence);
 	tx = x->idem || sql == x->def->tx_sql || sql == x->def->cap_tx_sql;
 	if (tx && (st = db_begin(x->db, x->e)) != CP_OK)
 		return st;
