@@ -5,14 +5,19 @@
  *              with the campaign)
  *   bare       the bare conditional UPDATE, prepared, autocommit, tight loop (ceiling)
  *   forupdate  the pessimistic variant: BEGIN; SELECT ... FOR UPDATE; UPDATE; COMMIT
+ *   capped     cp_redeem() in a campaign with a cap (max_redemptions, core/cap.c)
+ *              far above what a run redeems: each redemption also takes a unit of
+ *              one of the cap's slot rows; the target is at least 0.8x core
  * Distinct codes (each redeemed once), one connection per thread, cells of a fixed
- * duration interleaved across modes in all six orders (half a second apart) so drift
+ * duration interleaved across modes in the four orders of a Williams square (half a
+ * second apart: each mode runs in each place, and after each other mode, once) so drift
  * and the wake of the previous cell hit all alike, medians of repetitions.
  * The ratios are given twice: of the modes' medians, and the median of the ratios
  * within each repetition (its cells run back to back, so a shared machine's drift
  * cancels out of them).
  *
- * Seeds the campaign "bench" with N codes first if it has fewer (--seed N).
+ * Seeds the campaigns "bench" and "bench capped" with N codes each first if they
+ * have fewer (--seed N).
  * Not part of make check: bench/redeem (the wrapper) builds and runs it.
  */
 #include "config.h"
@@ -35,8 +40,10 @@
 #define MAX_REPS 18
 #define LAT_CAP (1u << 17)
 
-enum mode { M_CORE, M_BARE, M_FORUPDATE, M_COUNT };
-static const char *const mode_names[] = {"core", "bare", "forupdate"};
+enum mode { M_CORE, M_BARE, M_FORUPDATE, M_CAPPED, M_COUNT };
+static const char *const mode_names[] = {"core", "bare", "forupdate", "capped"};
+/* The capped campaign's cap: far more than a run redeems, so it never refuses. */
+#define BENCH_CAP 4000000000u
 
 static const char bare_sql[] =
 	"UPDATE coupon_codes SET status = 'redeemed', redeemed_by_user_id = ?, order_id = ?,"
@@ -47,12 +54,24 @@ static const char set_sql[] =
 	" redeemed_at = NOW(6) WHERE code = ?";
 
 static struct cp_config cfg;
-static struct cp_format fmt;
 static struct cp_db *conns[MAX_THREADS];
-static atomic_uint_fast64_t next_code;
 static uint64_t ncodes = 1000000;
-static uint32_t campaign;
 static atomic_bool stop;
+
+/* A campaign's codes: the uncapped one's for core, bare and forupdate; the capped one's. */
+struct pool {
+	const char *name, *prefix;
+	uint32_t campaign;
+	struct cp_format fmt;
+	atomic_uint_fast64_t next;
+};
+static struct pool pools[2] = {{.name = "bench", .prefix = "B"},
+			       {.name = "bench capped", .prefix = "C"}};
+
+static struct pool *pool_of(enum mode m)
+{
+	return &pools[m == M_CAPPED];
+}
 
 struct worker {
 	unsigned int n;
@@ -78,19 +97,19 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The INDEXth code: spread over the code space, so neighbours land far apart. */
-static void code_of(uint64_t index, char *out)
+/* The INDEXth code of P: spread over the code space, so neighbours land far apart. */
+static void code_of(const struct pool *p, uint64_t index, char *out)
 {
 	uint8_t d[CP_BODY_MAX];
 	uint64_t x = index * 0x9E3779B97F4A7C15ull + 12345;
 
-	for (unsigned int k = 0; k < fmt.body_len; k++) {
+	for (unsigned int k = 0; k < p->fmt.body_len; k++) {
 		d[k] = (uint8_t)(x % 32);
 		x /= 32;
 		if (k == 11)
 			x = index;
 	}
-	cp_code_compose(&fmt, d, out);
+	cp_code_compose(&p->fmt, d, out);
 }
 
 /* ------------------------------------------------------------ the three ways */
@@ -182,21 +201,22 @@ fail:
 }
 
 static int (*const mode_ops[])(struct worker *, const char *, const char *) = {
-	op_core, op_bare, op_forupdate};
+	op_core, op_bare, op_forupdate, op_core};
 
 static void *run_worker(void *arg)
 {
 	struct worker *w = arg;
 	char code[CP_CODE_MAX + 1], user[32];
+	struct pool *p = pool_of(w->mode);
 
 	snprintf(user, sizeof user, "bench-%u", w->n);
 	while (!atomic_load(&stop)) {
-		uint64_t i = atomic_fetch_add(&next_code, 1);
+		uint64_t i = atomic_fetch_add(&p->next, 1);
 		double t0;
 
 		if (i >= ncodes)
 			break;
-		code_of(i, code);
+		code_of(p, i, code);
 		t0 = now_s();
 		if (mode_ops[w->mode](w, code, user) != 0) {
 			w->errors++;
@@ -250,19 +270,24 @@ static void percentiles(struct worker *w, unsigned int n, struct cell *c)
 	free(all);
 }
 
-static void reset_codes(void)
+static void reset_codes(struct pool *p)
 {
-	char sql[256];
+	char sql[320];
 	struct cp_err e;
 
-	fprintf(stderr, "resetting the bench codes to available...\n");
+	fprintf(stderr, "resetting the %s codes to available...\n", p->name);
 	snprintf(sql, sizeof sql,
 		 "UPDATE coupon_codes SET status = 'available', redeemed_by_user_id = NULL,"
-		 " order_id = NULL, redeemed_at = NULL WHERE campaign_id = %u"
-		 " AND status <> 'available'", campaign);
+		 " order_id = NULL, redeemed_at = NULL, reward_id = NULL, cap_slot = NULL"
+		 " WHERE campaign_id = %u AND status <> 'available'", p->campaign);
 	if (db_exec(conns[0], sql, &e) != CP_OK)
 		die("reset", &e);
-	atomic_store(&next_code, 0);
+	/* The cap's slots count the codes given back (the quotas still sum to the cap). */
+	snprintf(sql, sizeof sql, "UPDATE campaign_cap_slots SET used = 0 WHERE campaign_id = %u",
+		 p->campaign);
+	if (db_exec(conns[0], sql, &e) != CP_OK)
+		die("reset", &e);
+	atomic_store(&p->next, 0);
 	sleep(2); /* let purge catch up before measuring again */
 }
 
@@ -271,12 +296,13 @@ static struct cell run_cell(enum mode mode, unsigned int threads, double seconds
 	static struct worker w[MAX_THREADS];
 	pthread_t t[MAX_THREADS];
 	struct cell c = {0, 0, 0, 0};
-	uint64_t start = atomic_load(&next_code), ops = 0;
+	struct pool *p = pool_of(mode);
+	uint64_t start = atomic_load(&p->next), ops = 0;
 	double t0;
 
 	/* Enough codes left for a generous estimate of this cell. */
 	if (start + (uint64_t)(40000 * seconds) > ncodes)
-		reset_codes();
+		reset_codes(p);
 	atomic_store(&stop, false);
 	t0 = now_s();
 	for (unsigned int i = 0; i < threads; i++) {
@@ -305,19 +331,35 @@ static struct cell run_cell(enum mode mode, unsigned int threads, double seconds
 
 /* ------------------------------------------------------------ seeding */
 
-static void ensure_campaign(void)
+static void ensure_campaign(struct pool *p)
 {
 	struct cp_err e;
 	char sql[512];
 
-	cp_format_default(&fmt);
-	fmt.body_len = 16; /* room for 1e6+ codes at 1e-9 and for the index spreading */
+	cp_format_default(&p->fmt);
+	p->fmt.body_len = 16; /* room for 1e6+ codes at 1e-9 and for the index spreading */
 	snprintf(sql, sizeof sql,
-		 "INSERT IGNORE INTO campaigns SET name = 'bench', alphabet = '%s', prefix = 'B',"
-		 " body_length = %u, check_char = 1, group_size = 4", fmt.alphabet, fmt.body_len);
-	snprintf(fmt.prefix, sizeof fmt.prefix, "B");
+		 "INSERT IGNORE INTO campaigns SET name = '%s', alphabet = '%s', prefix = '%s',"
+		 " body_length = %u, check_char = 1, group_size = 4", p->name, p->fmt.alphabet,
+		 p->prefix, p->fmt.body_len);
+	snprintf(p->fmt.prefix, sizeof p->fmt.prefix, "%s", p->prefix);
 	if (db_exec(conns[0], sql, &e) != CP_OK)
 		die("campaign", &e);
+}
+
+/* The capped campaign's cap, set as an operator does (core makes the slots). */
+static void ensure_cap(struct pool *p)
+{
+	struct cp_campaign c;
+	struct cp_err e;
+
+	if (cp_campaign_get(conns[0], p->campaign, &c, &e) != CP_OK)
+		die("campaign", &e);
+	if (c.max_redemptions == BENCH_CAP)
+		return;
+	c.max_redemptions = BENCH_CAP;
+	if (cp_campaign_update(conns[0], &c, &e) != CP_OK)
+		die("cap", &e);
 }
 
 static long long query_int(const char *sql)
@@ -335,30 +377,32 @@ static long long query_int(const char *sql)
 	return v;
 }
 
-static void seed(void)
+static void seed(struct pool *p)
 {
 	size_t cap = 64 + 5000 * (CP_CODE_MAX + 24), len = 0;
-	char *sql = malloc(cap), code[CP_CODE_MAX + 1];
+	char *sql = malloc(cap), code[CP_CODE_MAX + 1], q[160];
 	long long have;
 	struct cp_err e;
 	double t0 = now_s();
 
-	ensure_campaign();
-	campaign = (uint32_t)query_int("SELECT id FROM campaigns WHERE name = 'bench'");
-	have = query_int("SELECT COUNT(*) FROM coupon_codes c JOIN campaigns k"
-			 " ON k.id = c.campaign_id WHERE k.name = 'bench'");
+	ensure_campaign(p);
+	snprintf(q, sizeof q, "SELECT id FROM campaigns WHERE name = '%s'", p->name);
+	p->campaign = (uint32_t)query_int(q);
+	snprintf(q, sizeof q, "SELECT COUNT(*) FROM coupon_codes WHERE campaign_id = %u",
+		 p->campaign);
+	have = query_int(q);
 	if (have >= (long long)ncodes) {
 		free(sql);
 		return;
 	}
-	fprintf(stderr, "seeding %" PRIu64 " codes...\n", ncodes - (uint64_t)have);
+	fprintf(stderr, "seeding %" PRIu64 " %s codes...\n", ncodes - (uint64_t)have, p->name);
 	for (uint64_t i = (uint64_t)have; i < ncodes; i++) {
-		code_of(i, code);
+		code_of(p, i, code);
 		if (len == 0)
 			len = (size_t)snprintf(sql, cap, "INSERT INTO coupon_codes (code, campaign_id,"
 							 " batch_id) VALUES ");
 		len += (size_t)snprintf(sql + len, cap - len, "%s('%s',%u,0)",
-					(i - (uint64_t)have) % 5000 ? "," : "", code, campaign);
+					(i - (uint64_t)have) % 5000 ? "," : "", code, p->campaign);
 		if ((i - (uint64_t)have + 1) % 5000 == 0 || i + 1 == ncodes) {
 			if (db_exec(conns[0], sql, &e) != CP_OK)
 				die("seed", &e);
@@ -389,9 +433,13 @@ static unsigned int parse_list(const char *s, unsigned int *out)
 	return n;
 }
 
-static const enum mode orders[6][M_COUNT] = {
-	{M_CORE, M_BARE, M_FORUPDATE}, {M_BARE, M_FORUPDATE, M_CORE}, {M_FORUPDATE, M_CORE, M_BARE},
-	{M_CORE, M_FORUPDATE, M_BARE}, {M_FORUPDATE, M_BARE, M_CORE}, {M_BARE, M_CORE, M_FORUPDATE},
+/* A Williams square: each mode in each place, and right after each other mode, once. */
+#define NORDERS M_COUNT
+static const enum mode orders[NORDERS][M_COUNT] = {
+	{M_CORE, M_BARE, M_CAPPED, M_FORUPDATE},
+	{M_BARE, M_FORUPDATE, M_CORE, M_CAPPED},
+	{M_FORUPDATE, M_CAPPED, M_BARE, M_CORE},
+	{M_CAPPED, M_CORE, M_FORUPDATE, M_BARE},
 };
 
 /* Lets the server's background work (purge, page flushing) of the last cell ebb. */
@@ -418,8 +466,9 @@ static void report(struct cell (*cells)[MAX_COUNTS][MAX_REPS], const unsigned in
 {
 	printf("\nredemptions/s (median of %u), p50/p99 latency in ms; %ld CPUs\n", reps,
 	       sysconf(_SC_NPROCESSORS_ONLN));
-	printf("%-7s | %-22s | %-22s | %-22s | %-6s | %-6s | %-8s | %-8s\n", "threads", "core",
-	       "bare UPDATE", "SELECT FOR UPDATE", "a/b", "a/c", "a/b rep", "a/c rep");
+	printf("%-7s | %-22s | %-22s | %-22s | %-22s | %-6s | %-6s | %-8s | %-8s | %-6s | %-8s\n",
+	       "threads", "a: core", "b: bare UPDATE", "c: SELECT FOR UPDATE", "d: capped", "a/b",
+	       "a/c", "a/b rep", "a/c rep", "d/a", "d/a rep");
 	for (unsigned int t = 0; t < ncounts; t++) {
 		double med[M_COUNT][3];
 
@@ -440,10 +489,12 @@ static void report(struct cell (*cells)[MAX_COUNTS][MAX_REPS], const unsigned in
 		for (int m = 0; m < M_COUNT; m++)
 			printf(" | %7.0f %6.2f %7.2f", med[m][0], med[m][1] / 1000,
 			       med[m][2] / 1000);
-		printf(" | %5.2fx | %5.2fx | %7.2fx | %7.2fx\n", med[M_CORE][0] / med[M_BARE][0],
-		       med[M_CORE][0] / med[M_FORUPDATE][0],
+		printf(" | %5.2fx | %5.2fx | %7.2fx | %7.2fx | %5.2fx | %7.2fx\n",
+		       med[M_CORE][0] / med[M_BARE][0], med[M_CORE][0] / med[M_FORUPDATE][0],
 		       paired(cells[M_CORE][t], cells[M_BARE][t], reps),
-		       paired(cells[M_CORE][t], cells[M_FORUPDATE][t], reps));
+		       paired(cells[M_CORE][t], cells[M_FORUPDATE][t], reps),
+		       med[M_CAPPED][0] / med[M_CORE][0],
+		       paired(cells[M_CAPPED][t], cells[M_CORE][t], reps));
 	}
 }
 
@@ -487,19 +538,26 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i < maxt; i++)
 		if (cp_db_open(&conns[i], &cfg, "bench-redeem", &e) != CP_OK)
 			die("connect", &e);
-	seed();
-	if (query_int("SELECT COUNT(*) FROM coupon_codes WHERE status <> 'available'") != 0)
-		reset_codes();
+	for (size_t p = 0; p < sizeof pools / sizeof pools[0]; p++) {
+		char q[160];
+
+		seed(&pools[p]);
+		snprintf(q, sizeof q, "SELECT COUNT(*) FROM coupon_codes WHERE campaign_id = %u"
+				      " AND status <> 'available'", pools[p].campaign);
+		if (query_int(q) != 0)
+			reset_codes(&pools[p]);
+	}
+	ensure_cap(&pools[1]);
 	for (unsigned int r = 0; r < reps; r++)
 		for (unsigned int t = 0; t < ncounts; t++)
 			for (int k = 0; k < M_COUNT; k++) {
 				/*
-				 * All six orders in turn, so that every mode runs first,
-				 * last and after each other mode equally often (a cell
-				 * feels the background work of the one before: rotating
-				 * one order kept core always right after forupdate).
+				 * The orders in turn, so that every mode runs first, last
+				 * and after each other mode equally often (a cell feels
+				 * the background work of the one before: rotating one
+				 * order kept core always right after forupdate).
 				 */
-				enum mode m = orders[(r + t) % 6][k];
+				enum mode m = orders[(r + t) % NORDERS][k];
 				struct cell *c = &cells[m][t][r];
 
 				settle();

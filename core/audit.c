@@ -134,6 +134,10 @@ const char *audit_campaign_json(struct jobj *j, const struct cp_campaign *c)
 	jobj_u64(j, "per_user_limit", c->per_user_limit);
 	jobj_str(j, "unredeem_policy", cp_unredeem_name(c->unredeem_restores));
 	jobj_bool(j, "events", c->events);
+	if (c->max_redemptions != 0)
+		jobj_u64(j, "max_redemptions", c->max_redemptions);
+	else
+		jobj_raw(j, "max_redemptions", NULL);
 	if (c->reward.id != 0) {
 		char reward[CP_REWARD_JSON_MAX], min[96];
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "cap.h"
 #include "campaign_cache.h"
 #include "db.h"
 #include "field.h"
@@ -160,9 +161,9 @@ static enum cp_status check_campaign(struct cp_campaign *c, struct cp_err *e)
 
 /* The columns of a campaign row, bound once for both directions. */
 struct row {
-	MYSQL_BIND b[16];
-	uint32_t id, limit, reward_id;
-	my_bool reward_null;
+	MYSQL_BIND b[17];
+	uint32_t id, limit, reward_id, cap;
+	my_bool reward_null, cap_null;
 	char name[sizeof ((struct cp_campaign *)0)->name], status[16], policy[16];
 	char alphabet[CP_ALPHABET_MAX + 1], prefix[CP_PREFIX_MAX + 1];
 	unsigned long name_len, status_len, policy_len, alphabet_len, prefix_len;
@@ -175,7 +176,7 @@ struct row {
 #define CAMPAIGN_COLUMNS                                                                \
 	"id, name, status, starts_at, expires_at, per_user_limit, unredeem_policy, "     \
 	"alphabet, prefix, body_length, check_char, group_size, planned_codes, "        \
-	"events_enabled, created_at, reward_id"
+	"events_enabled, created_at, reward_id, max_redemptions"
 
 static void bind_row(struct row *r)
 {
@@ -199,6 +200,8 @@ static void bind_row(struct row *r)
 	db_bind_time(&b[14], &r->created, &r->created_null);
 	db_bind_u32(&b[15], &r->reward_id);
 	b[15].is_null = &r->reward_null;
+	db_bind_u32(&b[16], &r->cap);
+	b[16].is_null = &r->cap_null;
 }
 
 static void buf_end(char *buf, size_t size, unsigned long len)
@@ -231,6 +234,7 @@ static void row_to_campaign(struct row *r, struct cp_campaign *c)
 	c->events = r->events != 0;
 	c->created_at = r->created_null ? 0 : db_time_to_unix(&r->created);
 	c->reward.id = r->reward_null ? 0 : r->reward_id;
+	c->max_redemptions = r->cap_null ? 0 : r->cap;
 }
 
 /* The campaign's current reward row, after row_to_campaign. */
@@ -274,7 +278,8 @@ static enum cp_status set_reward(struct cp_db *db, uint32_t id, struct cp_reward
 static const char insert_sql[] =
 	"INSERT INTO campaigns (name, status, starts_at, expires_at, per_user_limit, "
 	"unredeem_policy, alphabet, prefix, body_length, check_char, group_size, "
-	"planned_codes, events_enabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	"planned_codes, events_enabled, max_redemptions)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0))";
 
 enum cp_status cp_campaign_create(struct cp_db *db, struct cp_campaign *c, struct cp_err *e)
 {
@@ -300,11 +305,15 @@ enum cp_status cp_campaign_create(struct cp_db *db, struct cp_campaign *c, struc
 	db_bind_u32(&r.b[10], &r.group);
 	db_bind_u64(&r.b[11], &r.planned);
 	db_bind_u32(&r.b[12], &r.events);
-	/* The row, its reward and its audit record commit together. */
+	r.cap = c->max_redemptions;
+	db_bind_u32(&r.b[13], &r.cap);
+	/* The row, its reward, its cap's slots and its audit record commit together. */
 	if ((st = db_begin(db, e)) == CP_OK && (st = db_run(db, insert_sql, r.b, NULL, e)) == CP_OK) {
 		c->id = (uint32_t)db_insert_id(db, insert_sql);
 		if (rewards_any(&c->reward))
 			st = set_reward(db, c->id, &c->reward, NULL, e);
+		if (st == CP_OK && c->max_redemptions != 0)
+			st = cap_create(db, c->id, c->max_redemptions, e);
 		if (st == CP_OK && (st = cp_campaign_get(db, c->id, c, e)) == CP_OK &&
 		    (st = audit_add(db, NULL, "campaign.create", "campaign", c->id, NULL,
 				    audit_campaign_json(&after, c), e)) == CP_OK)
@@ -480,7 +489,8 @@ enum cp_status cp_campaign_set_status(struct cp_db *db, uint32_t id, enum cp_cam
 
 static const char update_sql[] =
 	"UPDATE campaigns SET starts_at = ?, expires_at = ?, per_user_limit = ?,"
-	" unredeem_policy = ?, events_enabled = ? WHERE id = ? AND status <> 'archived'";
+	" unredeem_policy = ?, events_enabled = ?, max_redemptions = NULLIF(?, 0)"
+	" WHERE id = ? AND status <> 'archived'";
 
 /* Whether going from OLD to NEW can close the campaign to the fast redeem statement. */
 static bool narrows(const struct cp_campaign *old, const struct cp_campaign *new)
@@ -489,6 +499,7 @@ static bool narrows(const struct cp_campaign *old, const struct cp_campaign *new
 	return !cp_reward_same(&old->reward, &new->reward) ||
 	       (old->per_user_limit == 0 && new->per_user_limit > 0) ||
 	       (!old->events && new->events) || new->starts_at > old->starts_at ||
+	       (old->max_redemptions == 0 && new->max_redemptions != 0) ||
 	       (new->expires_at != 0 && (old->expires_at == 0 || new->expires_at < old->expires_at));
 }
 
@@ -499,6 +510,7 @@ enum cp_status cp_campaign_update(struct cp_db *db, const struct cp_campaign *c,
 	struct row r;
 	uint32_t id = c->id;
 	uint64_t n = 0;
+	bool settle = false;
 	enum cp_status st;
 
 	if ((st = check_window(c, e)) != CP_OK || (st = check_reward(&c->reward, e)) != CP_OK ||
@@ -508,9 +520,13 @@ enum cp_status cp_campaign_update(struct cp_db *db, const struct cp_campaign *c,
 	bind_terms(&r, c, &r.b[0]);
 	r.events = c->events;
 	db_bind_u32(&r.b[4], &r.events);
-	db_bind_u32(&r.b[5], &id);
+	r.cap = c->max_redemptions;
+	db_bind_u32(&r.b[5], &r.cap);
+	db_bind_u32(&r.b[6], &id);
 	/* Affected rows count changes: a new reward alone leaves N at 0 here. */
 	st = db_run(db, update_sql, r.b, &n, e);
+	if (st == CP_OK && old.max_redemptions != c->max_redemptions)
+		st = cap_change(db, id, old.max_redemptions, c->max_redemptions, &settle, e);
 	next = c->reward;
 	if (st == CP_OK && !cp_reward_same(&old.reward, &c->reward)) {
 		uint64_t m = 0;
@@ -528,6 +544,7 @@ enum cp_status cp_campaign_update(struct cp_db *db, const struct cp_campaign *c,
 	now.per_user_limit = c->per_user_limit;
 	now.unredeem_restores = c->unredeem_restores;
 	now.events = c->events;
+	now.max_redemptions = c->max_redemptions;
 	now.reward = next;
 	/* A change to what it already was changes no row and records nothing. */
 	st = n > 0 ? audit_commit(db, "campaign.update", &old, &now, e) : db_commit(db, e);
@@ -535,7 +552,10 @@ enum cp_status cp_campaign_update(struct cp_db *db, const struct cp_campaign *c,
 		return st;
 	cache_stale(db);
 	/* As for a pause: until every front end's list of open campaigns has caught up. */
-	return n > 0 && narrows(&old, c) ? cache_fence_wait(db, e) : CP_OK;
+	if (n > 0 && narrows(&old, c) && (st = cache_fence_wait(db, e)) != CP_OK)
+		return st;
+	/* A first cap: now that no redemption goes without a slot, count and apply it. */
+	return settle ? cap_settle(db, id, e) : CP_OK;
 }
 
 static const char counts_campaign_sql[] =

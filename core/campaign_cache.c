@@ -13,7 +13,7 @@
  * The fast statement (core/redeem.c) is a single-table UPDATE: reading campaigns
  * in the statement costs 15-25 % of redemption throughput (bench/redeem), so it
  * takes the campaigns' state from here instead, as a list of "open" campaigns
- * (active, inside their window, no per-user limit, no events), and is made exact
+ * (active, inside their window, no per-user limit, no events, no cap), and is made exact
  * by a fence: the cache is read together with the server's NOW(6) + FENCE_MS,
  * and the statement only matches while the server's NOW(6) is before that
  * instant. Whatever can make an open entry wrong (a pause or archive, and through
@@ -21,7 +21,9 @@
  * waits in cache_fence_wait() until each cache read before it has passed its
  * fence: once such a change has returned, no redemption that it forbids can start.
  * Resuming and other widening changes need no wait: a campaign missing from the
- * list takes the joined statement.
+ * list takes the joined statement. A capped campaign is never in the list: it has
+ * a fast statement of its own (core/redeem.c), for which the cache says whether
+ * it is open but for its cap (cache_open_capped), under the same fence.
  * Each fence is in the clock of the server that read the list and is checked by
  * that same server, so on a Galera cluster (where the read is causal, below) only
  * the nodes' clock rates matter, not their offsets. A server clock stepped back
@@ -123,7 +125,7 @@ static struct cache_list *list_for(struct cp_db *db)
 	" status = 'active' AND per_user_limit = 0 AND events_enabled = 0"                 \
 	" AND (starts_at IS NULL OR starts_at <= NOW(6))"                                  \
 	" AND (expires_at IS NULL OR expires_at > " FENCE_SQL "), " FENCE_SQL              \
-	", COALESCE(reward_id, 0)"                                                         \
+	", COALESCE(reward_id, 0), max_redemptions IS NOT NULL"                           \
 	" FROM campaigns WHERE status <> 'archived' ORDER BY id"
 static const char load_sql[] = LOAD_SQL;
 /*
@@ -155,6 +157,7 @@ static void fill_campaign(struct cache_campaign *k, MYSQL_ROW row)
 	k->format.group = (unsigned int)strtoul(row[8], NULL, 10);
 	k->events = row[9] != NULL && row[9][0] != '0';
 	k->reward_id = row[12] != NULL ? (uint32_t)strtoul(row[12], NULL, 10) : 0;
+	k->capped = row[13] != NULL && row[13][0] == '1';
 }
 
 /* "YYYY-MM-DD HH:MM:SS.ffffff" as the server sent it. */
@@ -296,12 +299,15 @@ static enum cp_status load(struct cp_db *db, struct cache_list *c, struct cp_err
 	reward = xcalloc(mysql_num_rows(res) + 1, sizeof *reward);
 	while ((row = mysql_fetch_row(res)) != NULL) {
 		fill_campaign(&c->v[n], row);
-		if (row[10] != NULL && row[10][0] == '1') {
+		if (n == 0)
+			fenced = parse_time(row[11], &c->fence);
+		/* A capped campaign has a fast statement of its own (cache_open_capped). */
+		if (row[10] != NULL && row[10][0] == '1' && c->v[n].capped) {
+			c->v[n].open_capped = fenced;
+		} else if (row[10] != NULL && row[10][0] == '1') {
 			reward[nopen] = c->v[n].reward_id;
 			open[nopen++] = c->v[n].id;
 		}
-		if (n == 0)
-			fenced = parse_time(row[11], &c->fence);
 		n++;
 	}
 	mysql_free_result(res);
@@ -386,6 +392,7 @@ static void try_format(const struct cache_campaign *k, const char *in, size_t in
 	}
 	m->hint.any_limit |= k->per_user_limit > 0;
 	m->hint.any_events |= k->events;
+	m->hint.any_cap |= k->capped;
 	m->hint.any_min |= k->reward != NULL && k->reward->min_order.currency[0] != '\0';
 	m->hint.campaign_id = m->hint.campaign_id == 0 ? k->id : UINT32_MAX;
 }
@@ -484,6 +491,28 @@ bool cache_open(struct cp_db *db, uint32_t id, const MYSQL_TIME **fence)
 		}
 	}
 	return false;
+}
+
+bool cache_open_capped(struct cp_db *db, uint32_t id, const MYSQL_TIME **fence)
+{
+	struct cache_list *c = db_cache(db);
+	size_t lo = 0, hi;
+
+	if (c == NULL || c->loaded_ms == 0)
+		return false;
+	/* Loaded in id order. */
+	for (hi = c->n; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->v[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == c->n || c->v[lo].id != id || !c->v[lo].open_capped)
+		return false;
+	*fence = &c->fence;
+	return true;
 }
 
 /*

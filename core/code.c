@@ -13,6 +13,7 @@
 
 #include "audit.h"
 #include "campaign_cache.h"
+#include "cap.h"
 #include "db.h"
 #include "field.h"
 #include "outbox.h"
@@ -30,8 +31,8 @@ static const char lock_sql[] = SHOW_COLUMNS " FOR UPDATE";
 
 static const char restore_sql[] =
 	"UPDATE coupon_codes SET status = 'available', redeemed_by_user_id = NULL,"
-	" order_id = NULL, redeemed_at = NULL, reserved_until = NULL, reward_id = NULL"
-	" WHERE id = ? AND status = 'redeemed'";
+	" order_id = NULL, redeemed_at = NULL, reserved_until = NULL, reward_id = NULL,"
+	" cap_slot = NULL WHERE id = ? AND status = 'redeemed'";
 /* Policy spend: the refund is recorded, the code stays unusable (keeps its data). */
 static const char spend_sql[] =
 	"UPDATE coupon_codes SET status = 'expired', expired_reason = 'refunded'"
@@ -296,6 +297,9 @@ static enum cp_status do_unredeem(struct cp_db *db, const struct cp_code_info *p
 	if (prior->status != CP_CODE_REDEEMED)
 		return cp_err_set(e, CP_E_NOT_REDEEMED, "%s is %s, not redeemed", prior->code,
 				  cp_code_status_name(prior->status));
+	/* Refunded either way: the redemption no longer counts against the cap. */
+	if ((st = cap_give(db, id, e)) != CP_OK)
+		return st;
 	memset(b, 0, sizeof b);
 	db_bind_u64(&b[0], &id);
 	if ((st = db_run(db, restores ? restore_sql : spend_sql, b, &rows, e)) != CP_OK)
@@ -319,6 +323,9 @@ static enum cp_status do_expire(struct cp_db *db, const struct cp_code_info *pri
 
 	if (prior->status == CP_CODE_EXPIRED)
 		return cp_err_set(e, CP_E_EXPIRED, "%s is already expired", prior->code);
+	/* Only a redeemed code holds a share of the cap. */
+	if (prior->status == CP_CODE_REDEEMED && (st = cap_give(db, id, e)) != CP_OK)
+		return st;
 	memset(b, 0, sizeof b);
 	db_bind_str(&b[0], reason, &len[0]);
 	db_bind_u64(&b[1], &id);

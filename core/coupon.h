@@ -37,6 +37,8 @@ extern "C" {
 	X(E_CAMPAIGN_PAUSED, "campaign_paused", 409, "the campaign is paused")          \
 	X(E_USER_LIMIT, "user_limit_reached", 409,                                      \
 	  "this user has reached the campaign's redemption limit")                      \
+	X(E_CAP_REACHED, "campaign_cap_reached", 409,                                   \
+	  "the campaign has reached its maximum number of redemptions")                 \
 	X(E_IDEMPOTENCY_CONFLICT, "idempotency_conflict", 422,                          \
 	  "the idempotency key was used with a different request")                      \
 	X(E_IN_PROGRESS, "in_progress", 409,                                            \
@@ -446,6 +448,7 @@ struct cp_campaign {
 	bool events;                     /* write outbox events */
 	time_t created_at;
 	struct cp_reward reward;         /* what its codes grant now, min order, metadata */
+	uint32_t max_redemptions;        /* redemptions allowed in all, 0 = no cap */
 };
 
 /* --- campaigns: declarations (generation work) --- */
@@ -494,8 +497,10 @@ enum cp_status cp_campaign_set_status(struct cp_db *, uint32_t id, enum cp_campa
  * Sets the window, per-user limit, unredeem policy and events of campaign C->id to
  * C's (name, status and format stay; fill C with cp_campaign_get first). A new
  * per-user limit counts redemptions from then on. A change that can stop a
- * redemption (an earlier end, a later start, a limit where there was none, events)
- * returns once every front end applies it, as a pause does.
+ * redemption (an earlier end, a later start, a limit where there was none, events,
+ * a cap where there was none) returns once every front end applies it, as a pause
+ * does. A cap counts the campaign's redeemed codes; lowering it below that count
+ * refuses further redemptions and un-redeems nothing (core/cap.c).
  */
 enum cp_status cp_campaign_update(struct cp_db *, const struct cp_campaign *, struct cp_err *);
 
@@ -512,7 +517,8 @@ enum cp_status cp_campaign_update(struct cp_db *, const struct cp_campaign *, st
  *   name, status (active|paused), starts_at, expires_at (cp_parse_time),
  *   per_user_limit, unredeem (restore|spend), alphabet (default Crockford),
  *   prefix (upper-cased), body_length (default: chosen at create), check,
- *   group, planned_codes (1..CP_PLANNED_MAX), events.
+ *   group, planned_codes (1..CP_PLANNED_MAX), events, max_redemptions
+ *   (0..UINT32_MAX; 0, "none" and "" are no cap).
  * Whether the whole is acceptable is cp_campaign_create's decision. Refusals are
  * CP_E_INVALID_ARGUMENT with cp_err.field = FIELD.
  */
@@ -708,7 +714,7 @@ struct cp_redeem_result {
  * The redemption operations (core/redeem.c). Each returns the outcome, also in
  * RES->status; CP_OK is a success that has committed. Refusals are typed
  * (CP_E_UNKNOWN_CODE, CP_E_ALREADY_REDEEMED, CP_E_RESERVED, CP_E_NOT_RESERVED,
- * CP_E_EXPIRED, CP_E_NOT_STARTED, CP_E_CAMPAIGN_PAUSED, CP_E_USER_LIMIT,
+ * CP_E_EXPIRED, CP_E_NOT_STARTED, CP_E_CAMPAIGN_PAUSED, CP_E_USER_LIMIT, CP_E_CAP_REACHED,
  * CP_E_IDEMPOTENCY_CONFLICT, CP_E_IN_PROGRESS); transient failures are
  * CP_E_DB_UNAVAILABLE / CP_E_BUSY (safe to retry) and CP_E_DB. Bad input is refused
  * before the database is touched: CP_E_INVALID_CODE / CP_E_WRONG_CHECK for the
@@ -727,7 +733,9 @@ struct cp_redeem_result {
  *            the per-user limit (confirm does); a user already at the limit is
  *            refused with CP_E_USER_LIMIT (advisory, confirm enforces it).
  *  confirm   pending (same user, not yet past reserved_until) -> redeemed;
- *            counts towards the per-user limit. A repeat after success returns
+ *            counts towards the per-user limit and the campaign's cap (a
+ *            reservation holds no share of the cap: confirm may get
+ *            CP_E_CAP_REACHED). A repeat after success returns
  *            the original success (replay = true).
  *  release   pending (same user) -> available. Releasing a code that is already
  *            available succeeds (so a retried release is not an error).

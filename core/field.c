@@ -330,6 +330,16 @@ static enum cp_status set_money(struct cp_campaign *c, const struct field_def *f
 	return CP_OK;
 }
 
+/* A cap: a count, or "none" (any case); 0 and none are no cap, as for per_user_limit. */
+static enum cp_status set_cap(struct cp_campaign *c, const struct field_def *f, const char *s,
+			      struct cp_err *e)
+{
+	if (strcasecmp(s, "none") != 0)
+		return set_number(c, f, s, e);
+	memset(member(c, f), 0, f->size);
+	return CP_OK;
+}
+
 /* A JSON object, kept as written. */
 static enum cp_status set_metadata(struct cp_campaign *c, const struct field_def *f,
 				   const char *s, struct cp_err *e)
@@ -367,6 +377,7 @@ static const struct field_def fields[] = {
 	 0, 0},
 	{"min_order", set_money, AT(reward.min_order), 0, 0},
 	{"metadata", set_metadata, AT(reward.metadata), 0, 0},
+	{"max_redemptions", set_cap, AT(max_redemptions), 0, UINT32_MAX},
 };
 #undef AT
 

@@ -112,6 +112,18 @@ static bool limited(enum cp_op op, const struct op_facts *f, enum spot s)
 	       op != CP_OP_RELEASE;
 }
 
+/*
+ * A spot that lets the operation through, but for the campaign's cap: redeem,
+ * confirm and validate take (or would take) a unit of it (core/cap.c).
+ */
+static bool capped(enum cp_op op, const struct op_facts *f, enum spot s)
+{
+	bool takes = op == CP_OP_REDEEM || op == CP_OP_CONFIRM || op == CP_OP_VALIDATE;
+	bool through = replies[op][s] == CP_OK || replies[op][s] == AGAIN;
+
+	return f->cap_full && takes && through && (s == S_FREE || s == S_MINE || s == S_MINE_LAPSED);
+}
+
 struct op_verdict op_refusal(enum cp_op op, const struct op_facts *f)
 {
 	struct op_verdict v = {CP_E_INTERNAL, false, false};
@@ -120,7 +132,9 @@ struct op_verdict op_refusal(enum cp_op op, const struct op_facts *f)
 	if ((unsigned int)op >= NOPS)
 		return v;
 	s = spot_of(op, f);
-	v.status = limited(op, f, s) ? CP_E_USER_LIMIT : replies[op][s];
+	v.status = limited(op, f, s)  ? CP_E_USER_LIMIT
+		   : capped(op, f, s) ? CP_E_CAP_REACHED
+				      : replies[op][s];
 	v.replay = s == S_REDEEMED_SAME;
 	v.held = op == CP_OP_VALIDATE && s == S_MINE;
 	return v;

@@ -20,6 +20,7 @@ struct op_facts {
 	enum cp_campaign_status campaign; /* as stored */
 	bool not_started, campaign_over;  /* before or past the campaign's window */
 	bool at_limit;                    /* the request's user has used the per-user limit */
+	bool cap_full;                    /* the campaign's cap is used up (core/cap.c) */
 };
 
 struct op_verdict {

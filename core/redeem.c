@@ -26,6 +26,10 @@
  * campaigns the connection's cache lists as open, valid until a fence in the
  * server's clock (core/campaign_cache.c says why that is exact). A code it leaves alone
  * that the lookup finds redeemable is tried again with the joined statement.
+ *
+ * A campaign with a cap (core/cap.c) has statements of its own for redeem and
+ * confirm, which also take a unit of one of its slot rows in the same UPDATE;
+ * the others exclude it in SQL, as they exclude events.
  */
 #include "config.h"
 
@@ -33,6 +37,7 @@
 #include <time.h>
 
 #include "campaign_cache.h"
+#include "cap.h"
 #include "db.h"
 #include "idempotency.h"
 #include "op.h"
@@ -62,12 +67,15 @@
 #define NO_LIMIT_SQL " AND k.per_user_limit = 0"
 /* Autocommit statements: an event must commit with its change. */
 #define NO_EVENTS_SQL " AND k.events_enabled = 0"
+/* The statements of campaigns without a cap (capped ones have their own, below). */
+#define NO_CAP_SQL " AND k.max_redemptions IS NULL"
 
-#define REDEEM_SQL(take)                                                                \
-	JOIN_SQL " SET c.status = 'redeemed', c.redeemed_by_user_id = ?, c.order_id = ?," \
-		 " c.redeemed_at = ?, c.reserved_until = NULL," take                        \
+#define REDEEM_SQL(take) REDEEM_ON_SQL(JOIN_SQL, "", take, "") NO_CAP_SQL
+#define REDEEM_ON_SQL(join, cap_take, take, cap_room)                                    \
+	join " SET c.status = 'redeemed', c.redeemed_by_user_id = ?, c.order_id = ?," \
+		 " c.redeemed_at = ?, c.reserved_until = NULL," cap_take take               \
 		 " WHERE c.code = ? AND (c.status = 'available' OR"                        \
-		 " (c.status = 'pending' AND c.reserved_until < NOW(6)))" OPEN_SQL
+		 " (c.status = 'pending' AND c.reserved_until < NOW(6)))" OPEN_SQL cap_room
 static const char redeem_sql[] = REDEEM_SQL(TAKE_SQL);
 static const char redeem_nolimit_sql[] = REDEEM_SQL(TAKE_REWARD_SQL) NO_LIMIT_SQL NO_EVENTS_SQL;
 /*
@@ -109,11 +117,12 @@ static const char reserve_sql[] = RESERVE_SQL(TAKE_SQL);
 static const char reserve_noevents_sql[] = RESERVE_SQL(TAKE_REWARD_SQL) NO_EVENTS_SQL;
 
 /* Confirming is the redemption: it is granted the reward the campaign has now. */
-#define CONFIRM_SQL(take)                                                              \
-	JOIN_SQL " SET c.status = 'redeemed', c.order_id = COALESCE(?, c.order_id),"       \
-		 " c.redeemed_at = ?, c.reserved_until = NULL," take                        \
-		 " WHERE c.code = ? AND c.status = 'pending' AND c.redeemed_by_user_id = ?" \
-		 " AND c.reserved_until >= NOW(6)" OPEN_SQL
+#define CONFIRM_SQL(take) CONFIRM_ON_SQL(JOIN_SQL, "", take, "") NO_CAP_SQL
+#define CONFIRM_ON_SQL(join, cap_take, take, cap_room)                                 \
+	join " SET c.status = 'redeemed', c.order_id = COALESCE(?, c.order_id),"           \
+	     " c.redeemed_at = ?, c.reserved_until = NULL," cap_take take                 \
+	     " WHERE c.code = ? AND c.status = 'pending' AND c.redeemed_by_user_id = ?"     \
+	     " AND c.reserved_until >= NOW(6)" OPEN_SQL cap_room
 static const char confirm_sql[] = CONFIRM_SQL(TAKE_SQL);
 static const char confirm_nolimit_sql[] = CONFIRM_SQL(TAKE_REWARD_SQL) NO_LIMIT_SQL NO_EVENTS_SQL;
 
@@ -129,6 +138,44 @@ static const char release_sql[] = RELEASE_SQL(
 static const char release_noevents_sql[] =
 	RELEASE_SQL(" c.reward_id = NULL, c.campaign_id = LAST_INSERT_ID(k.id << 33) >> 33")
 		NO_EVENTS_SQL;
+
+/*
+ * The campaign cap (core/cap.c). Redeem and confirm of a capped campaign take a
+ * unit of the slot bound first ("used < quota") in the UPDATE that redeems, and
+ * record the slot on the code; the autocommit ones are still one statement. The
+ * other statements leave capped campaigns alone, so a stale cache costs a
+ * refusal lookup and a retry, never a redemption outside the cap.
+ */
+#define CAP_JOIN_SQL JOIN_SQL " JOIN campaign_cap_slots s ON s.campaign_id = k.id AND s.slot = ?"
+#define CAP_TAKE_SQL " s.used = s.used + 1, c.cap_slot = s.slot,"
+#define CAP_ROOM_SQL " AND s.used < s.quota"
+static const char cap_redeem_sql[] =
+	REDEEM_ON_SQL(CAP_JOIN_SQL, CAP_TAKE_SQL, TAKE_SQL, CAP_ROOM_SQL);
+static const char cap_redeem_nolimit_sql[] =
+	REDEEM_ON_SQL(CAP_JOIN_SQL, CAP_TAKE_SQL, TAKE_REWARD_SQL, CAP_ROOM_SQL)
+		NO_LIMIT_SQL NO_EVENTS_SQL;
+/*
+ * The fast statement of a capped campaign, for the one campaign the code's format
+ * names, open but for its cap in the connection's cache (cache_open_capped): no
+ * join of campaigns, exact by the same fence as redeem_one_sql. An UPDATE of two
+ * tables makes MariaDB build a temporary table on each execution; the slot unit
+ * and the code by two single-table statements in a transaction instead measured
+ * slower still at 64 threads (bench/redeem, doc/BENCHMARKS.md).
+ */
+static const char cap_redeem_one_sql[] =
+	"UPDATE coupon_codes c FORCE INDEX (uq_codes_code) JOIN campaign_cap_slots s"
+	" ON s.campaign_id = c.campaign_id AND s.slot = ?"
+	" SET c.status = 'redeemed', c.redeemed_by_user_id = ?, c.order_id = ?, c.redeemed_at = ?,"
+	" c.reserved_until = NULL," CAP_TAKE_SQL " c.reward_id = NULLIF(?, 0)"
+	" WHERE c.code = ? AND (c.status = 'available' OR"
+	" (c.status = 'pending' AND c.reserved_until < NOW(6)))"
+	" AND (c.expires_at IS NULL OR c.expires_at > NOW(6)) AND NOW(6) < ? AND c.campaign_id = ?"
+	CAP_ROOM_SQL;
+static const char cap_confirm_sql[] =
+	CONFIRM_ON_SQL(CAP_JOIN_SQL, CAP_TAKE_SQL, TAKE_SQL, CAP_ROOM_SQL);
+static const char cap_confirm_nolimit_sql[] =
+	CONFIRM_ON_SQL(CAP_JOIN_SQL, CAP_TAKE_SQL, TAKE_REWARD_SQL, CAP_ROOM_SQL)
+		NO_LIMIT_SQL NO_EVENTS_SQL;
 
 /* In the transaction statements' transaction: the reward the change recorded. */
 static const char granted_sql[] = "SELECT COALESCE(reward_id, 0) FROM coupon_codes WHERE code = ?";
@@ -157,7 +204,12 @@ static const char why_sql[] =
 	" k.expires_at IS NOT NULL AND k.expires_at <= NOW(6), k.per_user_limit,"
 	" COALESCE((SELECT u.used FROM campaign_user_usage u"
 	" WHERE u.campaign_id = c.campaign_id AND u.user_id = ?), 0), k.events_enabled <> 0,"
-	" COALESCE(c.reward_id, 0)"
+	" COALESCE(c.reward_id, 0),"
+	/* The cap: whether there is one, whether it is used up, a slot with room. */
+	" k.max_redemptions IS NOT NULL, k.max_redemptions IS NOT NULL AND NOT EXISTS"
+	" (SELECT 1 FROM campaign_cap_slots s WHERE s.campaign_id = k.id AND s.used < s.quota),"
+	" COALESCE((SELECT s.slot FROM campaign_cap_slots s WHERE s.campaign_id = k.id"
+	" AND s.used < s.quota ORDER BY RAND() LIMIT 1), 0)"
 	" FROM coupon_codes c JOIN campaigns k ON k.id = c.campaign_id WHERE c.code = ?";
 
 /* Bound parameters, in statement order. */
@@ -167,6 +219,8 @@ struct op_def {
 	/* autocommit: campaigns without events (and without a per-user limit if counts) */
 	const char *hot_sql;
 	const char *tx_sql;  /* in a transaction, any campaign */
+	/* The same two for a capped campaign; NULL: the operation takes no unit of a cap. */
+	const char *cap_hot_sql, *cap_tx_sql;
 	enum param params[7];
 	bool counts;         /* increments the per-user usage */
 	bool needs_user;
@@ -175,16 +229,17 @@ struct op_def {
 };
 
 static const struct op_def ops[] = {
-	[CP_OP_VALIDATE] = {NULL, NULL, {P_END}, false, false, 0, false},
-	[CP_OP_REDEEM] = {redeem_nolimit_sql, redeem_sql, {P_USER, P_ORDER, P_TIME, P_CODE},
-			  true, true, OUTBOX_REDEEMED, true},
-	[CP_OP_RESERVE] = {reserve_noevents_sql, reserve_sql,
+	[CP_OP_VALIDATE] = {NULL, NULL, NULL, NULL, {P_END}, false, false, 0, false},
+	[CP_OP_REDEEM] = {redeem_nolimit_sql, redeem_sql, cap_redeem_nolimit_sql, cap_redeem_sql,
+			  {P_USER, P_ORDER, P_TIME, P_CODE}, true, true, OUTBOX_REDEEMED, true},
+	[CP_OP_RESERVE] = {reserve_noevents_sql, reserve_sql, NULL, NULL,
 			   {P_USER, P_ORDER, P_TIME, P_CODE, P_USER, P_USER}, false, true,
 			   OUTBOX_RESERVED, false},
-	[CP_OP_CONFIRM] = {confirm_nolimit_sql, confirm_sql, {P_ORDER, P_TIME, P_CODE, P_USER},
-			   true, true, OUTBOX_CONFIRMED, true},
-	[CP_OP_RELEASE] = {release_noevents_sql, release_sql, {P_CODE, P_USER}, false, true,
-			   OUTBOX_RELEASED, false},
+	[CP_OP_CONFIRM] = {confirm_nolimit_sql, confirm_sql, cap_confirm_nolimit_sql,
+			   cap_confirm_sql, {P_ORDER, P_TIME, P_CODE, P_USER}, true, true,
+			   OUTBOX_CONFIRMED, true},
+	[CP_OP_RELEASE] = {release_noevents_sql, release_sql, NULL, NULL, {P_CODE, P_USER}, false,
+			   true, OUTBOX_RELEASED, false},
 };
 #define NOPS (sizeof ops / sizeof ops[0])
 
@@ -197,6 +252,8 @@ struct why {
 	MYSQL_TIME redeemed_at, reserved_until;
 	int64_t lapsed, code_expired, not_started, campaign_over, used, events;
 	uint32_t campaign_id, limit, reward_id;
+	int64_t capped, cap_full;
+	uint32_t free_slot;
 };
 
 struct ctx {
@@ -221,6 +278,11 @@ struct ctx {
 	uint32_t reward_id;
 	struct cp_money min_order;
 	bool min_known;  /* the campaign (and so its minimum) was known beforehand */
+	/* The cap (core/cap.c): the statement takes a unit of slot SLOT. */
+	bool capped;     /* the campaign has (or may have) a cap */
+	bool cap_sql;    /* the last change ran a capped statement */
+	uint32_t slot;
+	unsigned int moves; /* to another slot, the one tried being full */
 };
 
 /* ------------------------------------------------------------ input */
@@ -309,7 +371,10 @@ static enum cp_status run_change(struct ctx *x, const char *sql, const MYSQL_TIM
 	size_t i;
 
 	memset(b, 0, sizeof b);
-	for (size_t j = i = 0; x->def->params[j] != P_END; i++, j++) {
+	i = 0;
+	if (x->cap_sql)
+		db_bind_u32(&b[i++], &x->slot);
+	for (size_t j = 0; x->def->params[j] != P_END; i++, j++) {
 		switch (x->def->params[j]) {
 		case P_USER:
 			db_bind_str(&b[i], user, &len[i]);
@@ -432,7 +497,7 @@ static bool failed(enum cp_status st)
 
 static enum cp_status lookup(struct ctx *x, struct why *w)
 {
-	MYSQL_BIND p[2], r[15];
+	MYSQL_BIND p[2], r[18];
 	unsigned long plen[2], rlen[4] = {0, 0, 0, 0}; /* read even when no row was found */
 	enum cp_status st;
 
@@ -456,6 +521,9 @@ static enum cp_status lookup(struct ctx *x, struct why *w)
 	db_bind_i64(&r[12], &w->used);
 	db_bind_i64(&r[13], &w->events);
 	db_bind_u32(&r[14], &w->reward_id);
+	db_bind_i64(&r[15], &w->capped);
+	db_bind_i64(&r[16], &w->cap_full);
+	db_bind_u32(&r[17], &w->free_slot);
 	if ((st = db_select1(x->db, why_sql, p, r, &w->found, x->e)) != CP_OK)
 		return st;
 	w->status[rlen[0] < sizeof w->status ? rlen[0] : 0] = '\0';
@@ -499,6 +567,7 @@ static void facts_of(const struct ctx *x, const struct why *w, struct op_facts *
 	f->campaign_over = w->campaign_over != 0;
 	/* Without a user the lookup counts no use: validate checks no limit. */
 	f->at_limit = user != NULL && w->limit > 0 && w->used >= w->limit;
+	f->cap_full = w->cap_full != 0;
 }
 
 static void fill_found(struct ctx *x, const struct why *w, const struct op_verdict *v)
@@ -527,6 +596,16 @@ static void stale_cache(struct ctx *x, const struct why *w)
 		/* The cache said no events; the autocommit statement refused the code. */
 		x->events = true;
 		cache_stale(x->db);
+	}
+	if (x->def->cap_tx_sql != NULL && (w->capped != 0) != x->capped) {
+		/* A cap set or removed since the cache was read. */
+		x->capped = w->capped != 0;
+		cache_stale(x->db);
+	} else if (x->cap_sql && x->moves < 2 * CAP_SLOTS) {
+		/* The slot tried was full and another has room. */
+		x->slot = w->free_slot;
+		cap_slot_moved(x->slot);
+		x->moves++;
 	}
 }
 
@@ -611,6 +690,14 @@ static const char *statement(struct ctx *x, const MYSQL_TIME **fence, bool *one)
 	*fence = NULL;
 	*one = false;
 	x->open_sql = false;
+	if ((x->cap_sql = x->capped && x->def->cap_tx_sql != NULL)) {
+		if (x->op == CP_OP_REDEEM && !x->joined && !use_tx(x) && hint != 0 &&
+		    cache_open_capped(x->db, hint, fence)) {
+			x->open_sql = *one = true;
+			return cap_redeem_one_sql;
+		}
+		return use_tx(x) || x->hint.any_min ? x->def->cap_tx_sql : x->def->cap_hot_sql;
+	}
 	if (use_tx(x))
 		return x->def->tx_sql;
 	if (x->op == CP_OP_REDEEM && !x->joined && hint != 0 && cache_open(x->db, hint, fence)) {
@@ -653,7 +740,8 @@ static enum cp_status change(struct ctx *x, const char *sql, const MYSQL_TIME *f
 	uint32_t reward = 0;
 	uint64_t rows = 0, packed;
 	enum cp_status st;
-	bool ok = true, events = false, tx_layout = sql == x->def->tx_sql;
+	bool ok = true, events = false;
+	bool tx_layout = sql == x->def->tx_sql || sql == x->def->cap_tx_sql;
 
 	if ((st = run_change(x, sql, fence, one ? &hint : NULL, one ? &bound : NULL, &rows)) !=
 	    CP_OK)
@@ -788,7 +876,7 @@ static enum cp_status attempt(struct ctx *x)
 		return CP_OK;
 	}
 	sql = statement(x, &fence, &one);
-	tx = x->idem || sql == x->def->tx_sql;
+	tx = x->idem || sql == x->def->tx_sql || sql == x->def->cap_tx_sql;
 	if (tx && (st = db_begin(x->db, x->e)) != CP_OK)
 		return st;
 	/* Refused before the change, in the transaction so a key stores the refusal. */
@@ -840,7 +928,8 @@ static enum cp_status run(struct ctx *x)
 			st = attempt(x);
 		if (st == CP_OK && !x->again)
 			return x->res->status;
-		if (st == CP_OK && ++races <= 3)
+		/* Moving to a slot with room is progress, not a race: each follows a redemption. */
+		if (st == CP_OK && ++races <= 3 + x->moves)
 			continue;
 		if (st == CP_OK)
 			st = cp_err_set(x->e, CP_E_BUSY, "the code kept changing under the operation");
@@ -908,6 +997,8 @@ enum cp_status cp_redeem_op(struct cp_db *db, enum cp_op op, const struct cp_red
 	memcpy(res->code, x.code, sizeof x.code);
 	x.use_tx_sql = x.hint.any_limit;
 	x.events = x.hint.any_events;
+	x.capped = x.hint.any_cap;
+	x.slot = cap_slot_mine();
 	if (x.hint.any_min && x.hint.campaign_id == 0 && (st = find_owner(&x)) != CP_OK)
 		return res->status = st;
 	if (x.hint.campaign_id != 0)

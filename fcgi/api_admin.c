@@ -39,6 +39,7 @@ const struct field f_campaign[] = {
 	{"reward", FT_OBJ, P_REWARD, 0, false},
 	{"min_order", FT_OBJ, P_MIN_ORDER, 0, false},
 	{"metadata", FT_OBJ, P_METADATA, 0, false},
+	{"max_redemptions", FT_UINT, P_MAX_REDEMPTIONS, FIELD_NUM_ANY, false},
 	{NULL, FT_STR, 0, 0, false},
 };
 /* What PATCH may change: the terms cp_campaign_update writes, and the status. */
@@ -52,6 +53,7 @@ const struct field f_campaign_patch[] = {
 	{"reward", FT_OBJ, P_REWARD, 0, false},
 	{"min_order", FT_OBJ, P_MIN_ORDER, 0, false},
 	{"metadata", FT_OBJ, P_METADATA, 0, false},
+	{"max_redemptions", FT_UINT, P_MAX_REDEMPTIONS, FIELD_NUM_ANY, false},
 	{NULL, FT_STR, 0, 0, false},
 };
 const struct field f_batch[] = {
@@ -117,6 +119,10 @@ static void campaign_json(struct buf *b, const struct cp_campaign *cp,
 		   f->alphabet, f->prefix, f->body_len, f->check ? "true" : "false", f->group);
 	buf_json_time(b, (long long)cp->created_at);
 	api_reward_members(b, &cp->reward);
+	if (cp->max_redemptions != 0)
+		buf_printf(b, ",\"max_redemptions\":%u", (unsigned int)cp->max_redemptions);
+	else
+		buf_puts(b, ",\"max_redemptions\":null");
 	if (k != NULL)
 		buf_printf(b, ",\"codes\":{\"total\":%llu,\"available\":%llu,\"pending\":%llu,"
 			      "\"redeemed\":%llu,\"expired\":%llu}",

@@ -17,6 +17,7 @@ const struct campaign_form_field campaign_form[CF_COUNT] = {
 	[CF_STARTS] = {"Starts at", "YYYY-MM-DD [HH:MM] UTC", "", "starts_at"},
 	[CF_EXPIRES] = {"Expires at", "YYYY-MM-DD [HH:MM] UTC", "", "expires_at"},
 	[CF_LIMIT] = {"Per-user limit", "0 = unlimited", "0", "per_user_limit"},
+	[CF_CAP] = {"Max redemptions", "in all; empty = no cap", "", "max_redemptions"},
 	[CF_UNREDEEM] = {"Unredeem", "restore or spend", "restore", "unredeem"},
 	[CF_REWARD] = {"Reward", "e.g. percent_off 12.5", "", "reward"},
 	[CF_MIN_ORDER] = {"Minimum order", "e.g. 50.00 EUR", "", "min_order"},

@@ -74,6 +74,7 @@ static const struct {
 	{'R', "reward", "reward"},
 	{'M', "min-order", "min_order"},
 	{'D', "metadata", "metadata"},
+	{'x', "max-redemptions", "max_redemptions"},
 };
 
 /* The field of option CH from ARG into C; -1 after a message. */
@@ -203,6 +204,10 @@ static void json_campaign(FILE *f, const struct cp_campaign *c)
 		c->planned_codes, cp_format_guess_probability(&c->format, c->planned_codes));
 	json_time(f, c->created_at);
 	cli_json_reward(f, &c->reward);
+	if (c->max_redemptions != 0)
+		fprintf(f, ",\"max_redemptions\":%" PRIu32, c->max_redemptions);
+	else
+		fputs(",\"max_redemptions\":null", f);
 	fputc('}', f);
 }
 
@@ -298,6 +303,10 @@ static void show_text(const struct cp_campaign *c, const struct cp_code_counts *
 	printf("expires         %s\n", text_time(c->expires_at, t, sizeof t));
 	printf("per-user limit  %" PRIu32 "%s\n", c->per_user_limit,
 	       c->per_user_limit ? "" : " (unlimited)");
+	if (c->max_redemptions != 0)
+		printf("cap             %" PRIu32 " redemptions in all\n", c->max_redemptions);
+	else
+		printf("cap             none\n");
 	printf("unredeem        %s\n", cp_unredeem_name(c->unredeem_restores));
 	printf("events          %s\n", c->events ? "on (outbox, coupon-relay)" : "off");
 	cli_text_reward(stdout, "", &c->reward);
@@ -396,6 +405,7 @@ static const struct option create_opts[] = {
 	{"reward", required_argument, NULL, 'R'},
 	{"min-order", required_argument, NULL, 'M'},
 	{"metadata", required_argument, NULL, 'D'},
+	{"max-redemptions", required_argument, NULL, 'x'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -408,6 +418,7 @@ static const struct option set_opts[] = {
 	{"reward", required_argument, NULL, 'R'},
 	{"min-order", required_argument, NULL, 'M'},
 	{"metadata", required_argument, NULL, 'D'},
+	{"max-redemptions", required_argument, NULL, 'x'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -421,7 +432,8 @@ const struct cmd_entry cmd_campaign_create_entry = {
 	.synopsis = "NAME [--codes N] [--alphabet SYMBOLS] [--prefix PREFIX] "
 		    "[--length N | --guess P] [--no-check] [--group N] [--starts TIME] "
 		    "[--expires TIME] [--per-user-limit N] [--unredeem restore|spend] [--events] "
-		    "[--reward REWARD] [--min-order AMOUNT] [--metadata JSON]",
+		    "[--reward REWARD] [--min-order AMOUNT] [--metadata JSON] "
+		    "[--max-redemptions N]",
 	.summary = "create a campaign and choose its code format",
 	.options = create_opts,
 	.exec = create,
@@ -431,8 +443,8 @@ const struct cmd_entry cmd_campaign_set_entry = {
 	.name = "campaign set",
 	.synopsis = "NAME|ID [--starts TIME|none] [--expires TIME|none] [--per-user-limit N] "
 		    "[--unredeem restore|spend] [--events on|off] [--reward REWARD|none] "
-		    "[--min-order AMOUNT|none] [--metadata JSON]",
-	.summary = "change a campaign's window, limit, refund policy, events or reward",
+		    "[--min-order AMOUNT|none] [--metadata JSON] [--max-redemptions N|none]",
+	.summary = "change a campaign's window, limits, refund policy, events or reward",
 	.options = set_opts,
 	.exec = set,
 };

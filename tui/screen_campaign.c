@@ -224,6 +224,9 @@ static int draw_info(struct ui *ui, WINDOW *win, const struct detail *d, int y)
 	ui_putf(ui, win, y++, 2, w - 4, UI_NORMAL,
 		"Guess    %.1e for one random guess against %s codes",
 		cp_format_guess_probability(&c->format, count), ui_num(count, n[1], sizeof n[1]));
+	if (c->max_redemptions != 0)
+		ui_putf(ui, win, y++, 2, w - 4, UI_NORMAL, "Cap      %s redemptions in all",
+			ui_num(c->max_redemptions, n[2], sizeof n[2]));
 	y = draw_reward(ui, win, &c->reward, y);
 	if (s == NULL)
 		return y + 1;

@@ -97,6 +97,13 @@ static const struct {
 	{__LINE__, {{"per_user_limit", ""}}, "ok", NULL},
 	{__LINE__, {{"per_user_limit", "4294967296"}}, "invalid_argument", "per_user_limit"},
 	{__LINE__, {{"per_user_limit", "1.5"}}, "invalid_argument", "per_user_limit"},
+	{__LINE__, {{"max_redemptions", "10000"}}, "ok", NULL},
+	{__LINE__, {{"max_redemptions", "4294967295"}}, "ok", NULL},
+	{__LINE__, {{"max_redemptions", "0"}}, "ok", NULL},
+	{__LINE__, {{"max_redemptions", ""}}, "ok", NULL},
+	{__LINE__, {{"max_redemptions", "4294967296"}}, "invalid_argument", "max_redemptions"},
+	{__LINE__, {{"max_redemptions", "-1"}}, "invalid_argument", "max_redemptions"},
+	{__LINE__, {{"max_redemptions", "2.5"}}, "invalid_argument", "max_redemptions"},
 	/* the name (these rows name the campaign themselves) */
 	{__LINE__, {{"name", "caf\xc3\xa9 d'\xc3\xa9t\xc3\xa9"}}, "ok", NULL},
 	{__LINE__, {{"name", ""}}, "invalid_argument", "name"},
@@ -120,7 +127,7 @@ static char secret[CP_APIKEY_SECRET_LEN + 1];
 static bool numeric_field(const char *field)
 {
 	static const char *const nums[] = {"per_user_limit", "body_length", "group",
-					   "planned_codes"};
+					   "planned_codes", "max_redemptions"};
 
 	for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
 		if (strcmp(field, nums[i]) == 0)
@@ -152,11 +159,12 @@ static void take_stored(const char *name, struct outcome *o)
 	}
 	snprintf(o->stored, sizeof o->stored,
 		 "name=%s status=%s starts=%lld expires=%lld limit=%u unredeem=%s alphabet=%s "
-		 "prefix=%s body=%u check=%d group=%u planned=%llu events=%d",
+		 "prefix=%s body=%u check=%d group=%u planned=%llu events=%d cap=%u",
 		 c.name, cp_campaign_status_name(c.status), (long long)c.starts_at,
 		 (long long)c.expires_at, (unsigned int)c.per_user_limit,
 		 cp_unredeem_name(c.unredeem_restores), f->alphabet, f->prefix, f->body_len,
-		 f->check, f->group, (unsigned long long)c.planned_codes, c.events);
+		 f->check, f->group, (unsigned long long)c.planned_codes, c.events,
+		 (unsigned int)c.max_redemptions);
 	snprintf(sql, sizeof sql, "DELETE FROM campaigns WHERE id = %u", (unsigned int)c.id);
 	tl_exec(db, sql);
 	cp_campaign_cache_reset(db);
@@ -248,7 +256,7 @@ static const struct {
 	{"planned_codes", "--codes"}, {"alphabet", "--alphabet"}, {"prefix", "--prefix"},
 	{"body_length", "--length"}, {"group", "--group"}, {"starts_at", "--starts"},
 	{"expires_at", "--expires"}, {"per_user_limit", "--per-user-limit"},
-	{"unredeem", "--unredeem"},
+	{"unredeem", "--unredeem"}, {"max_redemptions", "--max-redemptions"},
 };
 
 static const char *cli_option(const char *field)

@@ -32,6 +32,10 @@ static const struct {
 	{__LINE__, "code_exports", "sha256", "char(64)"},
 	{__LINE__, "outbox", "event_id", "char(36)"},
 	{__LINE__, "schema_migrations", "version", "int(10) unsigned"},
+	{__LINE__, "campaigns", "max_redemptions", "int(10) unsigned"},
+	{__LINE__, "coupon_codes", "cap_slot", "tinyint(3) unsigned"},
+	{__LINE__, "campaign_cap_slots", "quota", "int(10) unsigned"},
+	{__LINE__, "campaign_cap_slots", "used", "int(10) unsigned"},
 };
 
 static void check_columns(struct cp_db *db)

@@ -123,6 +123,8 @@ static void value_of(const struct cp_campaign *c, const char *field, char *out, 
 		snprintf(out, size, "%llu", (unsigned long long)c->planned_codes);
 	else if (strcmp(field, "events") == 0)
 		snprintf(out, size, "%d", c->events);
+	else if (strcmp(field, "max_redemptions") == 0)
+		snprintf(out, size, "%u", (unsigned int)c->max_redemptions);
 	else
 		snprintf(out, size, "?");
 }
@@ -145,6 +147,16 @@ static const struct {
 	{__LINE__, "per_user_limit", "4294967296", NULL},
 	{__LINE__, "per_user_limit", "-1", NULL},
 	{__LINE__, "per_user_limit", "", "0"},
+	{__LINE__, "max_redemptions", "1", "1"},
+	{__LINE__, "max_redemptions", "4294967295", "4294967295"},
+	{__LINE__, "max_redemptions", "0", "0"},
+	{__LINE__, "max_redemptions", "none", "0"},
+	{__LINE__, "max_redemptions", "NONE", "0"},
+	{__LINE__, "max_redemptions", "", "0"},
+	{__LINE__, "max_redemptions", "4294967296", NULL},
+	{__LINE__, "max_redemptions", "-1", NULL},
+	{__LINE__, "max_redemptions", "nonesuch", NULL},
+	{__LINE__, "max_redemptions", "12 ", NULL},
 	{__LINE__, "unredeem", "", "restore"},
 	{__LINE__, "group", "", "4"},
 	{__LINE__, "planned_codes", "", "1000000"},

@@ -102,12 +102,14 @@ static const struct {
 	{"rs", CP_E_RESERVED},
 	{"nr", CP_E_NOT_RESERVED},
 	{"li", CP_E_USER_LIMIT},
+	{"ca", CP_E_CAP_REACHED},
 };
 
-static struct op_facts facts(enum code_state k, unsigned int c, bool at_limit)
+static struct op_facts facts(enum code_state k, unsigned int c, bool at_limit, bool cap_full)
 {
 	struct op_facts f = code_states[k].f;
 
+	f.cap_full = cap_full;
 	f.campaign = campaigns[c].status;
 	f.not_started = campaigns[c].not_started;
 	f.campaign_over = campaigns[c].over;
@@ -118,7 +120,7 @@ static struct op_facts facts(enum code_state k, unsigned int c, bool at_limit)
 /*
  * Per operation and code state: a cell per campaign (active | paused | archived,
  * each in its window, not started, over), first with the user under the per-user
- * limit, then at it. "ag" is the lookup finding nothing to refuse: the change
+ * limit, then at it, then under it with the campaign's cap used up. "ag" is the lookup finding nothing to refuse: the change
  * should have matched, and core/redeem.c runs it again.
  */
 #define V CP_OP_VALIDATE
@@ -131,88 +133,163 @@ static const struct {
 	int line;
 	enum cp_op op;
 	enum code_state code;
-	const char *under, *at_limit;
+	const char *under, *at_limit, *cap_full;
 } replies[] = {
 	/* validate */
-	{__LINE__, V, K_UNKNOWN, "un un un|un un un|un un un", "un un un|un un un|un un un"},
-	{__LINE__, V, K_AVAILABLE, "ok ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, V, K_AVAILABLE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, V, K_MINE, "OK ns ex|pa pa pa|ex ex ex", "LI ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, V, K_MINE_LAPSED, "ok ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, V, K_MINE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, V, K_THEIRS, "rs ns ex|pa pa pa|ex ex ex", "rs ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, V, K_THEIRS_LAPSED, "ok ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, V, K_THEIRS_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, V, K_REDEEMED_SAME, "AR AR AR|AR AR AR|AR AR AR", "AR AR AR|AR AR AR|AR AR AR"},
-	{__LINE__, V, K_REDEEMED_NONE, "AR AR AR|AR AR AR|AR AR AR", "AR AR AR|AR AR AR|AR AR AR"},
-	{__LINE__, V, K_REDEEMED_UNASKED, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
-	{__LINE__, V, K_REDEEMED_OTHER, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
-	{__LINE__, V, K_REDEEMED_THEIRS, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
-	{__LINE__, V, K_EXPIRED, "ex ex ex|ex ex ex|ex ex ex", "ex ex ex|ex ex ex|ex ex ex"},
+	{__LINE__, V, K_UNKNOWN, "un un un|un un un|un un un", "un un un|un un un|un un un",
+	 "un un un|un un un|un un un"},
+	{__LINE__, V, K_AVAILABLE, "ok ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex",
+	 "ca ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, V, K_AVAILABLE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex",
+	 "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, V, K_MINE, "OK ns ex|pa pa pa|ex ex ex", "LI ns ex|pa pa pa|ex ex ex",
+	 "CA ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, V, K_MINE_LAPSED, "ok ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex",
+	 "ca ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, V, K_MINE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex",
+	 "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, V, K_THEIRS, "rs ns ex|pa pa pa|ex ex ex", "rs ns ex|pa pa pa|ex ex ex",
+	 "rs ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, V, K_THEIRS_LAPSED, "ok ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex",
+	 "ca ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, V, K_THEIRS_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex",
+	 "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, V, K_REDEEMED_SAME, "AR AR AR|AR AR AR|AR AR AR", "AR AR AR|AR AR AR|AR AR AR",
+	 "AR AR AR|AR AR AR|AR AR AR"},
+	{__LINE__, V, K_REDEEMED_NONE, "AR AR AR|AR AR AR|AR AR AR", "AR AR AR|AR AR AR|AR AR AR",
+	 "AR AR AR|AR AR AR|AR AR AR"},
+	{__LINE__, V, K_REDEEMED_UNASKED, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar",
+	 "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, V, K_REDEEMED_OTHER, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar",
+	 "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, V, K_REDEEMED_THEIRS, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar",
+	 "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, V, K_EXPIRED, "ex ex ex|ex ex ex|ex ex ex", "ex ex ex|ex ex ex|ex ex ex",
+	 "ex ex ex|ex ex ex|ex ex ex"},
 	/* redeem */
-	{__LINE__, RD, K_UNKNOWN, "un un un|un un un|un un un", "un un un|un un un|un un un"},
-	{__LINE__, RD, K_AVAILABLE, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, RD, K_AVAILABLE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, RD, K_MINE, "rs ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, RD, K_MINE_LAPSED, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, RD, K_MINE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, RD, K_THEIRS, "rs ns ex|pa pa pa|ex ex ex", "rs ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, RD, K_THEIRS_LAPSED, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, RD, K_THEIRS_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, RD, K_REDEEMED_SAME, "OK OK OK|OK OK OK|OK OK OK", "OK OK OK|OK OK OK|OK OK OK"},
-	{__LINE__, RD, K_REDEEMED_NONE, "OK OK OK|OK OK OK|OK OK OK", "OK OK OK|OK OK OK|OK OK OK"},
-	{__LINE__, RD, K_REDEEMED_UNASKED, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
-	{__LINE__, RD, K_REDEEMED_OTHER, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
-	{__LINE__, RD, K_REDEEMED_THEIRS, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
-	{__LINE__, RD, K_EXPIRED, "ex ex ex|ex ex ex|ex ex ex", "ex ex ex|ex ex ex|ex ex ex"},
+	{__LINE__, RD, K_UNKNOWN, "un un un|un un un|un un un", "un un un|un un un|un un un",
+	 "un un un|un un un|un un un"},
+	{__LINE__, RD, K_AVAILABLE, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex",
+	 "ca ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RD, K_AVAILABLE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex",
+	 "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RD, K_MINE, "rs ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex",
+	 "rs ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RD, K_MINE_LAPSED, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex",
+	 "ca ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RD, K_MINE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex",
+	 "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RD, K_THEIRS, "rs ns ex|pa pa pa|ex ex ex", "rs ns ex|pa pa pa|ex ex ex",
+	 "rs ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RD, K_THEIRS_LAPSED, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex",
+	 "ca ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RD, K_THEIRS_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex",
+	 "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RD, K_REDEEMED_SAME, "OK OK OK|OK OK OK|OK OK OK", "OK OK OK|OK OK OK|OK OK OK",
+	 "OK OK OK|OK OK OK|OK OK OK"},
+	{__LINE__, RD, K_REDEEMED_NONE, "OK OK OK|OK OK OK|OK OK OK", "OK OK OK|OK OK OK|OK OK OK",
+	 "OK OK OK|OK OK OK|OK OK OK"},
+	{__LINE__, RD, K_REDEEMED_UNASKED, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar",
+	 "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, RD, K_REDEEMED_OTHER, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar",
+	 "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, RD, K_REDEEMED_THEIRS, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar",
+	 "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, RD, K_EXPIRED, "ex ex ex|ex ex ex|ex ex ex", "ex ex ex|ex ex ex|ex ex ex",
+	 "ex ex ex|ex ex ex|ex ex ex"},
 	/* reserve */
-	{__LINE__, RS, K_UNKNOWN, "un un un|un un un|un un un", "un un un|un un un|un un un"},
-	{__LINE__, RS, K_AVAILABLE, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, RS, K_AVAILABLE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, RS, K_MINE, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, RS, K_MINE_LAPSED, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, RS, K_MINE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, RS, K_THEIRS, "rs ns ex|pa pa pa|ex ex ex", "rs ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, RS, K_THEIRS_LAPSED, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, RS, K_THEIRS_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, RS, K_REDEEMED_SAME, "AR AR AR|AR AR AR|AR AR AR", "AR AR AR|AR AR AR|AR AR AR"},
-	{__LINE__, RS, K_REDEEMED_NONE, "AR AR AR|AR AR AR|AR AR AR", "AR AR AR|AR AR AR|AR AR AR"},
-	{__LINE__, RS, K_REDEEMED_UNASKED, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
-	{__LINE__, RS, K_REDEEMED_OTHER, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
-	{__LINE__, RS, K_REDEEMED_THEIRS, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
-	{__LINE__, RS, K_EXPIRED, "ex ex ex|ex ex ex|ex ex ex", "ex ex ex|ex ex ex|ex ex ex"},
+	{__LINE__, RS, K_UNKNOWN, "un un un|un un un|un un un", "un un un|un un un|un un un",
+	 "un un un|un un un|un un un"},
+	{__LINE__, RS, K_AVAILABLE, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex",
+	 "ag ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RS, K_AVAILABLE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex",
+	 "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RS, K_MINE, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex",
+	 "ag ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RS, K_MINE_LAPSED, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex",
+	 "ag ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RS, K_MINE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex",
+	 "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RS, K_THEIRS, "rs ns ex|pa pa pa|ex ex ex", "rs ns ex|pa pa pa|ex ex ex",
+	 "rs ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RS, K_THEIRS_LAPSED, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex",
+	 "ag ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RS, K_THEIRS_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex",
+	 "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RS, K_REDEEMED_SAME, "AR AR AR|AR AR AR|AR AR AR", "AR AR AR|AR AR AR|AR AR AR",
+	 "AR AR AR|AR AR AR|AR AR AR"},
+	{__LINE__, RS, K_REDEEMED_NONE, "AR AR AR|AR AR AR|AR AR AR", "AR AR AR|AR AR AR|AR AR AR",
+	 "AR AR AR|AR AR AR|AR AR AR"},
+	{__LINE__, RS, K_REDEEMED_UNASKED, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar",
+	 "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, RS, K_REDEEMED_OTHER, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar",
+	 "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, RS, K_REDEEMED_THEIRS, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar",
+	 "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, RS, K_EXPIRED, "ex ex ex|ex ex ex|ex ex ex", "ex ex ex|ex ex ex|ex ex ex",
+	 "ex ex ex|ex ex ex|ex ex ex"},
 	/* confirm */
-	{__LINE__, CF, K_UNKNOWN, "un un un|un un un|un un un", "un un un|un un un|un un un"},
-	{__LINE__, CF, K_AVAILABLE, "nr ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, CF, K_AVAILABLE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, CF, K_MINE, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, CF, K_MINE_LAPSED, "nr ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, CF, K_MINE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, CF, K_THEIRS, "nr ns ex|pa pa pa|ex ex ex", "nr ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, CF, K_THEIRS_LAPSED, "nr ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, CF, K_THEIRS_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex"},
-	{__LINE__, CF, K_REDEEMED_SAME, "OK OK OK|OK OK OK|OK OK OK", "OK OK OK|OK OK OK|OK OK OK"},
-	{__LINE__, CF, K_REDEEMED_NONE, "OK OK OK|OK OK OK|OK OK OK", "OK OK OK|OK OK OK|OK OK OK"},
-	{__LINE__, CF, K_REDEEMED_UNASKED, "OK OK OK|OK OK OK|OK OK OK", "OK OK OK|OK OK OK|OK OK OK"},
-	{__LINE__, CF, K_REDEEMED_OTHER, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
-	{__LINE__, CF, K_REDEEMED_THEIRS, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
-	{__LINE__, CF, K_EXPIRED, "ex ex ex|ex ex ex|ex ex ex", "ex ex ex|ex ex ex|ex ex ex"},
+	{__LINE__, CF, K_UNKNOWN, "un un un|un un un|un un un", "un un un|un un un|un un un",
+	 "un un un|un un un|un un un"},
+	{__LINE__, CF, K_AVAILABLE, "nr ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex",
+	 "nr ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, CF, K_AVAILABLE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex",
+	 "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, CF, K_MINE, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex",
+	 "ca ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, CF, K_MINE_LAPSED, "nr ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex",
+	 "nr ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, CF, K_MINE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex",
+	 "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, CF, K_THEIRS, "nr ns ex|pa pa pa|ex ex ex", "nr ns ex|pa pa pa|ex ex ex",
+	 "nr ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, CF, K_THEIRS_LAPSED, "nr ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex",
+	 "nr ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, CF, K_THEIRS_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex",
+	 "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, CF, K_REDEEMED_SAME, "OK OK OK|OK OK OK|OK OK OK", "OK OK OK|OK OK OK|OK OK OK",
+	 "OK OK OK|OK OK OK|OK OK OK"},
+	{__LINE__, CF, K_REDEEMED_NONE, "OK OK OK|OK OK OK|OK OK OK", "OK OK OK|OK OK OK|OK OK OK",
+	 "OK OK OK|OK OK OK|OK OK OK"},
+	{__LINE__, CF, K_REDEEMED_UNASKED, "OK OK OK|OK OK OK|OK OK OK", "OK OK OK|OK OK OK|OK OK OK",
+	 "OK OK OK|OK OK OK|OK OK OK"},
+	{__LINE__, CF, K_REDEEMED_OTHER, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar",
+	 "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, CF, K_REDEEMED_THEIRS, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar",
+	 "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, CF, K_EXPIRED, "ex ex ex|ex ex ex|ex ex ex", "ex ex ex|ex ex ex|ex ex ex",
+	 "ex ex ex|ex ex ex|ex ex ex"},
 	/* release */
-	{__LINE__, RL, K_UNKNOWN, "un un un|un un un|un un un", "un un un|un un un|un un un"},
-	{__LINE__, RL, K_AVAILABLE, "ok ok ok|ok ok ok|ok ok ok", "ok ok ok|ok ok ok|ok ok ok"},
-	{__LINE__, RL, K_AVAILABLE_PAST, "ok ok ok|ok ok ok|ok ok ok", "ok ok ok|ok ok ok|ok ok ok"},
-	{__LINE__, RL, K_MINE, "ag ag ag|ag ag ag|ag ag ag", "ag ag ag|ag ag ag|ag ag ag"},
-	{__LINE__, RL, K_MINE_LAPSED, "ag ag ag|ag ag ag|ag ag ag", "ag ag ag|ag ag ag|ag ag ag"},
-	{__LINE__, RL, K_MINE_PAST, "ag ag ag|ag ag ag|ag ag ag", "ag ag ag|ag ag ag|ag ag ag"},
-	{__LINE__, RL, K_THEIRS, "nr nr nr|nr nr nr|nr nr nr", "nr nr nr|nr nr nr|nr nr nr"},
-	{__LINE__, RL, K_THEIRS_LAPSED, "nr nr nr|nr nr nr|nr nr nr", "nr nr nr|nr nr nr|nr nr nr"},
-	{__LINE__, RL, K_THEIRS_PAST, "nr nr nr|nr nr nr|nr nr nr", "nr nr nr|nr nr nr|nr nr nr"},
-	{__LINE__, RL, K_REDEEMED_SAME, "AR AR AR|AR AR AR|AR AR AR", "AR AR AR|AR AR AR|AR AR AR"},
-	{__LINE__, RL, K_REDEEMED_NONE, "AR AR AR|AR AR AR|AR AR AR", "AR AR AR|AR AR AR|AR AR AR"},
-	{__LINE__, RL, K_REDEEMED_UNASKED, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
-	{__LINE__, RL, K_REDEEMED_OTHER, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
-	{__LINE__, RL, K_REDEEMED_THEIRS, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar"},
-	{__LINE__, RL, K_EXPIRED, "ex ex ex|ex ex ex|ex ex ex", "ex ex ex|ex ex ex|ex ex ex"},
+	{__LINE__, RL, K_UNKNOWN, "un un un|un un un|un un un", "un un un|un un un|un un un",
+	 "un un un|un un un|un un un"},
+	{__LINE__, RL, K_AVAILABLE, "ok ok ok|ok ok ok|ok ok ok", "ok ok ok|ok ok ok|ok ok ok",
+	 "ok ok ok|ok ok ok|ok ok ok"},
+	{__LINE__, RL, K_AVAILABLE_PAST, "ok ok ok|ok ok ok|ok ok ok", "ok ok ok|ok ok ok|ok ok ok",
+	 "ok ok ok|ok ok ok|ok ok ok"},
+	{__LINE__, RL, K_MINE, "ag ag ag|ag ag ag|ag ag ag", "ag ag ag|ag ag ag|ag ag ag",
+	 "ag ag ag|ag ag ag|ag ag ag"},
+	{__LINE__, RL, K_MINE_LAPSED, "ag ag ag|ag ag ag|ag ag ag", "ag ag ag|ag ag ag|ag ag ag",
+	 "ag ag ag|ag ag ag|ag ag ag"},
+	{__LINE__, RL, K_MINE_PAST, "ag ag ag|ag ag ag|ag ag ag", "ag ag ag|ag ag ag|ag ag ag",
+	 "ag ag ag|ag ag ag|ag ag ag"},
+	{__LINE__, RL, K_THEIRS, "nr nr nr|nr nr nr|nr nr nr", "nr nr nr|nr nr nr|nr nr nr",
+	 "nr nr nr|nr nr nr|nr nr nr"},
+	{__LINE__, RL, K_THEIRS_LAPSED, "nr nr nr|nr nr nr|nr nr nr", "nr nr nr|nr nr nr|nr nr nr",
+	 "nr nr nr|nr nr nr|nr nr nr"},
+	{__LINE__, RL, K_THEIRS_PAST, "nr nr nr|nr nr nr|nr nr nr", "nr nr nr|nr nr nr|nr nr nr",
+	 "nr nr nr|nr nr nr|nr nr nr"},
+	{__LINE__, RL, K_REDEEMED_SAME, "AR AR AR|AR AR AR|AR AR AR", "AR AR AR|AR AR AR|AR AR AR",
+	 "AR AR AR|AR AR AR|AR AR AR"},
+	{__LINE__, RL, K_REDEEMED_NONE, "AR AR AR|AR AR AR|AR AR AR", "AR AR AR|AR AR AR|AR AR AR",
+	 "AR AR AR|AR AR AR|AR AR AR"},
+	{__LINE__, RL, K_REDEEMED_UNASKED, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar",
+	 "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, RL, K_REDEEMED_OTHER, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar",
+	 "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, RL, K_REDEEMED_THEIRS, "ar ar ar|ar ar ar|ar ar ar", "ar ar ar|ar ar ar|ar ar ar",
+	 "ar ar ar|ar ar ar|ar ar ar"},
+	{__LINE__, RL, K_EXPIRED, "ex ex ex|ex ex ex|ex ex ex", "ex ex ex|ex ex ex|ex ex ex",
+	 "ex ex ex|ex ex ex|ex ex ex"},
 };
 
 #define NOPS (CP_OP_RELEASE + 1)
@@ -243,10 +320,14 @@ static bool well_formed(const char *s)
 	return true;
 }
 
-static void check_cell(int line, enum cp_op op, enum code_state k, unsigned int c,
-		       bool at_limit, const char *want)
+/* The user's and the campaign's count, in the order of the table's columns. */
+enum terms { UNDER, AT_LIMIT, CAP_FULL };
+static const char *const terms_names[] = {"under the limit", "at the limit", "cap used up"};
+
+static void check_cell(int line, enum cp_op op, enum code_state k, unsigned int c, enum terms t,
+		       const char *want)
 {
-	struct op_facts f = facts(k, c, at_limit);
+	struct op_facts f = facts(k, c, t == AT_LIMIT, t == CAP_FULL);
 	struct op_verdict v = op_refusal(op, &f);
 	enum cp_status st = CP_STATUS_COUNT;
 	bool timed = false, ok;
@@ -255,9 +336,9 @@ static void check_cell(int line, enum cp_op op, enum code_state k, unsigned int 
 		return;
 	ok = v.status == st && v.replay == (timed && f.code == CP_CODE_REDEEMED) &&
 	     v.held == (timed && f.code == CP_CODE_PENDING);
-	CHECK_AT(line, ok, "%s, %s, campaign %s, %s limit: got %s%s%s, want %s%s",
+	CHECK_AT(line, ok, "%s, %s, campaign %s, %s: got %s%s%s, want %s%s",
 		 cp_op_name(op), code_states[k].name, campaigns[c].name,
-		 at_limit ? "at the" : "under the", cp_status_code(v.status),
+		 terms_names[t], cp_status_code(v.status),
 		 v.replay ? " (replay)" : "", v.held ? " (held)" : "", cp_status_code(st),
 		 timed ? " with the row's time" : "");
 }
@@ -267,7 +348,7 @@ static void test_cross_product(void)
 {
 	for (unsigned int op = 0; op < NOPS; op++) {
 		for (unsigned int k = 0; k < K_COUNT; k++) {
-			const char *under = NULL, *at = NULL;
+			const char *under = NULL, *at = NULL, *full = NULL;
 			int line = 0, rows = 0;
 
 			for (size_t i = 0; i < sizeof replies / sizeof replies[0]; i++) {
@@ -275,6 +356,7 @@ static void test_cross_product(void)
 					line = replies[i].line;
 					under = replies[i].under;
 					at = replies[i].at_limit;
+					full = replies[i].cap_full;
 					rows++;
 				}
 			}
@@ -282,12 +364,14 @@ static void test_cross_product(void)
 			      cp_op_name((enum cp_op)op), code_states[k].name, rows);
 			if (rows != 1)
 				continue;
-			if (!tl_check(__FILE__, line, well_formed(under) && well_formed(at),
+			if (!tl_check(__FILE__, line, well_formed(under) && well_formed(at) &&
+						       well_formed(full),
 				      "a row needs %d cells in 3 groups", NCAMPAIGN))
 				continue;
 			for (unsigned int c = 0; c < NCAMPAIGN; c++) {
-				check_cell(line, (enum cp_op)op, (enum code_state)k, c, false, under);
-				check_cell(line, (enum cp_op)op, (enum code_state)k, c, true, at);
+				check_cell(line, (enum cp_op)op, (enum code_state)k, c, UNDER, under);
+				check_cell(line, (enum cp_op)op, (enum code_state)k, c, AT_LIMIT, at);
+				check_cell(line, (enum cp_op)op, (enum code_state)k, c, CAP_FULL, full);
 			}
 		}
 	}
@@ -296,7 +380,7 @@ static void test_cross_product(void)
 /* An operation the table does not know gets no reply a caller could mistake for one. */
 static void test_bad_op(void)
 {
-	struct op_facts f = facts(K_AVAILABLE, 0, false);
+	struct op_facts f = facts(K_AVAILABLE, 0, false, false);
 	struct op_verdict v = op_refusal((enum cp_op)NOPS, &f);
 
 	CHECK(v.status == CP_E_INTERNAL && !v.replay && !v.held, "op %d: got %s", NOPS,
