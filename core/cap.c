@@ -57,9 +57,12 @@ void cap_slot_moved(uint32_t slot)
 	my_slot = slot % CAP_SLOTS;
 }
 
-static const char drop_sql[] = "DELETE FROM campaign_cap_slots WHERE campaign_id = ?";
+/* The writes below run inside a campaign's or a code's change, never alone (db.h). */
+static const char drop_sql[] =
+	"DELETE FROM campaign_cap_slots WHERE campaign_id = ? AND " DB_IN_TX_SQL;
 static const char put_sql[] =
-	"INSERT INTO campaign_cap_slots (campaign_id, slot, quota, used) VALUES (?, ?, ?, ?)"
+	"INSERT INTO campaign_cap_slots (campaign_id, slot, quota, used)"
+	" SELECT ?, ?, ?, ? FROM DUAL WHERE " DB_IN_TX_SQL
 	" ON DUPLICATE KEY UPDATE quota = VALUES(quota), used = VALUES(used)";
 static const char lock_slots_sql[] =
 	"SELECT slot, used, quota = " STR(CAP_OPEN) " FROM campaign_cap_slots"
@@ -230,7 +233,7 @@ static const char holder_sql[] =
 	" WHERE c.id = ? AND c.status = 'redeemed' AND k.max_redemptions IS NOT NULL";
 static const char give_sql[] =
 	"UPDATE campaign_cap_slots SET used = used - 1"
-	" WHERE campaign_id = ? AND slot = ? AND used > 0";
+	" WHERE campaign_id = ? AND slot = ? AND used > 0 AND " DB_IN_TX_SQL;
 /* After the give: whether the slot has room now (it was not in debt). */
 static const char room_sql[] =
 	"SELECT 1 FROM campaign_cap_slots WHERE campaign_id = ? AND slot = ? AND used < quota";
@@ -240,9 +243,10 @@ static const char debtor_sql[] =
 /* The debtor takes one unit of quota while still in debt; the giver gives it. */
 static const char pay_sql[] =
 	"UPDATE campaign_cap_slots SET quota = quota + 1"
-	" WHERE campaign_id = ? AND slot = ? AND used > quota";
+	" WHERE campaign_id = ? AND slot = ? AND used > quota AND " DB_IN_TX_SQL;
 static const char paid_sql[] =
-	"UPDATE campaign_cap_slots SET quota = quota - 1 WHERE campaign_id = ? AND slot = ?";
+	"UPDATE campaign_cap_slots SET quota = quota - 1 WHERE campaign_id = ? AND slot = ? AND "
+	DB_IN_TX_SQL;
 
 enum cp_status cap_give(struct cp_db *db, uint64_t code_id, struct cp_err *e)
 {
