@@ -29,11 +29,13 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "campaign_cache.h"
 #include "db.h"
+#include "group.h"
 #include "idempotency.h"
 #include "op.h"
 #include "outbox.h"
@@ -191,6 +193,9 @@ struct why {
 	uint32_t campaign_id, limit, reward_id;
 };
 
+/* Group commit: the request's change committed with its group, or run alone, or neither. */
+enum grouped { GR_FALLBACK, GR_WON, GR_RAN };
+
 struct ctx {
 	struct cp_db *db;
 	enum cp_op op;
@@ -213,6 +218,8 @@ struct ctx {
 	uint32_t reward_id;
 	struct cp_money min_order;
 	bool min_known;  /* the campaign (and so its minimum) was known beforehand */
+	enum grouped grouped; /* what group commit made of the request */
+	enum cp_status ran;   /* GR_RAN: what run() returned */
 };
 
 /* ------------------------------------------------------------ input */
@@ -844,8 +851,146 @@ static enum cp_status find_owner(struct ctx *x)
 	return st;
 }
 
-enum cp_status cp_redeem_op(struct cp_db *db, enum cp_op op, const struct cp_redeem_req *req,
-			    struct cp_redeem_result *res, struct cp_err *e)
+/* ------------------------------------------------------------ group commit */
+
+/*
+ * Whether the request takes the one-statement path, which group commit may run
+ * in its transaction: a redemption without key, whose campaign has no limit,
+ * events or minimum order as far as the cache knows, with one reading of its code.
+ */
+static bool groupable(struct ctx *x)
+{
+	const MYSQL_TIME *fence;
+	const char *sql;
+	bool one;
+
+	if (x->op != CP_OP_REDEEM || x->idem || x->alt[0] != '\0' || x->hint.any_min)
+		return false;
+	sql = statement(x, &fence, &one);
+	return sql == x->def->hot_sql || x->open_sql;
+}
+
+/* Codes in one order, so two groups lock their rows alike and cannot deadlock. */
+static int by_code(const void *a, const void *b)
+{
+	const struct ctx *x = *(struct ctx *const *)a, *y = *(struct ctx *const *)b;
+
+	return strcmp(x->code, y->code);
+}
+
+/*
+ * One member's change in the group's transaction, on the leader's connection DB:
+ * its fast statement, decided by its own affected rows. A code it leaves alone
+ * (refused, stale cache, a duplicate) is answered by run() after the group.
+ */
+static enum cp_status group_change(struct ctx *x, struct cp_db *db)
+{
+	struct cp_db *own = x->db;
+	const MYSQL_TIME *fence;
+	const char *sql;
+	uint32_t hint, bound;
+	uint64_t rows = 0, packed;
+	enum cp_status st = CP_OK;
+	bool one;
+
+	x->db = db;
+	x->grouped = GR_FALLBACK;
+	reset_result(x);
+	sql = statement(x, &fence, &one);
+	hint = x->hint.campaign_id;
+	bound = x->reward_id;
+	if (sql == x->def->hot_sql || x->open_sql)
+		st = run_change(x, sql, fence, one ? &hint : NULL, one ? &bound : NULL, &rows);
+	if (st == CP_OK && rows == 1) {
+		/* Before the next member's statement, which may reload the cache. */
+		packed = one ? (uint64_t)hint << 33 | bound : db_insert_id(db, sql);
+		fill_success(x, (uint32_t)(packed >> 33), (uint32_t)packed);
+		x->grouped = GR_WON;
+	}
+	x->db = own;
+	return st;
+}
+
+/* One transaction for the whole group, sorted by code; CP_OK once COMMIT returned. */
+static enum cp_status group_attempt(struct cp_db *db, struct ctx **xs, size_t n,
+				    struct cp_err *e)
+{
+	enum cp_status st;
+
+	if ((st = db_begin(db, e)) != CP_OK)
+		return st;
+	for (size_t i = 0; i < n; i++) {
+		/* A repeated code: the first decides; the others are answered after COMMIT. */
+		if (i > 0 && strcmp(xs[i]->code, xs[i - 1]->code) == 0) {
+			xs[i]->grouped = GR_FALLBACK;
+			continue;
+		}
+		if ((st = group_change(xs[i], db)) != CP_OK) {
+			db_rollback(db);
+			return st;
+		}
+	}
+	if ((st = db_commit_open(db, e)) != CP_OK)
+		db_rollback(db);
+	return st;
+}
+
+/*
+ * The leader's work (group_fn). Alone, the request takes today's path at once.
+ * A deadlock or a failed COMMIT retries the group (bounded, with backoff, as
+ * run() does); any other failure, a lost connection included, sends every
+ * member to run() on its own connection, which resolves what is in doubt: a
+ * code the group did commit is found redeemed by the same user, its original
+ * success.
+ */
+static void group_batch(void *leader, void **items, size_t n, unsigned int *duplicates)
+{
+	struct ctx *lx = leader, **xs = (struct ctx **)items;
+	unsigned int busy = 0, limit = db_config(lx->db)->retries;
+	enum cp_status st;
+
+	if (n == 1) {
+		lx->ran = run(lx);
+		lx->grouped = GR_RAN;
+		return;
+	}
+	qsort(xs, n, sizeof *xs, by_code);
+	for (size_t i = 1; i < n; i++)
+		*duplicates += strcmp(xs[i]->code, xs[i - 1]->code) == 0;
+	while ((st = group_attempt(lx->db, xs, n, lx->e)) != CP_OK) {
+		for (size_t i = 0; i < n; i++)
+			xs[i]->grouped = GR_FALLBACK;
+		if (!db_retryable(st) || busy++ >= limit)
+			return;
+		for (size_t i = 0; i < n; i++)
+			xs[i]->res->retries++;
+		db_backoff(busy);
+	}
+}
+
+static enum cp_status grouped(struct cp_group *g, struct ctx *x)
+{
+	struct group_member m;
+
+	x->grouped = GR_FALLBACK;
+	group_join(g, &m, x, group_batch);
+	switch (x->grouped) {
+	case GR_RAN:
+		return x->ran;
+	case GR_WON:
+		x->res->status = CP_OK;
+		return CP_OK;
+	case GR_FALLBACK:
+		break;
+	}
+	return run(x);
+}
+
+/* ------------------------------------------------------------ entry points */
+
+static enum cp_status redeem_with(struct cp_group *g, struct cp_db *db, enum cp_op op,
+				  const struct cp_redeem_req *req, struct cp_redeem_result *res,
+				  struct cp_err *e)
 {
 	struct ctx x;
 	enum cp_status st;
@@ -876,10 +1021,23 @@ enum cp_status cp_redeem_op(struct cp_db *db, enum cp_op op, const struct cp_red
 	if (x.idem && (st = idem_init(&x.key, op, req, x.code, e)) != CP_OK)
 		return res->status = st;
 	set_when(&x);
-	st = run(&x);
+	st = g != NULL && groupable(&x) ? grouped(g, &x) : run(&x);
 	set_display(&x);
 	fill_reward(&x);
 	return st;
+}
+
+enum cp_status cp_redeem_op(struct cp_db *db, enum cp_op op, const struct cp_redeem_req *req,
+			    struct cp_redeem_result *res, struct cp_err *e)
+{
+	return redeem_with(NULL, db, op, req, res, e);
+}
+
+enum cp_status cp_redeem_grouped(struct cp_group *g, struct cp_db *db,
+				 const struct cp_redeem_req *req, struct cp_redeem_result *res,
+				 struct cp_err *e)
+{
+	return redeem_with(g, db, CP_OP_REDEEM, req, res, e);
 }
 
 enum cp_status cp_validate(struct cp_db *db, const struct cp_redeem_req *req,
