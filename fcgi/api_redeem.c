@@ -47,7 +47,7 @@ static const char *const op_state[] = {
  * Group commit of plain redemptions (core/group.c): [coupon-fcgi] group-commit
  * turns it on or off, group-commit-groups bounds the groups running at once.
  */
-#define GROUPS_DEFAULT 2
+#define GROUPS_DEFAULT 8
 static bool group_commit = true;
 static unsigned int group_groups = GROUPS_DEFAULT;
 static struct cp_group *group;

@@ -160,6 +160,7 @@ static struct {
 	char codes[GTHREADS * GPER][CP_CODE_MAX + 1];
 	unsigned int fault;
 	struct cp_group *group;
+	struct cp_db *conn[GTHREADS]; /* opened before the threads: setenv is not thread-safe */
 	pthread_barrier_t start;
 	atomic_uint shared, ok, retried;
 	char err[600];
@@ -176,7 +177,7 @@ static void observe(void *arg, unsigned int size, unsigned int duplicates)
 static void *grouped_worker(void *arg)
 {
 	unsigned int t = *(unsigned int *)arg;
-	struct cp_db *d = faulty(gx.fault);
+	struct cp_db *d = gx.conn[t];
 	struct cp_redeem_result res;
 	struct cp_err e;
 	char user[16];
@@ -196,7 +197,6 @@ static void *grouped_worker(void *arg)
 				 res.replay, e.msg);
 		atomic_fetch_add(&gx.retried, res.retries > 0);
 	}
-	cp_db_close(d);
 	return NULL;
 }
 
@@ -222,11 +222,14 @@ static void grouped_row(int line, unsigned int fault)
 	pthread_barrier_init(&gx.start, NULL, GTHREADS);
 	for (unsigned int t = 0; t < GTHREADS; t++) {
 		ids[t] = t;
+		gx.conn[t] = faulty(fault);
 		if (pthread_create(&th[t], NULL, grouped_worker, &ids[t]) != 0)
 			abort();
 	}
-	for (unsigned int t = 0; t < GTHREADS; t++)
+	for (unsigned int t = 0; t < GTHREADS; t++) {
 		pthread_join(th[t], NULL);
+		cp_db_close(gx.conn[t]);
+	}
 	pthread_barrier_destroy(&gx.start);
 	cp_group_free(gx.group);
 	printf("grouped, COMMIT failing with %u: %u groups of more than one, %u requests"
