@@ -1,4 +1,4 @@
 #!/usr/bin/env bash
 # tests/crash/faults.sh with group commit off: plain redemptions one by one.
 export COUPON_TEST_GROUP_COMMIT=off CRASH_ROUNDS=${CRASH_ROUNDS:-1}
-exec "$top_srcdir/tests/crash/faults.sh" "$@"
+exec bash "$top_srcdir/tests/crash/faults.sh" "$@"

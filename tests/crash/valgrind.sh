@@ -42,7 +42,7 @@ valgrind --tool=memcheck --error-exitcode=1 --leak-check=full \
 	--num-callers=30 --suppressions="$top_srcdir/tests/crash/valgrind.supp" \
 	--log-file="$work/valgrind.log" \
 	"$real_fcgi" -c "$cnf" --listen "$work/fcgi.sock" --threads 4 \
-	--log-file "$work/fcgi.log" &
+	--log-file "$work/fcgi.log" --set group-commit-groups=1 &
 fcgi_pid=$!
 wait_until 600 test -S "$work/fcgi.sock" || { cat "$work/valgrind.log" "$work/fcgi.log" >&2; exit 99; }
 start_nginx
@@ -143,7 +143,7 @@ req POST /api/v1/redeem -H "Authorization: Bearer $key" -H 'Content-Type: applic
 expect $LINENO 400
 
 # Concurrent load: all four workers busy at once, half of it plain redemptions,
-# which are committed in groups.
+# which are committed in groups (one group at a time, so four workers make groups).
 printf '%s\n' "$key" >"$work/apikey"
 rc=0
 "$loadclient" -p "$port" -k "$work/apikey" -c "$work/own" -H "$work/hot" -o "$work/load.out" \

@@ -1,4 +1,4 @@
 #!/usr/bin/env bash
 # tests/http/api.sh with group commit off.
 export COUPON_TEST_GROUP_COMMIT=off
-exec "$top_srcdir/tests/http/api.sh" "$@"
+exec bash "$top_srcdir/tests/http/api.sh" "$@"
