@@ -768,6 +768,25 @@ enum cp_status cp_confirm(struct cp_db *, const struct cp_redeem_req *,
 			  struct cp_redeem_result *, struct cp_err *);
 enum cp_status cp_release(struct cp_db *, const struct cp_redeem_req *,
 			  struct cp_redeem_result *, struct cp_err *);
+/*
+ * Group commit (core/group.c). Plain redemptions (those that take the one-statement
+ * path: no per-user limit, idempotency key, events or order minimum) that arrive
+ * while CONCURRENCY groups are already running are committed together: the next
+ * waiting thread takes every such request waiting, runs them in one transaction on
+ * its own connection, commits once, and only then does any of them return. A lone
+ * request runs at once as cp_redeem() would; every other request is cp_redeem()'s
+ * and never waits for a group. The observer (may be NULL) is told each group's
+ * size and how many of its requests repeated a code already in it.
+ */
+struct cp_group;
+typedef void (*cp_group_observer)(void *arg, unsigned int size, unsigned int duplicates);
+struct cp_group *cp_group_create(unsigned int concurrency);
+void cp_group_free(struct cp_group *);
+void cp_group_set_observer(struct cp_group *, cp_group_observer, void *arg);
+/* cp_redeem(), through group G (NULL: no grouping). */
+enum cp_status cp_redeem_grouped(struct cp_group *g, struct cp_db *,
+				 const struct cp_redeem_req *, struct cp_redeem_result *,
+				 struct cp_err *);
 /* "validate", "redeem", ... (core/op.c); NULL for an unknown op. And back: false if unknown. */
 const char *cp_op_name(enum cp_op);
 bool cp_op_from_name(const char *, enum cp_op *);

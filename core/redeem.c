@@ -33,16 +33,21 @@
  */
 #include "config.h"
 
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "campaign_cache.h"
 #include "cap.h"
 #include "db.h"
+#include "group.h"
 #include "idempotency.h"
 #include "op.h"
 #include "outbox.h"
 #include "text.h"
+#include "xmalloc.h"
 
 /* Campaign active, inside its window; code not past its own expiry. */
 #define OPEN_SQL                                                                       \
@@ -256,6 +261,9 @@ struct why {
 	uint32_t free_slot;
 };
 
+/* Group commit: the request's change committed with its group, or run alone, or neither. */
+enum grouped { GR_FALLBACK, GR_WON, GR_RAN };
+
 struct ctx {
 	struct cp_db *db;
 	enum cp_op op;
@@ -283,6 +291,8 @@ struct ctx {
 	bool cap_sql;    /* the last change ran a capped statement */
 	uint32_t slot;
 	unsigned int moves; /* to another slot, the one tried being full */
+	enum grouped grouped; /* what group commit made of the request */
+	enum cp_status ran;   /* GR_RAN: what run() returned */
 };
 
 /* ------------------------------------------------------------ input */
@@ -972,8 +982,319 @@ static enum cp_status find_owner(struct ctx *x)
 	return st;
 }
 
-enum cp_status cp_redeem_op(struct cp_db *db, enum cp_op op, const struct cp_redeem_req *req,
-			    struct cp_redeem_result *res, struct cp_err *e)
+/* ------------------------------------------------------------ group commit */
+
+/*
+ * Whether the request takes the one-statement path, which group commit may run
+ * in its transaction: a redemption without key, whose campaign has no limit,
+ * events, cap or minimum order as far as the cache knows, with one reading of its
+ * code. Never on a connection whose COMMIT may commit nothing unreported (a
+ * Galera node, db.h): a group's members would be acknowledged by that COMMIT.
+ */
+static bool groupable(struct ctx *x)
+{
+	const MYSQL_TIME *fence;
+	const char *sql;
+	bool one;
+
+	if (x->op != CP_OP_REDEEM || x->idem || x->alt[0] != '\0' || x->hint.any_min ||
+	    x->capped || db_commits_unsure(x->db))
+		return false;
+	sql = statement(x, &fence, &one);
+	return sql == x->def->hot_sql || x->open_sql;
+}
+
+/*
+ * A group's codes in one statement: a derived table of (code, user, order, time,
+ * campaign, reward) rows, GROUP_ROWS at most, joined in that order (the codes
+ * sorted) to the codes and their campaigns. It changes a row only if the code's
+ * campaign and reward are still the ones the request was checked against, so
+ * when it reports as many rows as it was given, each request's reply is known
+ * without reading anything back; fewer, and the transaction is rolled back and
+ * the group runs code by code. Prepared once per size class (2, 4, ... rows),
+ * the last row repeated to fill it: a row is changed once however often joined.
+ */
+#define GROUP_ROWS 64
+#define GROUP_CLASSES 6
+#define GROUP_PARAMS 6
+/* After a bulk statement came up short, this many groups go code by code (contention). */
+#define BULK_BACKOFF 16
+static char *group_sql[GROUP_CLASSES];
+static unsigned int bulk_skip;
+static pthread_once_t group_sql_once = PTHREAD_ONCE_INIT;
+
+static void make_group_sql(void)
+{
+	static const char head[] = "UPDATE (SELECT ? AS code, ? AS usr, ? AS ord, ? AS at,"
+				   " ? AS cid, ? AS rew";
+	static const char row[] = " UNION ALL SELECT ?, ?, ?, ?, ?, ?";
+	static const char tail[] =
+		") v STRAIGHT_JOIN coupon_codes c ON c.code = v.code"
+		" STRAIGHT_JOIN campaigns k ON k.id = c.campaign_id"
+		" SET c.status = 'redeemed', c.redeemed_by_user_id = v.usr, c.order_id = v.ord,"
+		" c.redeemed_at = v.at, c.reserved_until = NULL, c.reward_id = k.reward_id"
+		" WHERE c.campaign_id = v.cid AND k.reward_id <=> NULLIF(v.rew, 0)"
+		" AND (c.status = 'available' OR"
+		" (c.status = 'pending' AND c.reserved_until < NOW(6)))" OPEN_SQL NO_LIMIT_SQL
+		NO_EVENTS_SQL NO_CAP_SQL;
+
+	for (unsigned int k = 0; k < GROUP_CLASSES; k++) {
+		size_t rows = (size_t)2 << k, len = sizeof head + rows * sizeof row + sizeof tail;
+		char *sql = xmalloc(len), *p = sql;
+
+		p += snprintf(p, len, "%s", head);
+		for (size_t i = 1; i < rows; i++)
+			p += snprintf(p, len - (size_t)(p - sql), "%s", row);
+		snprintf(p, len - (size_t)(p - sql), "%s", tail);
+		group_sql[k] = sql;
+	}
+}
+
+/* Codes in one order, so two groups lock their rows alike and cannot deadlock. */
+static int by_code(const void *a, const void *b)
+{
+	const struct ctx *x = *(struct ctx *const *)a, *y = *(struct ctx *const *)b;
+
+	return strcmp(x->code, y->code);
+}
+
+/* A repeat of the code before it (the group is sorted): the first one decides. */
+static bool repeat(struct ctx **xs, size_t i)
+{
+	return i > 0 && strcmp(xs[i]->code, xs[i - 1]->code) == 0;
+}
+
+/*
+ * One member's change in the group's transaction, on the leader's connection DB:
+ * its fast statement, decided by its own affected rows. A code it leaves alone
+ * (refused, stale cache) is answered by run() after the group.
+ */
+static enum cp_status group_change(struct ctx *x, struct cp_db *db)
+{
+	struct cp_db *own = x->db;
+	const MYSQL_TIME *fence;
+	const char *sql;
+	uint32_t hint, bound;
+	uint64_t rows = 0, packed;
+	enum cp_status st = CP_OK;
+	bool one;
+
+	x->db = db;
+	x->grouped = GR_FALLBACK;
+	reset_result(x);
+	sql = statement(x, &fence, &one);
+	hint = x->hint.campaign_id;
+	bound = x->reward_id;
+	if (sql == x->def->hot_sql || x->open_sql)
+		st = run_change(x, sql, fence, one ? &hint : NULL, one ? &bound : NULL, &rows);
+	if (st == CP_OK && rows == 1) {
+		/* Before the next member's statement, which may reload the cache. */
+		packed = one ? (uint64_t)hint << 33 | bound : db_insert_id(db, sql);
+		fill_success(x, (uint32_t)(packed >> 33), (uint32_t)packed);
+		x->grouped = GR_WON;
+	}
+	x->db = own;
+	return st;
+}
+
+/* One statement for XS[0..N), 2 <= N <= GROUP_ROWS, distinct codes: *ALL if it took each. */
+static enum cp_status group_statement(struct cp_db *db, struct ctx **xs, size_t n, bool *all,
+				      struct cp_err *e)
+{
+	MYSQL_BIND b[GROUP_ROWS * GROUP_PARAMS];
+	unsigned long len[GROUP_ROWS * GROUP_PARAMS];
+	unsigned int k = 0;
+	uint64_t rows = 0;
+	enum cp_status st;
+
+	pthread_once(&group_sql_once, make_group_sql);
+	while (((size_t)2 << k) < n)
+		k++;
+	memset(b, 0, sizeof b);
+	for (size_t r = 0; r < ((size_t)2 << k); r++) {
+		struct ctx *x = xs[r < n ? r : n - 1];
+		MYSQL_BIND *p = &b[r * GROUP_PARAMS];
+		unsigned long *l = &len[r * GROUP_PARAMS];
+
+		db_bind_str(&p[0], x->code, &l[0]);
+		db_bind_str(&p[1], x->req->user_id, &l[1]);
+		db_bind_str(&p[2], x->req->order_id, &l[2]);
+		db_bind_time(&p[3], &x->when, NULL);
+		db_bind_u32(&p[4], &x->hint.campaign_id);
+		db_bind_u32(&p[5], &x->reward_id);
+	}
+	st = db_run(db, group_sql[k], b, &rows, e);
+	*all = st == CP_OK && rows == n;
+	return st;
+}
+
+/*
+ * Whether the group can take the one statement: every code's campaign known,
+ * and no recent bulk statement came up short (codes fought over: code by code).
+ */
+static bool bulk_ok(struct ctx **xs, size_t n)
+{
+	unsigned int skip = __atomic_load_n(&bulk_skip, __ATOMIC_RELAXED);
+
+	if (skip > 0) {
+		__atomic_compare_exchange_n(&bulk_skip, &skip, skip - 1, false, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (xs[i]->hint.campaign_id == 0)
+			return false;
+	return true;
+}
+
+/*
+ * In the group's transaction, the distinct codes in statements of GROUP_ROWS:
+ * *ALL when every one was taken; then each is a success once COMMIT returns.
+ */
+static enum cp_status group_bulk(struct cp_db *db, struct ctx **xs, size_t n, bool *all,
+				 struct cp_err *e)
+{
+	struct ctx *u[GROUP_ROWS];
+	size_t nu = 0;
+	enum cp_status st = CP_OK;
+
+	*all = true;
+	for (size_t i = 0; i < n && *all && st == CP_OK; i++) {
+		if (!repeat(xs, i))
+			u[nu++] = xs[i];
+		if (nu > 0 && (nu == GROUP_ROWS || i == n - 1)) {
+			if (nu > 1)
+				st = group_statement(db, u, nu, all, e);
+			else if ((st = group_change(u[0], db)) == CP_OK)
+				*all = u[0]->grouped == GR_WON;
+			nu = 0;
+		}
+	}
+	return st;
+}
+
+/* After the bulk statement: every distinct code a success, as its request was checked. */
+static void bulk_won(struct cp_db *db, struct ctx **xs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct ctx *x = xs[i];
+		struct cp_db *own = x->db;
+
+		x->grouped = GR_FALLBACK;
+		if (repeat(xs, i))
+			continue;
+		x->db = db;
+		reset_result(x);
+		fill_success(x, x->hint.campaign_id, x->reward_id);
+		x->db = own;
+		x->grouped = GR_WON;
+	}
+}
+
+/* Code by code, each decided by its own affected rows, in the open transaction. */
+static enum cp_status group_each(struct cp_db *db, struct ctx **xs, size_t n)
+{
+	enum cp_status st;
+
+	for (size_t i = 0; i < n; i++) {
+		xs[i]->grouped = GR_FALLBACK;
+		if (!repeat(xs, i) && (st = group_change(xs[i], db)) != CP_OK)
+			return st;
+	}
+	return CP_OK;
+}
+
+/*
+ * One transaction for the whole group, sorted by code: the bulk statement when
+ * it can take every code, else code by code. CP_OK once COMMIT returned. The
+ * lead passes on before COMMIT, so COMMITs of successive groups overlap.
+ */
+static enum cp_status group_attempt(struct cp_db *db, struct ctx **xs, size_t n,
+				    struct group_lead *gl, struct cp_err *e)
+{
+	enum cp_status st;
+	bool all = false;
+
+	if ((st = db_begin(db, e)) != CP_OK)
+		return st;
+	if (bulk_ok(xs, n)) {
+		st = group_bulk(db, xs, n, &all, e);
+		if (st == CP_OK && all) {
+			bulk_won(db, xs, n);
+		} else if (st == CP_OK) {
+			__atomic_store_n(&bulk_skip, BULK_BACKOFF, __ATOMIC_RELAXED);
+			db_rollback(db);
+			st = db_begin(db, e);
+		}
+	}
+	if (st == CP_OK && !all)
+		st = group_each(db, xs, n);
+	/* The rows are locked: the next group may run its statements while this one commits. */
+	group_release(gl);
+	if (st == CP_OK)
+		st = db_commit_open(db, e);
+	if (st != CP_OK)
+		db_rollback(db);
+	return st;
+}
+
+/*
+ * The leader's work (group_fn). Alone, the request takes today's path at once.
+ * A deadlock or a failed COMMIT retries the group (bounded, with backoff, as
+ * run() does); any other failure, a lost connection included, sends every
+ * member to run() on its own connection, which resolves what is in doubt: a
+ * code the group did commit is found redeemed by the same user, its original
+ * success.
+ */
+static void group_batch(void *leader, void **items, size_t n, unsigned int *duplicates,
+			struct group_lead *gl)
+{
+	struct ctx *lx = leader, **xs = (struct ctx **)items;
+	unsigned int busy = 0, limit = db_config(lx->db)->retries;
+	enum cp_status st;
+
+	if (n == 1) {
+		lx->ran = run(lx);
+		lx->grouped = GR_RAN;
+		return;
+	}
+	qsort(xs, n, sizeof *xs, by_code);
+	for (size_t i = 1; i < n; i++)
+		*duplicates += repeat(xs, i);
+	while ((st = group_attempt(lx->db, xs, n, gl, lx->e)) != CP_OK) {
+		for (size_t i = 0; i < n; i++)
+			xs[i]->grouped = GR_FALLBACK;
+		if (!db_retryable(st) || busy++ >= limit)
+			return;
+		for (size_t i = 0; i < n; i++)
+			xs[i]->res->retries++;
+		db_backoff(busy);
+	}
+}
+
+static enum cp_status grouped(struct cp_group *g, struct ctx *x)
+{
+	struct group_member m;
+
+	x->grouped = GR_FALLBACK;
+	group_join(g, &m, x, group_batch);
+	switch (x->grouped) {
+	case GR_RAN:
+		return x->ran;
+	case GR_WON:
+		x->res->status = CP_OK;
+		return CP_OK;
+	case GR_FALLBACK:
+		break;
+	}
+	return run(x);
+}
+
+/* ------------------------------------------------------------ entry points */
+
+static enum cp_status redeem_with(struct cp_group *g, struct cp_db *db, enum cp_op op,
+				  const struct cp_redeem_req *req, struct cp_redeem_result *res,
+				  struct cp_err *e)
 {
 	struct ctx x;
 	enum cp_status st;
@@ -1006,10 +1327,23 @@ enum cp_status cp_redeem_op(struct cp_db *db, enum cp_op op, const struct cp_red
 	if (x.idem && (st = idem_init(&x.key, op, req, x.code, e)) != CP_OK)
 		return res->status = st;
 	set_when(&x);
-	st = run(&x);
+	st = g != NULL && groupable(&x) ? grouped(g, &x) : run(&x);
 	set_display(&x);
 	fill_reward(&x);
 	return st;
+}
+
+enum cp_status cp_redeem_op(struct cp_db *db, enum cp_op op, const struct cp_redeem_req *req,
+			    struct cp_redeem_result *res, struct cp_err *e)
+{
+	return redeem_with(NULL, db, op, req, res, e);
+}
+
+enum cp_status cp_redeem_grouped(struct cp_group *g, struct cp_db *db,
+				 const struct cp_redeem_req *req, struct cp_redeem_result *res,
+				 struct cp_err *e)
+{
+	return redeem_with(g, db, CP_OP_REDEEM, req, res, e);
 }
 
 enum cp_status cp_validate(struct cp_db *db, const struct cp_redeem_req *req,

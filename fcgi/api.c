@@ -99,6 +99,7 @@ bool api_init(const struct cp_config *cfg, unsigned int threads, struct cp_err *
 		ep_names[i] = routes[i].name;
 	ep_names[EP_UNKNOWN] = "unknown";
 	metrics_init(ep_names, NROUTES + 1, threads);
+	api_redeem_init();
 	return true;
 }
 

@@ -45,6 +45,12 @@ void worker_free(struct worker *);
  * proxies). False with E set on a bad setting.
  */
 bool api_init(const struct cp_config *, unsigned int threads, struct cp_err *e);
+/*
+ * coupon-fcgi's own options ([coupon-fcgi] group, or --set): group-commit,
+ * group-commit-groups. A cp_option_fn; set them before api_init().
+ */
+bool api_option_known(const char *key);
+enum cp_status api_option(void *arg, const char *key, const char *value, struct cp_err *e);
 /* Whether background work (batch generation) should stop: set at shutdown. */
 void api_shutdown(void);
 /* Waits for background work to end. */

@@ -77,6 +77,8 @@ void api_reward_members(struct buf *b, const struct cp_reward *r);
 
 /* api_redeem.c */
 void h_op(struct api_ctx *);
+/* Starts group commit if the options want it (api_init). */
+void api_redeem_init(void);
 void h_form(struct api_ctx *);
 /*
  * The public form's Origin/Referer check, before the body is even read: a

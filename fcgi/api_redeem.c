@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "api_internal.h"
@@ -41,6 +42,15 @@ static const char *const op_state[] = {
 	[CP_OP_RESERVE] = "reserved", [CP_OP_CONFIRM] = "redeemed",
 	[CP_OP_RELEASE] = "released",
 };
+
+/*
+ * Group commit of plain redemptions (core/group.c): [coupon-fcgi] group-commit
+ * turns it on or off, group-commit-groups bounds the groups running at once.
+ */
+#define GROUPS_DEFAULT 8
+static bool group_commit = false;
+static unsigned int group_groups = GROUPS_DEFAULT;
+static struct cp_group *group;
 
 static const char form_refusal[] = "This code cannot be redeemed. Check it and try again.";
 
@@ -198,6 +208,45 @@ static void refuse_order(struct api_ctx *c, enum cp_status st, const struct cp_e
 			 "min_order", min);
 }
 
+bool api_option_known(const char *key)
+{
+	return cp_config_key_is(key, "group-commit") || cp_config_key_is(key, "group-commit-groups");
+}
+
+enum cp_status api_option(void *arg, const char *key, const char *value, struct cp_err *e)
+{
+	/* Even indexes are off, odd ones on. */
+	static const char *const words[] = {"0", "1", "off", "on", "no", "yes", "false", "true"};
+	uint64_t n;
+
+	(void)arg;
+	if (cp_config_key_is(key, "group-commit-groups")) {
+		if (value == NULL || cp_parse_uint(value, 1, 1024, &n, e) != CP_OK)
+			return cp_err_set(e, CP_E_INVALID_ARGUMENT,
+					  "group-commit-groups must be 1..1024");
+		group_groups = (unsigned int)n;
+		return CP_OK;
+	}
+	if (!cp_config_key_is(key, "group-commit"))
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT, "unknown [coupon-fcgi] option '%s'",
+				  key);
+	for (size_t i = 0; value != NULL && i < sizeof words / sizeof words[0]; i++)
+		if (strcasecmp(value, words[i]) == 0) {
+			group_commit = i % 2 == 1;
+			return CP_OK;
+		}
+	return cp_err_set(e, CP_E_INVALID_ARGUMENT, "group-commit is on or off, not '%.40s'",
+			  value != NULL ? value : "");
+}
+
+void api_redeem_init(void)
+{
+	if (!group_commit || group != NULL)
+		return;
+	group = cp_group_create(group_groups);
+	cp_group_set_observer(group, metrics_group, NULL);
+}
+
 /* Runs OP for the request; returns its status (the reply is written). */
 static enum cp_status run_op(struct api_ctx *c, enum cp_op op, struct cp_redeem_req *rq,
 			     const struct rl_keys *k)
@@ -213,7 +262,10 @@ static enum cp_status run_op(struct api_ctx *c, enum cp_op op, struct cp_redeem_
 		return CP_E_DB_UNAVAILABLE;
 	memset(&res, 0, sizeof res);
 	cp_err_clear(&e);
-	st = cp_redeem_op(db, op, rq, &res, &e);
+	if (op == CP_OP_REDEEM && group != NULL)
+		st = cp_redeem_grouped(group, db, rq, &res, &e);
+	else
+		st = cp_redeem_op(db, op, rq, &res, &e);
 	metrics_result(op, st);
 	metrics_retries(res.retries);
 	if (counted(c, st))

@@ -75,7 +75,7 @@ static void usage(FILE *f)
 		"  -m, --listen-mode M   permissions of a unix socket (octal, default 0660)\n"
 		"  -L, --log-file FILE   log here instead of stderr; SIGHUP reopens it\n"
 		"  -p, --pid-file FILE   write the process id here\n"
-		"  -o, --set KEY=VALUE   any option of the [coupon] group\n"
+		"  -o, --set KEY=VALUE   any option of the [coupon] or [coupon-fcgi] group\n"
 		"  -a, --access-log      log every request (costly at high rates)\n"
 		"      --check           connect, check the schema and exit\n"
 		"  -h, --help            this help\n"
@@ -356,7 +356,8 @@ static int set_opt(struct cp_config *cfg, const char *key, const char *value)
 	struct cp_err e;
 
 	cp_err_clear(&e);
-	if (cp_config_set(cfg, key, value, &e) == CP_OK)
+	if (api_option_known(key) ? api_option(NULL, key, value, &e) == CP_OK
+				  : cp_config_set(cfg, key, value, &e) == CP_OK)
 		return 0;
 	fprintf(stderr, "coupon-fcgi: %s\n", e.msg);
 	return 2;
@@ -499,6 +500,12 @@ int main(int argc, char **argv)
 	cp_config_init(&cfg);
 	cp_err_clear(&e);
 	if (cp_config_load(&cfg, o.config, &e) != CP_OK) {
+		fprintf(stderr, "coupon-fcgi: %s\n", e.msg);
+		cp_config_free(&cfg);
+		return 2;
+	}
+	if (cfg.file != NULL &&
+	    cp_config_read_group(cfg.file, "coupon-fcgi", api_option, NULL, &e) != CP_OK) {
 		fprintf(stderr, "coupon-fcgi: %s\n", e.msg);
 		cp_config_free(&cfg);
 		return 2;

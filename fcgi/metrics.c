@@ -27,6 +27,10 @@ static unsigned long long hist_sum_us[METRICS_ENDPOINTS];
 static unsigned long long results[NOPS][CP_STATUS_COUNT];
 static unsigned long long db_errors, retries, rl_hits[RL_KINDS], lookups_failed[SRC_COUNT];
 static long inflight;
+/* Group commit: groups by size (upper bounds; the last bucket is +Inf). */
+static const unsigned int group_bounds[] = {1, 2, 4, 8, 16, 32, 64};
+#define NGROUP (sizeof group_bounds / sizeof group_bounds[0])
+static unsigned long long groups[NGROUP + 1], group_sum, group_dups, groups_with_dups;
 
 static const char *const rl_names[RL_KINDS] = {"client", "user", "api_key"};
 static const char *const src_names[SRC_COUNT] = {"api", "form"};
@@ -92,6 +96,21 @@ void metrics_failed_lookup(enum lookup_source s)
 	ADD(lookups_failed[s], 1);
 }
 
+void metrics_group(void *arg, unsigned int size, unsigned int duplicates)
+{
+	unsigned int b = 0;
+
+	(void)arg;
+	while (b < NGROUP && size > group_bounds[b])
+		b++;
+	ADD(groups[b], 1);
+	ADD(group_sum, size);
+	if (duplicates > 0) {
+		ADD(group_dups, duplicates);
+		ADD(groups_with_dups, 1);
+	}
+}
+
 static void head(struct buf *b, const char *name, const char *type, const char *help)
 {
 	buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
@@ -142,6 +161,29 @@ static void render_histogram(struct buf *b)
 	}
 }
 
+static void render_groups(struct buf *b)
+{
+	unsigned long long cum = 0;
+
+	head(b, "coupon_redeem_group_size", "histogram",
+	     "Plain redemptions committed together, per group (1: ran alone).");
+	for (unsigned int i = 0; i < NGROUP; i++) {
+		cum += GET(groups[i]);
+		buf_printf(b, "coupon_redeem_group_size_bucket{le=\"%u\"} %llu\n", group_bounds[i],
+			   cum);
+	}
+	cum += GET(groups[NGROUP]);
+	buf_printf(b, "coupon_redeem_group_size_bucket{le=\"+Inf\"} %llu\n", cum);
+	buf_printf(b, "coupon_redeem_group_size_sum %llu\n", GET(group_sum));
+	buf_printf(b, "coupon_redeem_group_size_count %llu\n", cum);
+	head(b, "coupon_redeem_group_duplicates_total", "counter",
+	     "Requests for a code another request of the same group already asked for.");
+	buf_printf(b, "coupon_redeem_group_duplicates_total %llu\n", GET(group_dups));
+	head(b, "coupon_redeem_groups_with_duplicates_total", "counter",
+	     "Groups that held a code more than once.");
+	buf_printf(b, "coupon_redeem_groups_with_duplicates_total %llu\n", GET(groups_with_dups));
+}
+
 static void render_results(struct buf *b)
 {
 	head(b, "coupon_redemption_results_total", "counter",
@@ -190,6 +232,7 @@ void metrics_render(struct buf *b, unsigned long tracked, unsigned long evicted)
 	render_requests(b);
 	render_histogram(b);
 	render_results(b);
+	render_groups(b);
 	render_simple(b, tracked, evicted);
 }
 

@@ -24,6 +24,8 @@ void metrics_result(enum cp_op, enum cp_status);
 void metrics_db_error(void);
 void metrics_retries(unsigned int n);
 void metrics_ratelimit_hit(enum rl_kind);
+/* A group commit's size and repeated codes (a cp_group_observer). */
+void metrics_group(void *arg, unsigned int size, unsigned int duplicates);
 void metrics_failed_lookup(enum lookup_source);
 void metrics_render(struct buf *, unsigned long rl_tracked, unsigned long rl_evicted);
 /* The database as the workers see it (api.c keeps it). */

@@ -2,8 +2,10 @@
 # The two promises under faults: while tests/crash/loadclient redeems through
 # nginx, coupon-fcgi is killed with SIGKILL and restarted, the private MariaDB is
 # killed with SIGKILL and restarted (crash recovery), and nginx is restarted.
-# Afterwards every request left in doubt is retried with its idempotency key,
-# and tests/crash/reconcile.awk checks every reply against the database: no
+# Half the requests carry an idempotency key; the other half are plain
+# redemptions, which coupon-fcgi commits one by one (faults_grouped.sh: in
+# groups). Afterwards every request left in doubt is retried with its idempotency
+# key, or as it was, and tests/crash/reconcile.awk checks every reply against the database: no
 # acknowledged redemption lost, no code redeemed twice, replies and database
 # agree exactly. Prints the figures.
 . "$top_srcdir/tests/crash/lib.sh"
@@ -64,7 +66,7 @@ restart_nginx() {
 }
 
 "$loadclient" -p "$port" -k "$work/key" -c "$work/own" -H "$work/hot" -o "$work/log" \
-	-t 32 -d 900 -r 120 >"$work/lc.out" 2>&1 &
+	-t 32 -d 900 -r 120 -n 50 >"$work/lc.out" 2>&1 &
 lc=$!
 sleep 2
 for r in $(seq "$rounds"); do
@@ -89,6 +91,12 @@ check $LINENO "replies and database reconcile" \
 	awk -v faults=$faults -f "$top_srcdir/tests/crash/reconcile.awk" \
 	"$work/db.tsv" "$work/keys.tsv" "$work/log"
 check $LINENO "no code stored twice" test "$(sqldb "SELECT COUNT(*) - COUNT(DISTINCT code) FROM coupon_codes")" = 0
+if [ "${COUPON_TEST_GROUP_COMMIT:-on}" = on ]; then
+	groups=$(curl -s "$base/metrics" | awk '$1 == "coupon_redeem_group_size_count" { print $2 }')
+	alone=$(curl -s "$base/metrics" | sed -n 's/^coupon_redeem_group_size_bucket{le="1"} //p')
+	echo "since the last restart of coupon-fcgi: $groups groups, $alone of one request"
+	check $LINENO "plain redemptions were committed in groups" test "${groups:-0}" -gt "${alone:-0}"
+fi
 check $LINENO "no claim left in progress" test "$(sqldb "SELECT COUNT(*) FROM idempotency_keys WHERE state <> 'done'")" = 0
 check $LINENO "at least one request was in doubt (the faults hit)" \
 	test "$(awk -F '\t' '$1 == "retry"' "$work/log" | wc -l)" -gt 0

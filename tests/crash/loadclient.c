@@ -18,9 +18,12 @@
  * database.
  *
  * usage: loadclient -p PORT -k KEYFILE -c CODES -H HOTCODES -o LOG
- *                   [-t THREADS] [-d SECONDS] [-r RETRY_SECONDS]
+ *                   [-t THREADS] [-d SECONDS] [-r RETRY_SECONDS] [-n PCT]
  * The load phase lasts SECONDS (default 20) or until SIGUSR1; the retries then
  * get at most RETRY_SECONDS (default 120) more.
+ * With -n PCT, that percent of the requests carry no key (plain redemptions, which
+ * coupon-fcgi commits in groups): one in doubt is retried as it was, and the
+ * same user's repeat finds its original success. Their key is logged as "-".
  * Log lines (tab-separated): phase id attempt kind key code user order status
  * error replay ms. Status 0 is "no reply".
  */
@@ -88,6 +91,7 @@ static struct {
 	char **codes, **hot;
 	size_t ncodes, nhot;
 	unsigned int threads;
+	unsigned int plain_pct; /* of the requests, percent without a key */
 	double until, retry, retry_until; /* retry_until: set when the first thread is done */
 	const char *run;   /* makes the idempotency keys unique across runs */
 	FILE *log;
@@ -318,18 +322,20 @@ static bool read_reply(struct thread *t, struct reply *r)
 /* One attempt of the request; status 0 when no reply came. */
 static void attempt(struct thread *t, const struct request *q, struct reply *r)
 {
-	char req[1024], body[256];
+	char req[1024], body[256], idem[128] = "";
 	int blen, rlen;
 
 	memset(r, 0, sizeof *r);
 	snprintf(r->error, sizeof r->error, "no_reply");
 	blen = snprintf(body, sizeof body, "{\"code\":\"%s\",\"user_id\":\"%s\",\"order_id\":\"%s\"}",
 			q->code, q->user, q->order);
+	if (strcmp(q->key, "-") != 0)
+		snprintf(idem, sizeof idem, "Idempotency-Key: %s\r\n", q->key);
 	rlen = snprintf(req, sizeof req,
 			"POST /api/v1/redeem HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 			"Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
-			"Idempotency-Key: %s\r\nContent-Length: %d\r\n\r\n%s",
-			g.key, q->key, blen, body);
+			"%sContent-Length: %d\r\n\r\n%s",
+			g.key, idem, blen, body);
 	if (t->fd < 0 && !dial(t))
 		return;
 	if (!send_all(t->fd, req, (size_t)rlen) || !read_reply(t, r)) {
@@ -394,7 +400,10 @@ static struct request *new_request(struct thread *t, enum kind kind, const char 
 	q->code = code;
 	snprintf(q->user, sizeof q->user, "t%u", t->no);
 	snprintf(q->order, sizeof q->order, "o%lu", q->id);
-	snprintf(q->key, sizeof q->key, "%s-%lu", g.run, q->id);
+	if (rnd(t, 100) < g.plain_pct)
+		snprintf(q->key, sizeof q->key, "-");
+	else
+		snprintf(q->key, sizeof q->key, "%s-%lu", g.run, q->id);
 	return q;
 }
 
@@ -507,7 +516,7 @@ static void count(struct tally *s, const struct thread *ts)
 static void usage(void)
 {
 	fputs("usage: loadclient -p PORT -k KEYFILE -c CODES -H HOTCODES -o LOG\n"
-	      "                  [-t THREADS] [-d SECONDS] [-r RETRY_SECONDS]\n",
+	      "                  [-t THREADS] [-d SECONDS] [-r RETRY_SECONDS] [-n PCT]\n",
 	      stderr);
 	exit(2);
 }
@@ -518,7 +527,7 @@ static void parse_args(int argc, char **argv, double *dur, double *retry)
 	static char run[32];
 	int ch;
 
-	while ((ch = getopt(argc, argv, "p:k:c:H:o:t:d:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "p:k:c:H:o:t:d:r:n:")) != -1) {
 		switch (ch) {
 		case 'p': g.port = (unsigned short)strtoul(optarg, NULL, 10); break;
 		case 'k': read_key(optarg); break;
@@ -528,11 +537,12 @@ static void parse_args(int argc, char **argv, double *dur, double *retry)
 		case 't': g.threads = (unsigned int)strtoul(optarg, NULL, 10); break;
 		case 'd': *dur = strtod(optarg, NULL); break;
 		case 'r': *retry = strtod(optarg, NULL); break;
+		case 'n': g.plain_pct = (unsigned int)strtoul(optarg, NULL, 10); break;
 		default: usage();
 		}
 	}
 	if (g.port == 0 || g.key[0] == '\0' || codes == NULL || hot == NULL || log == NULL ||
-	    g.threads == 0 || g.threads > 1024 || optind != argc)
+	    g.threads == 0 || g.threads > 1024 || g.plain_pct > 100 || optind != argc)
 		usage();
 	g.codes = read_lines(codes, &g.ncodes);
 	g.hot = read_lines(hot, &g.nhot);

@@ -42,7 +42,7 @@ valgrind --tool=memcheck --error-exitcode=1 --leak-check=full \
 	--num-callers=30 --suppressions="$top_srcdir/tests/crash/valgrind.supp" \
 	--log-file="$work/valgrind.log" \
 	"$real_fcgi" -c "$cnf" --listen "$work/fcgi.sock" --threads 4 \
-	--log-file "$work/fcgi.log" &
+	--log-file "$work/fcgi.log" --set group-commit=on --set group-commit-groups=1 &
 fcgi_pid=$!
 wait_until 600 test -S "$work/fcgi.sock" || { cat "$work/valgrind.log" "$work/fcgi.log" >&2; exit 99; }
 start_nginx
@@ -142,11 +142,12 @@ printf '{"code":"%s","user_id":"\377"}' "$c7" >"$work/bad"
 req POST /api/v1/redeem -H "Authorization: Bearer $key" -H 'Content-Type: application/json' --data-binary "@$work/bad"
 expect $LINENO 400
 
-# Concurrent load: all four workers busy at once.
+# Concurrent load: all four workers busy at once, half of it plain redemptions,
+# which are committed in groups (one group at a time, so four workers make groups).
 printf '%s\n' "$key" >"$work/apikey"
 rc=0
 "$loadclient" -p "$port" -k "$work/apikey" -c "$work/own" -H "$work/hot" -o "$work/load.out" \
-	-t 8 -d 4 -r 60 >"$work/lc.out" 2>&1 || rc=$?
+	-t 8 -d 4 -r 60 -n 50 >"$work/lc.out" 2>&1 || rc=$?
 check $LINENO "load under valgrind settled: $(cat "$work/lc.out")" test "$rc" -eq 0
 
 # The database killed and back: 503s, reconnects, claims left behind.
@@ -170,6 +171,10 @@ api POST /api/v1/redeem "{\"code\":\"$c7\",\"user_id\":\"u6\"}" -H 'Idempotency-
 expect $LINENO 409 already_redeemed
 req GET /metrics
 expect $LINENO 200
+groups=$(printf '%s\n' "$body" | awk '$1 == "coupon_redeem_group_size_count" { print $2 }')
+alone=$(printf '%s\n' "$body" | sed -n 's/^coupon_redeem_group_size_bucket{le="1"} //p')
+check $LINENO "plain redemptions were grouped ($groups groups, $alone alone)" \
+	test "${groups:-0}" -gt "${alone:-0}"
 
 # ------------------------------------------------------------ the verdict
 kill -TERM "$fcgi_pid"

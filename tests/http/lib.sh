@@ -55,10 +55,12 @@ http_setup() {
 	start_nginx
 }
 
+# COUPON_TEST_GROUP_COMMIT=on|off sets group commit (else coupon-fcgi's default, on).
 start_fcgi() {
 	rm -f "$work/fcgi.sock"
 	"$fcgi_bin" -c "$cnf" --listen "$work/fcgi.sock" --threads "${FCGI_THREADS:-4}" \
-		--log-file "$work/fcgi.log" --set "health-listen=$work/fcgi.sock.health" "$@" &
+		--log-file "$work/fcgi.log" --set "health-listen=$work/fcgi.sock.health" \
+		${COUPON_TEST_GROUP_COMMIT:+--set "group-commit=$COUPON_TEST_GROUP_COMMIT"} "$@" &
 	fcgi_pid=$!
 	wait_until 300 test -S "$work/fcgi.sock" || { cat "$work/fcgi.log" >&2; exit 99; }
 }

@@ -13,9 +13,15 @@
  * counting as one): what follows must change nothing on its own, the COMMIT
  * that then "succeeds" must not be believed, and the retry must leave exactly
  * one redemption, one use counted, one event and one stored reply.
+ *
+ * Group commit: plain redemptions grouped on connections whose COMMIT fails are
+ * retried as a group (a conflict) and then each on its own autocommit statement:
+ * every one succeeds exactly once, and none is told so before its change is in.
  */
 #include "config.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +238,101 @@ static void run_lost(const struct lost *l, unsigned int no)
 	cp_db_close(d);
 }
 
+/* ------------------------------------------------------------ group commit */
+
+#define GTHREADS 8
+#define GPER 12
+
+static struct {
+	char codes[GTHREADS * GPER][CP_CODE_MAX + 1];
+	unsigned int fault;
+	struct cp_group *group;
+	struct cp_db *conn[GTHREADS]; /* opened before the threads: setenv is not thread-safe */
+	pthread_barrier_t start;
+	atomic_uint shared, ok, retried;
+	char err[600];
+} gx;
+
+static void observe(void *arg, unsigned int size, unsigned int duplicates)
+{
+	(void)arg;
+	(void)duplicates;
+	if (size > 1)
+		atomic_fetch_add(&gx.shared, 1);
+}
+
+static void *grouped_worker(void *arg)
+{
+	unsigned int t = *(unsigned int *)arg;
+	struct cp_db *d = gx.conn[t];
+	struct cp_redeem_result res;
+	struct cp_err e;
+	char user[16];
+
+	snprintf(user, sizeof user, "g%u", t);
+	pthread_barrier_wait(&gx.start);
+	for (unsigned int i = 0; i < GPER; i++) {
+		struct cp_redeem_req req = fx_req(gx.codes[t * GPER + i], user, NULL);
+		enum cp_status st;
+
+		cp_err_clear(&e);
+		st = cp_redeem_grouped(gx.group, d, &req, &res, &e);
+		if (st == CP_OK && !res.replay)
+			atomic_fetch_add(&gx.ok, 1);
+		else if (gx.err[0] == '\0')
+			snprintf(gx.err, sizeof gx.err, "%s (replay %d): %s", cp_status_code(st),
+				 res.replay, e.msg);
+		atomic_fetch_add(&gx.retried, res.retries > 0);
+	}
+	return NULL;
+}
+
+static void grouped_row(int line, unsigned int fault)
+{
+	pthread_t th[GTHREADS];
+	unsigned int ids[GTHREADS];
+	struct cp_format f;
+	char name[32], prefix[4];
+	uint32_t id;
+
+	snprintf(name, sizeof name, "grouped fault %d", line);
+	snprintf(prefix, sizeof prefix, "G%c", fault == ER_LOCK_DEADLOCK ? 'D' : 'E');
+	id = fx_campaign(db, name, prefix, "", &f);
+	fx_codes(db, id, &f, 0, GTHREADS * GPER, gx.codes);
+	gx.fault = fault;
+	atomic_store(&gx.shared, 0);
+	atomic_store(&gx.ok, 0);
+	atomic_store(&gx.retried, 0);
+	gx.err[0] = '\0';
+	gx.group = cp_group_create(1);
+	cp_group_set_observer(gx.group, observe, NULL);
+	pthread_barrier_init(&gx.start, NULL, GTHREADS);
+	for (unsigned int t = 0; t < GTHREADS; t++) {
+		ids[t] = t;
+		gx.conn[t] = faulty("COUPON_TEST_FAIL_COMMIT", fault);
+		if (pthread_create(&th[t], NULL, grouped_worker, &ids[t]) != 0)
+			abort();
+	}
+	for (unsigned int t = 0; t < GTHREADS; t++) {
+		pthread_join(th[t], NULL);
+		cp_db_close(gx.conn[t]);
+	}
+	pthread_barrier_destroy(&gx.start);
+	cp_group_free(gx.group);
+	printf("grouped, COMMIT failing with %u: %u groups of more than one, %u requests"
+	       " retried\n", fault, atomic_load(&gx.shared), atomic_load(&gx.retried));
+	CHECK_AT(line, atomic_load(&gx.ok) == GTHREADS * GPER, "%u first successes of %d: %s",
+		 atomic_load(&gx.ok), GTHREADS * GPER, gx.err);
+	CHECK_AT(line, atomic_load(&gx.shared) > 0, "no group held more than one request");
+	if (fault == ER_LOCK_DEADLOCK)
+		CHECK_AT(line, atomic_load(&gx.retried) > 0, "no group was retried");
+	for (unsigned int t = 0; t < GTHREADS; t++)
+		CHECK_AT(line, q("SELECT COUNT(*) FROM coupon_codes WHERE campaign_id = %u AND"
+				 " status = 'redeemed' AND redeemed_by_user_id = 'g%u'", id, t) ==
+				       GPER,
+			 "user g%u does not hold its %d codes", t, GPER);
+}
+
 int main(void)
 {
 #ifndef COUPON_FAULT_INJECTION
@@ -250,6 +351,8 @@ int main(void)
 		run_row(&rows[i]);
 	for (size_t i = 0; i < sizeof losts / sizeof losts[0]; i++)
 		run_lost(&losts[i], (unsigned int)i);
+	grouped_row(__LINE__, ER_ERROR_DURING_COMMIT);
+	grouped_row(__LINE__, ER_LOCK_DEADLOCK);
 	cp_db_close(db);
 	cp_config_free(&cfg);
 	return tl_done("test_commit_fault");

@@ -37,6 +37,26 @@ static double elapsed(void)
 }
 static struct cp_db *db;
 static pthread_barrier_t start;
+/* Group commit: redemptions go through GROUP when it is set (the runs "grouped"). */
+static struct cp_group *group;
+static atomic_uint groups_shared, groups_dup;
+
+static void observe(void *arg, unsigned int size, unsigned int duplicates)
+{
+	(void)arg;
+	if (size > 1)
+		atomic_fetch_add(&groups_shared, 1);
+	if (duplicates > 0)
+		atomic_fetch_add(&groups_dup, 1);
+}
+
+static enum cp_status redeem_op(struct cp_db *d, enum cp_op op, const struct cp_redeem_req *r,
+				struct cp_redeem_result *res, struct cp_err *e)
+{
+	if (group != NULL && op == CP_OP_REDEEM)
+		return cp_redeem_grouped(group, d, r, res, e);
+	return cp_redeem_op(d, op, r, res, e);
+}
 
 struct job {
 	unsigned int n;
@@ -68,7 +88,7 @@ static void *worker(void *arg)
 
 		r.ttl = 600;
 		cp_err_clear(&e);
-		st = cp_redeem_op(mine, j->op, &r, &res, &e);
+		st = redeem_op(mine, j->op, &r, &res, &e);
 		j->tally[st < CP_STATUS_COUNT ? st : CP_E_INTERNAL]++;
 		j->retries += res.retries;
 		j->replays += st == CP_OK && res.replay;
@@ -187,8 +207,8 @@ static void hot_spot(struct job *jobs, enum cp_op op, enum cp_status loser, cons
 	char name[32], prefix[4], sql[512];
 	uint32_t id;
 
-	snprintf(name, sizeof name, "hot %s", cp_op_name(op));
-	snprintf(prefix, sizeof prefix, "H%c", op == CP_OP_REDEEM ? 'D' : 'S');
+	snprintf(name, sizeof name, "hot %s%s", cp_op_name(op), group != NULL ? " grouped" : "");
+	snprintf(prefix, sizeof prefix, "H%c", group != NULL ? 'G' : op == CP_OP_REDEEM ? 'D' : 'S');
 	id = fx_campaign(db, name, prefix, "", &f);
 	fx_codes(db, id, &f, 0, HOT, codes);
 	race(jobs, op, codes, HOT, false, own_user);
@@ -235,18 +255,19 @@ static void distinct(struct job *jobs)
 {
 	static char codes[THREADS * PER_THREAD][CP_CODE_MAX + 1];
 	struct cp_format f;
-	uint32_t id = fx_campaign(db, "distinct", "DI", "", &f);
+	const char *what = group != NULL ? "distinct grouped" : "distinct";
+	uint32_t id = fx_campaign(db, what, group != NULL ? "DG" : "DI", "", &f);
 	char sql[256];
 
 	fx_codes(db, id, &f, 0, THREADS * PER_THREAD, codes);
 	race(jobs, CP_OP_REDEEM, codes, THREADS * PER_THREAD, true, own_user);
-	CHECK(total(jobs, CP_OK) == THREADS * PER_THREAD, "distinct: %u successes, want %d",
+	CHECK(total(jobs, CP_OK) == THREADS * PER_THREAD, "%s: %u successes, want %d", what,
 	      total(jobs, CP_OK), THREADS * PER_THREAD);
-	report_errors(jobs, "distinct");
+	report_errors(jobs, what);
 	snprintf(sql, sizeof sql,
 		 "SELECT COUNT(*) FROM coupon_codes WHERE campaign_id = %u AND status = 'redeemed'",
 		 id);
-	CHECK(tl_query_int(db, sql) == THREADS * PER_THREAD, "distinct: all redeemed");
+	CHECK(tl_query_int(db, sql) == THREADS * PER_THREAD, "%s: all redeemed", what);
 	free_jobs(jobs);
 }
 
@@ -331,7 +352,7 @@ static void *pauser(void *arg)
 	while (refused < REFUSALS && late < LATE_MAX && atomic_load(&pz.other) == 0) {
 		bool after = atomic_load(&pz.returned);
 		struct cp_redeem_req r = fx_req(code, user, NULL);
-		enum cp_status st = cp_redeem(mine, &r, &res, &e);
+		enum cp_status st = redeem_op(mine, CP_OP_REDEEM, &r, &res, &e);
 
 		if (st == CP_E_CAMPAIGN_PAUSED) {
 			atomic_fetch_add(&pz.paused, 1);
@@ -367,7 +388,8 @@ static void pause_race(void)
 	double t1, waited;
 	struct cp_err e;
 
-	pz.id = fx_campaign(db, "paused under load", "PZ", "", &pz.f);
+	pz.id = fx_campaign(db, group != NULL ? "paused under load, grouped" : "paused under load",
+			    group != NULL ? "PG" : "PZ", "", &pz.f);
 	fx_codes(db, pz.id, &pz.f, 0, LOW, NULL);
 	atomic_store(&pz.have, LOW);
 	snprintf(sql, sizeof sql,
@@ -422,6 +444,18 @@ int main(void)
 	limit_race(jobs);
 	distinct(jobs);
 	pause_race();
+
+	/* The same with group commit: exactly once holds, and groups really formed. */
+	group = cp_group_create(2);
+	cp_group_set_observer(group, observe, NULL);
+	hot_spot(jobs, CP_OP_REDEEM, CP_E_ALREADY_REDEEMED, "redeemed");
+	distinct(jobs);
+	memset(&pz, 0, sizeof pz);
+	pause_race();
+	printf("grouped: %u groups of more than one, %u with a code twice\n",
+	       atomic_load(&groups_shared), atomic_load(&groups_dup));
+	CHECK(atomic_load(&groups_shared) > 0, "grouped: no group held more than one redemption");
+	cp_group_free(group);
 	cp_db_close(db);
 	cp_config_free(&cfg);
 	return tl_done("test_race");

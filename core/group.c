@@ -1,0 +1,131 @@
+/*
+ * Group commit: the leader/follower combiner (the shape of MariaDB's binlog
+ * group commit, without its ordered stages). A member appends itself to the
+ * queue under the mutex. If fewer than the concurrency lead, it leads at once: a
+ * lone member is never kept waiting, so there is no timer and no added latency
+ * at low load. Otherwise it sleeps on its own condition until a leader has run
+ * its item, or hands it the lead. A leader takes the whole queue, runs it
+ * without the mutex, passes the lead to the head of what queued meanwhile (so
+ * the next group is as large as the wait for this one made it) and marks every
+ * member done. The lead may pass before the batch has ended (group_release):
+ * the caller's statements are done one group at a time, their COMMITs overlap.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "group.h"
+#include "xmalloc.h"
+
+struct cp_group {
+	pthread_mutex_t lock;
+	struct group_member *head, **tail;
+	unsigned int leaders, concurrency;
+	cp_group_observer observe;
+	void *observe_arg;
+};
+
+struct cp_group *cp_group_create(unsigned int concurrency)
+{
+	struct cp_group *g = xcalloc(1, sizeof *g);
+
+	pthread_mutex_init(&g->lock, NULL);
+	g->tail = &g->head;
+	g->concurrency = concurrency > 0 ? concurrency : 1;
+	return g;
+}
+
+void cp_group_free(struct cp_group *g)
+{
+	if (g == NULL)
+		return;
+	pthread_mutex_destroy(&g->lock);
+	free(g);
+}
+
+void cp_group_set_observer(struct cp_group *g, cp_group_observer fn, void *arg)
+{
+	g->observe = fn;
+	g->observe_arg = arg;
+}
+
+struct group_lead {
+	struct cp_group *g;
+	bool released;
+};
+
+/* With the lock held: the lead to the queue's head, or one leader fewer. */
+static void pass(struct cp_group *g)
+{
+	/* The lead passes once: a head already handed it keeps the count for both. */
+	if (g->head != NULL && g->head->state == GM_WAITING) {
+		g->head->state = GM_LEADING;
+		pthread_cond_signal(&g->head->cond);
+	} else {
+		g->leaders--;
+	}
+}
+
+void group_release(struct group_lead *l)
+{
+	if (l->released)
+		return;
+	pthread_mutex_lock(&l->g->lock);
+	pass(l->g);
+	pthread_mutex_unlock(&l->g->lock);
+	l->released = true;
+}
+
+/* Called with the lock held; returns with it held, SELF's item run. */
+static void lead(struct cp_group *g, struct group_member *self, group_fn fn)
+{
+	struct group_member *batch = g->head, *m;
+	struct group_lead gl = {g, false};
+	unsigned int duplicates = 0;
+	void **items;
+	size_t n = 0, i = 0;
+
+	g->head = NULL;
+	g->tail = &g->head;
+	pthread_mutex_unlock(&g->lock);
+	for (m = batch; m != NULL; m = m->next)
+		n++;
+	items = xreallocarray(NULL, n, sizeof *items);
+	for (m = batch; m != NULL; m = m->next)
+		items[i++] = m->item;
+	fn(self->item, items, n, &duplicates, &gl);
+	free(items);
+	if (g->observe != NULL)
+		g->observe(g->observe_arg, (unsigned int)n, duplicates);
+	pthread_mutex_lock(&g->lock);
+	/* Signalled under the lock: a member's condition lives on its stack. */
+	for (m = batch; m != NULL; m = m->next) {
+		m->state = GM_DONE;
+		if (m != self)
+			pthread_cond_signal(&m->cond);
+	}
+	if (!gl.released)
+		pass(g);
+}
+
+void group_join(struct cp_group *g, struct group_member *m, void *item, group_fn fn)
+{
+	m->next = NULL;
+	m->item = item;
+	m->state = GM_WAITING;
+	pthread_cond_init(&m->cond, NULL);
+	pthread_mutex_lock(&g->lock);
+	/* A queue means a leader is busy or about to take it: wait for that one. */
+	if (g->head == NULL && g->leaders < g->concurrency) {
+		g->leaders++;
+		m->state = GM_LEADING;
+	}
+	*g->tail = m;
+	g->tail = &m->next;
+	while (m->state == GM_WAITING)
+		pthread_cond_wait(&m->cond, &g->lock);
+	if (m->state == GM_LEADING)
+		lead(g, m, fn);
+	pthread_mutex_unlock(&g->lock);
+	pthread_cond_destroy(&m->cond);
+}
