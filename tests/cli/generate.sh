@@ -40,7 +40,7 @@ expect_exit $LINENO 0 a campaign set small --expires 2031-01-01 --per-user-limit
 	--unredeem spend --events on
 check $LINENO "set says so" contains "$out" "'small' updated"
 expect_exit $LINENO 0 a campaign show small --json
-check $LINENO "set: json" contains "$out" '"expires_at":"2031-01-01T00:00:00Z","per_user_limit":3,"unredeem":"spend","events":true'
+check $LINENO "set: json" contains "$out" '"expires_at":"2031-01-02T00:00:00Z","per_user_limit":3,"unredeem":"spend","events":true'
 small_id=$(sqldb "SELECT id FROM campaigns WHERE name = 'small'")
 expect_exit $LINENO 0 a campaign set "$small_id" --expires none --events off --per-user-limit 0
 expect_exit $LINENO 0 a campaign show small
