@@ -458,7 +458,7 @@ const struct cmd_entry cmd_campaign_set_entry = {
 		    "[--per-user-limit N] "
 		    "[--unredeem restore|spend] [--events on|off] [--reward REWARD|none] "
 		    "[--min-order AMOUNT|none] [--metadata JSON]",
-	.summary = "change a campaign's window, time zone, limit, refund policy, events or reward",
+	.summary = "change a campaign's window, zone, limit, refunds, events or reward",
 	.options = set_opts,
 	.exec = set,
 };

@@ -28,7 +28,7 @@ check $LINENO "body sized for 1000 codes" contains "$out" "body 9 of 30 symbols"
 expect_exit $LINENO 0 a campaign list
 check $LINENO "list names both" contains "$out" "small"
 expect_exit $LINENO 0 a campaign list --json
-check $LINENO "json list" contains "$out" '"name":"spring","status":"active","starts_at":"2025-01-01T00:00:00Z"'
+check $LINENO "json list" contains "$out" '"name":"spring","status":"active","time_zone":"UTC","starts_at":"2025-01-01T00:00:00Z"'
 expect_exit $LINENO 0 a campaign pause spring
 expect_exit $LINENO 0 a campaign show spring
 check $LINENO "paused" contains "$out" "status          paused"
