@@ -829,6 +829,7 @@ struct cp_code_info {
 	char display[CP_DISPLAY_MAX + 1];
 	uint32_t campaign_id;
 	char campaign_name[CP_NAME_MAX * 4 + 1];
+	char time_zone[CP_TZ_NAME_MAX + 1]; /* the campaign's, for showing its times */
 	uint64_t batch_id;
 	enum cp_code_status status;    /* as stored */
 	/* What a redeem would say right now: CP_OK if redeemable, else the reason. */

@@ -591,13 +591,13 @@ static void code_json(struct buf *b, const struct cp_code_info *ci)
 	buf_json_kv(b, "order_id", ci->order_id[0] ? ci->order_id : NULL, 0);
 	buf_json_kv(b, "expired_reason", ci->expired_reason[0] ? ci->expired_reason : NULL, 0);
 	buf_puts(b, ",\"redeemed_at\":");
-	buf_json_time(b, (long long)ci->redeemed_at);
+	buf_json_time_in(b, (long long)ci->redeemed_at, ci->time_zone);
 	buf_puts(b, ",\"reserved_until\":");
-	buf_json_time(b, (long long)ci->reserved_until);
+	buf_json_time_in(b, (long long)ci->reserved_until, ci->time_zone);
 	buf_puts(b, ",\"expires_at\":");
-	buf_json_time(b, (long long)ci->expires_at);
+	buf_json_time_in(b, (long long)ci->expires_at, ci->time_zone);
 	buf_puts(b, ",\"created_at\":");
-	buf_json_time(b, (long long)ci->created_at);
+	buf_json_time_in(b, (long long)ci->created_at, ci->time_zone);
 	api_reward_members(b, &ci->reward);
 	buf_puts(b, "}\n");
 }

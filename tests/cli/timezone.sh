@@ -55,4 +55,8 @@ check $LINENO "every code lasts to Kolkata's midnight" test \
 	"$(sqldb "SELECT COUNT(*) FROM coupon_codes WHERE expires_at = '2099-06-30 18:30:00'")" -eq 10
 a $LINENO 0 "$adm" -c "$cnf" campaign show kolkata --json
 check $LINENO "the batch's expiry in the zone" contains "$out" '"code_expires_at":"2099-07-01T00:00:00+05:30"'
+code=$(sqldb "SELECT code FROM coupon_codes ORDER BY id LIMIT 1")
+a $LINENO 0 "$adm" -c "$cnf" code show "$code"
+check $LINENO "code show: its expiry on the campaign's clock" contains "$out" \
+	"expires at:     2099-07-01T00:00:00+05:30"
 done_tests
