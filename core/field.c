@@ -115,20 +115,11 @@ static time_t civil_to_unix(const struct civil *c, bool date_only, bool offset_g
 			    long offset, const struct tz *z, enum cp_time_bound bound)
 {
 	struct tz_civil w = {c->year, c->mon, c->day, c->hour, c->min, c->sec, 0};
-	struct tm tm;
 
-	if (!offset_given) {
-		w.day += date_only && bound == CP_TIME_END; /* tz_from_local normalises it */
-		return tz_from_local(z, &w);
-	}
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = c->year - 1900;
-	tm.tm_mon = c->mon - 1;
-	tm.tm_mday = c->day;
-	tm.tm_hour = c->hour;
-	tm.tm_min = c->min;
-	tm.tm_sec = c->sec;
-	return timegm(&tm) - offset;
+	if (offset_given)
+		return tz_civil_seconds(&w) - offset;
+	w.day += date_only && bound == CP_TIME_END; /* tz_from_local normalises it */
+	return tz_from_local(z, &w);
 }
 
 /* 10000-01-01T00:00:00Z: the database's DATETIME ends before it. */
