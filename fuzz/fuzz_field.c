@@ -1,7 +1,7 @@
 /*
  * libFuzzer target: what people type into a campaign's settings (core/field.c).
  * The first byte picks the field, the rest is the text. An accepted time, written
- * back in RFC 3339, reads as the same instant; an accepted reward or amount,
+ * back in RFC 3339 (in UTC, and with a DST zone's offset), reads as the same instant; an accepted reward or amount,
  * written back as text, reads as the same; accepted metadata is kept verbatim.
  */
 #include "config.h"
@@ -16,7 +16,7 @@
 static const char *const fields[] = {
 	"name",     "status", "starts_at",   "expires_at", "per_user_limit", "unredeem",
 	"alphabet", "prefix", "body_length", "check",      "group",          "planned_codes",
-	"events",   "reward", "min_order",   "metadata",
+	"events",   "reward", "min_order",   "metadata",   "time_zone",
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -33,6 +33,15 @@ static void time_round_trip(const char *s)
 	if (gmtime_r(&t, &tm) == NULL || strftime(back, sizeof back, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		__builtin_trap();
 	if (cp_parse_time("starts_at", back, &again, &e) != CP_OK || again != t)
+		__builtin_trap();
+	/* On a zone's clock: the offset written makes the text one instant. */
+	if (cp_parse_time_in("expires_at", s, "America/New_York", CP_TIME_END, &t, &e) != CP_OK ||
+	    t == 0)
+		return;
+	cp_time_format(t, "America/New_York", CP_TIME_RFC3339, back);
+	if (cp_parse_time_in("expires_at", back, "Europe/Berlin", CP_TIME_END, &again, &e) !=
+		    CP_OK ||
+	    again != t)
 		__builtin_trap();
 }
 
