@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -36,22 +37,34 @@ static int migrate(const struct cmd_entry *self, struct cli *cli, int argc, char
 	struct cp_db *db;
 	struct cp_err e;
 	enum cp_status st;
+	uint64_t to = 0;
 	bool show = false;
 	int ch;
 
+	cp_err_clear(&e);
 	while ((ch = cmd_getopt(self, argc, argv)) != -1) {
-		if (ch != 's')
+		if (ch == 's') {
+			show = true;
+		} else if (ch == 't') {
+			if (cp_parse_uint(optarg, 1, UINT_MAX, &to, &e) != CP_OK) {
+				cli_warnx("--to: %s", e.msg);
+				return EXIT_USAGE;
+			}
+		} else {
 			return cmd_usage(self);
-		show = true;
+		}
 	}
-	if (optind != argc)
+	if (optind != argc || (show && to != 0))
 		return cmd_usage(self);
 	if ((db = cli_db(cli, false)) == NULL)
 		return EXIT_FAILURE;
 	if (show)
 		return status(cli, db);
-	cp_err_clear(&e);
-	if ((st = cp_migrate(db, applied, cli, &e)) != CP_OK)
+	if (to != 0)
+		st = cp_migrate_to(db, (unsigned int)to, applied, cli, &e);
+	else
+		st = cp_migrate(db, applied, cli, &e);
+	if (st != CP_OK)
 		return cli_fail(st, &e);
 	if ((st = cp_migrate_status(db, &ms, &e)) != CP_OK)
 		return cli_fail(st, &e);
@@ -62,14 +75,15 @@ static int migrate(const struct cmd_entry *self, struct cli *cli, int argc, char
 
 static const struct option migrate_opts[] = {
 	{"status", no_argument, NULL, 's'},
+	{"to", required_argument, NULL, 't'},
 	{NULL, 0, NULL, 0},
 };
 
 const struct cmd_entry cmd_migrate_entry = {
 	.name = "migrate",
-	.synopsis = "[--status]",
-	.summary = "apply pending schema migrations",
-	.shortopts = "s",
+	.synopsis = "[--status | --to VERSION]",
+	.summary = "apply pending schema migrations (up to VERSION)",
+	.shortopts = "st:",
 	.options = migrate_opts,
 	.exec = migrate,
 };
