@@ -8,6 +8,8 @@
 
 #include "cmd.h"
 
+#define MIGRATE_READ_TIMEOUT 86400 /* seconds: the longest read-timeout allows */
+
 static void applied(unsigned int version, const char *name, void *arg)
 {
 	const struct cli *cli = arg;
@@ -56,6 +58,12 @@ static int migrate(const struct cmd_entry *self, struct cli *cli, int argc, char
 	}
 	if (optind != argc || (show && to != 0))
 		return cmd_usage(self);
+	/*
+	 * A migration's ALTER on a populated table (an index on 10,000,000 codes) runs
+	 * for minutes without a byte from the server; the read timeout, meant for
+	 * requests, would drop the connection under it. Wait as long as it takes.
+	 */
+	cli->cfg.read_timeout = MIGRATE_READ_TIMEOUT;
 	if ((db = cli_db(cli, false)) == NULL)
 		return EXIT_FAILURE;
 	if (show)
