@@ -198,6 +198,7 @@ static bool search_action(struct ui *ui, void *state, enum ui_action a)
 	}
 	if (a == UA_SEARCH) {
 		x->listing = false;
+		x->form.cur = 0;
 		return true;
 	}
 	if (a == UA_REFRESH) {

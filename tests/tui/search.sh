@@ -8,7 +8,7 @@ start_console search 120 40
 T send-keys Q
 check_restored $LINENO
 
-"$adm" -c "$cnf" -q campaign create tui-shop --codes 1000
+"$adm" -c "$cnf" -q campaign create tui-shop --codes 1000 >/dev/null
 "$adm" -c "$cnf" -q generate --campaign tui-shop --count 300
 # 250 redemptions a minute apart by u0, u1, u2 in turn; u1 also holds 2 reservations.
 sqldb "UPDATE coupon_codes SET status = 'redeemed', redeemed_by_user_id = CONCAT('u', id % 3),
@@ -45,7 +45,7 @@ expect_screen $LINENO "the order filter" '1 rows, all of them'
 expect_screen $LINENO "the order's code" "redeemed +$(code_of 7) +tui-shop +u1 +o-7"
 
 # The lookup by user: u is the same screen, the cursor on the user field.
-T send-keys Escape Escape u
+T send-keys Escape u
 expect_screen $LINENO "the user lookup" 'Redemptions'
 T send-keys "u1" Enter
 u1=$(sqldb "SELECT COUNT(*) FROM coupon_codes WHERE redeemed_by_user_id = 'u1'")
@@ -53,7 +53,7 @@ expect_screen $LINENO "what u1 holds: $u1 codes" "$u1 rows \\(reserved ones firs
 expect_screen $LINENO "the reservations first" "^ *2099-01-01 00:00:00 +reserved +$(code_of 251)"
 
 # The audit log, newest first: the pause, then the creation.
-T send-keys Escape Escape L
+T send-keys Escape L
 expect_screen $LINENO "the audit log" 'Audit log'
 expect_screen $LINENO "newest first: the pause" 'WHEN .*WHO.*WHAT.*ON'
 check $LINENO "the pause is on top" \
