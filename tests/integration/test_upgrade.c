@@ -13,7 +13,6 @@
 #include "config.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,7 +73,24 @@ static void push(struct strings *s, char *str)
 static void first_field(MYSQL_ROW row, unsigned long *len, unsigned int n, void *arg)
 {
 	(void)n;
-	push(arg, xstrndup(row[0], len[0]));
+	push(arg, row[0] != NULL ? xstrndup(row[0], len[0]) : NULL);
+}
+
+/* The first column of the first row of SQL (allocated), NULL for none or NULL. */
+static char *query_str(struct cp_db *db, const char *sql)
+{
+	struct strings v = {0};
+	char *s = NULL;
+
+	each_row(db, sql, first_field, &v);
+	for (size_t i = 0; i < v.n; i++) {
+		if (i == 0)
+			s = v.v[i];
+		else
+			free(v.v[i]);
+	}
+	free(v.v);
+	return s;
 }
 
 /* A row as "len:bytes" per field, "-" for NULL: unambiguous and printable enough. */
@@ -269,7 +285,7 @@ static void check_new_columns(struct cp_db *db, const struct snapshot *old,
 			continue;
 		for (size_t c = 0; c < t->ncols; c++) {
 			const char *col = t->cols[c];
-			char sql[1024];
+			char sql[1024], *holds;
 			size_t b;
 
 			if (has_col(was, col))
@@ -291,45 +307,29 @@ static void check_new_columns(struct cp_db *db, const struct snapshot *old,
 			 * The declared default, as information_schema spells it: NULL (none,
 			 * NOT NULL), 'NULL', a literal, or an expression such as
 			 * current_timestamp(6), which old rows get at the time of the ALTER.
+			 * A generated column is computed from the old ones, checked above.
+			 * What an old row holding something else would fail:
 			 */
 			snprintf(sql, sizeof sql,
-				 "SELECT CASE WHEN extra LIKE '%%GENERATED%%' THEN 3"
-				 " WHEN column_default IS NULL THEN 0"
-				 " WHEN column_default = 'NULL' THEN 1"
-				 " WHEN column_default LIKE 'current_timestamp%%' THEN 2 ELSE 4 END"
+				 "SELECT CASE WHEN extra LIKE '%%GENERATED%%' THEN 'TRUE'"
+				 " WHEN column_default IS NULL THEN NULL"
+				 " WHEN column_default = 'NULL' THEN '`%s` IS NULL'"
+				 " WHEN column_default LIKE 'current_timestamp%%' THEN '`%s` IS NOT NULL'"
+				 " ELSE '`%s` <=> DEFAULT(`%s`)' END"
 				 " FROM information_schema.columns WHERE table_schema = DATABASE()"
 				 " AND table_name = '%s' AND column_name = '%s'",
-				 t->name, col);
-			switch (tl_query_int(db, sql)) {
-			case 0:
-				CHECK(false,
-				      "%03u: new column %s.%s is NOT NULL without a default: say "
-				      "what old rows hold (DEFAULT, or a line in backfilled[])",
-				      new->version, t->name, col);
-				break;
-			case 1:
-				CHECK(tl_query_intf(db, "SELECT COUNT(*) FROM `%s` WHERE `%s` IS NOT NULL",
-						    t->name, col) == 0,
-				      "%03u: new column %s.%s is not NULL in an old row",
-				      new->version, t->name, col);
-				break;
-			case 2:
-				CHECK(tl_query_intf(db, "SELECT COUNT(*) FROM `%s` WHERE `%s` IS NULL",
-						    t->name, col) == 0,
-				      "%03u: new column %s.%s is NULL in an old row", new->version,
-				      t->name, col);
-				break;
-			case 3:
-				break; /* computed from the old columns, which are unchanged */
-			default:
-				CHECK(tl_query_intf(db,
-						    "SELECT COUNT(*) FROM `%s` WHERE NOT (`%s` <=> "
-						    "DEFAULT(`%s`))",
-						    t->name, col, col) == 0,
-				      "%03u: new column %s.%s is not its default in an old row",
-				      new->version, t->name, col);
-				break;
-			}
+				 col, col, col, col, t->name, col);
+			holds = query_str(db, sql);
+			CHECK(holds != NULL,
+			      "%03u: new column %s.%s is NOT NULL without a default: say what old "
+			      "rows hold (DEFAULT, or a line in backfilled[])",
+			      new->version, t->name, col);
+			if (holds != NULL)
+				CHECK(tl_query_intf(db, "SELECT COUNT(*) FROM `%s` WHERE NOT (%s)",
+						    t->name, holds) == 0,
+				      "%03u: new column %s.%s: an old row fails %s", new->version,
+				      t->name, col, holds);
+			free(holds);
 		}
 	}
 }
@@ -353,19 +353,6 @@ enum {
 	P_ORDERED = 16     /* 16..19 redeemed by dave, one order each */
 };
 
-static void exec_fmt(struct cp_db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void exec_fmt(struct cp_db *db, const char *fmt, ...)
-{
-	char sql[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof sql, fmt, ap);
-	va_end(ap);
-	tl_exec(db, sql);
-}
-
 static void populate(struct cp_db *db)
 {
 	uint32_t paused_id, archived_id;
@@ -379,7 +366,7 @@ static void populate(struct cp_db *db)
 	paused_id = fx_campaign(db, "paused", "PA", "status = 'paused'", NULL);
 	archived_id = fx_campaign(db, "archived \xc3\xa9t\xc3\xa9", "AR", "status = 'archived'",
 				  NULL);
-	exec_fmt(db,
+	tl_execf(db,
 		 "INSERT INTO generation_batches (id, campaign_id, method, requested, generated,"
 		 " params, status, finished_at, error) VALUES"
 		 " (1, %u, 'random', 20, 20, 'chunk=1000', 'complete', NOW(6), NULL),"
@@ -390,9 +377,9 @@ static void populate(struct cp_db *db)
 	tl_exec(db, "UPDATE keyed_sequence SET next_value = 6 WHERE id = 1");
 	fx_codes(db, plain_id, &fmt_plain, 0, 20, plain);
 	fx_codes(db, limited_id, &fmt_limited, 100, 6, limited);
-	exec_fmt(db, "UPDATE coupon_codes SET batch_id = 2 WHERE campaign_id = %u", limited_id);
+	tl_execf(db, "UPDATE coupon_codes SET batch_id = 2 WHERE campaign_id = %u", limited_id);
 
-#define CODE_SET(i, set) exec_fmt(db, "UPDATE coupon_codes SET %s WHERE code = '%s'", set, plain[i])
+#define CODE_SET(i, set) tl_execf(db, "UPDATE coupon_codes SET %s WHERE code = '%s'", set, plain[i])
 	CODE_SET(P_RESERVED, "status = 'pending', redeemed_by_user_id = 'erin', order_id = 'o-res',"
 			     " reserved_until = '2099-01-01 00:00:00.5'");
 	CODE_SET(P_LAPSED, "status = 'pending', redeemed_by_user_id = 'frank',"
@@ -415,27 +402,27 @@ static void populate(struct cp_db *db)
 	}
 #undef CODE_SET
 	/* Refunded: the redemption is gone from the code, kept in its event. */
-	exec_fmt(db,
+	tl_execf(db,
 		 "INSERT INTO code_events (code_id, campaign_id, action, prior_status, prior_user_id,"
 		 " prior_order_id, prior_redeemed_at, actor, reason) SELECT id, campaign_id,"
 		 " 'unredeem', 'redeemed', 'gina', 'o-refund', '2024-05-05 05:05:05', 'ops@host',"
 		 " 'customer returned the goods' FROM coupon_codes WHERE code = '%s'",
 		 plain[P_REFUNDED]);
-	exec_fmt(db,
+	tl_execf(db,
 		 "INSERT INTO code_events (code_id, campaign_id, action, prior_status, actor)"
 		 " SELECT id, campaign_id, 'expire', 'available', 'ops@host' FROM coupon_codes"
 		 " WHERE code = '%s'",
 		 plain[P_EXPIRED]);
 	/* The limited campaign: alice at her limit, one refund under "spend". */
-	exec_fmt(db,
+	tl_execf(db,
 		 "UPDATE coupon_codes SET status = 'redeemed', redeemed_by_user_id = 'alice',"
 		 " redeemed_at = NOW(6) - INTERVAL 1 DAY WHERE code IN ('%s', '%s')",
 		 limited[0], limited[1]);
-	exec_fmt(db,
+	tl_execf(db,
 		 "UPDATE coupon_codes SET status = 'expired', expired_reason = 'refunded'"
 		 " WHERE code = '%s'",
 		 limited[2]);
-	exec_fmt(db,
+	tl_execf(db,
 		 "INSERT INTO campaign_user_usage (campaign_id, user_id, used) VALUES"
 		 " (%u, 'alice', 2), (%u, 'bob', 4), (%u, 'carol', 1), (%u, 'dave', 4)",
 		 limited_id, plain_id, plain_id, plain_id);
@@ -450,7 +437,7 @@ static void populate(struct cp_db *db)
 	 * the fingerprint of a request without one of its own is SHA-256 over the
 	 * operation, code, user, order and ttl, each NUL-terminated; the reply is "v1".
 	 */
-	exec_fmt(db,
+	tl_execf(db,
 		 "INSERT INTO idempotency_keys (api_key_id, idem_key, fingerprint, state,"
 		 " http_status, response, claimed_at) VALUES (1, 'idem-carol',"
 		 " UNHEX(SHA2(CONCAT('redeem', CHAR(0), '%s', CHAR(0), 'carol', CHAR(0), 'o-idem',"
@@ -462,12 +449,12 @@ static void populate(struct cp_db *db)
 		"INSERT INTO idempotency_keys (api_key_id, idem_key, fingerprint, state, response,"
 		" claimed_at) VALUES (2, 'idem-running', UNHEX(SHA2('x', 256)), 'in_progress',"
 		" 'claim:00112233445566778899aabbccddeeff', NOW(6))");
-	exec_fmt(db,
+	tl_execf(db,
 		 "INSERT INTO code_exports (campaign_id, batch_id, status_filter, code_count,"
 		 " file_name, sha256, actor) VALUES (%u, 1, 'available', 6, '/tmp/plain.csv',"
 		 " SHA2('csv', 256), 'ops@host')",
 		 plain_id);
-	exec_fmt(db,
+	tl_execf(db,
 		 "INSERT INTO outbox (event_id, event_type, campaign_id, code, user_id, order_id,"
 		 " claimed_by, claimed_until, attempts, last_error, delivered_at) VALUES"
 		 " (UUID(), 'code.redeemed', %u, '%s', 'alice', NULL, NULL, NULL, 1, NULL, NOW(6)),"
