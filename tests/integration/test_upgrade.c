@@ -566,6 +566,26 @@ static void check_old_redemptions(struct cp_db *db)
 	CHECK(f.n == 1 && strcmp(f.codes[0], plain[P_IDEM]) == 0, "order o-idem: %u rows", f.n);
 }
 
+/* Operations on old rows and what they must answer: the old state still rules. */
+static const struct {
+	int line;
+	bool limited; /* a code of the limited campaign, else of the plain one */
+	int code;
+	const char *user, *order;
+	enum cp_op op;
+	enum cp_status want;
+} served[] = {
+	{__LINE__, false, P_AVAILABLE, "henry", "o-new", CP_OP_REDEEM, CP_OK},
+	{__LINE__, false, P_REFUNDED, "henry", NULL, CP_OP_REDEEM, CP_OK},
+	{__LINE__, false, P_LAPSED, "henry", NULL, CP_OP_REDEEM, CP_OK},
+	{__LINE__, false, P_REDEEMED, "henry", NULL, CP_OP_REDEEM, CP_E_ALREADY_REDEEMED},
+	{__LINE__, false, P_RESERVED, "henry", NULL, CP_OP_REDEEM, CP_E_RESERVED},
+	{__LINE__, false, P_RESERVED, "erin", "o-res", CP_OP_CONFIRM, CP_OK},
+	{__LINE__, false, P_EXPIRED, "henry", NULL, CP_OP_REDEEM, CP_E_EXPIRED},
+	{__LINE__, false, P_OWN_EXPIRY, "henry", NULL, CP_OP_REDEEM, CP_E_EXPIRED},
+	{__LINE__, true, 3, "alice", NULL, CP_OP_REDEEM, CP_E_USER_LIMIT},
+};
+
 static void check_serving(struct cp_db *db)
 {
 	struct cp_redeem_req rq;
@@ -578,32 +598,15 @@ static void check_serving(struct cp_db *db)
 	CHECK(cp_schema_check(db, &e) == CP_OK, "schema check: %s", e.msg);
 	check_old_redemptions(db);
 
-	rq = fx_req(plain[P_AVAILABLE], "henry", "o-new");
-	st = cp_redeem(db, &rq, &r, &e);
-	CHECK(st == CP_OK && !r.replay, "redeem an old available code: %s", cp_status_code(st));
-	rq = fx_req(plain[P_REFUNDED], "henry", NULL);
-	CHECK(cp_redeem(db, &rq, &r, &e) == CP_OK, "redeem the refunded code: %s", e.msg);
-	rq = fx_req(plain[P_LAPSED], "henry", NULL);
-	CHECK(cp_redeem(db, &rq, &r, &e) == CP_OK, "redeem a lapsed reservation: %s", e.msg);
+	for (size_t i = 0; i < sizeof served / sizeof served[0]; i++) {
+		const char *code = served[i].limited ? limited[served[i].code] : plain[served[i].code];
 
-	rq = fx_req(plain[P_REDEEMED], "henry", NULL);
-	st = cp_redeem(db, &rq, &r, &e);
-	CHECK(st == CP_E_ALREADY_REDEEMED, "an old redemption: %s", cp_status_code(st));
-	rq = fx_req(plain[P_RESERVED], "henry", NULL);
-	st = cp_redeem(db, &rq, &r, &e);
-	CHECK(st == CP_E_RESERVED, "an old reservation: %s", cp_status_code(st));
-	rq = fx_req(plain[P_RESERVED], "erin", "o-res");
-	st = cp_confirm(db, &rq, &r, &e);
-	CHECK(st == CP_OK, "confirm an old reservation: %s %s", cp_status_code(st), e.msg);
-	rq = fx_req(plain[P_EXPIRED], "henry", NULL);
-	st = cp_redeem(db, &rq, &r, &e);
-	CHECK(st == CP_E_EXPIRED, "an old expired code: %s", cp_status_code(st));
-	rq = fx_req(plain[P_OWN_EXPIRY], "henry", NULL);
-	st = cp_redeem(db, &rq, &r, &e);
-	CHECK(st == CP_E_EXPIRED, "a code past its own expiry: %s", cp_status_code(st));
-	rq = fx_req(limited[3], "alice", NULL);
-	st = cp_redeem(db, &rq, &r, &e);
-	CHECK(st == CP_E_USER_LIMIT, "alice at her old limit: %s", cp_status_code(st));
+		rq = fx_req(code, served[i].user, served[i].order);
+		st = cp_redeem_op(db, served[i].op, &rq, &r, &e);
+		CHECK_AT(served[i].line, st == served[i].want && !r.replay, "%s by %s: %s, not %s (%s)",
+			 cp_op_name(served[i].op), served[i].user, cp_status_code(st),
+			 cp_status_code(served[i].want), e.msg);
+	}
 	rq = fx_req(limited[3], "ivan", NULL);
 	CHECK(cp_redeem(db, &rq, &r, &e) == CP_OK, "redeem in the limited campaign: %s", e.msg);
 	CHECK(tl_query_intf(db, "SELECT COUNT(*) FROM outbox WHERE code = '%s'", limited[3]) == 1,
