@@ -246,6 +246,14 @@ enum cp_status cp_migrate_status(struct cp_db *, struct cp_migration_state *, st
 enum cp_status cp_migrate(struct cp_db *, void (*applied)(unsigned int version,
 							    const char *name, void *arg),
 			  void *arg, struct cp_err *);
+/*
+ * Applies the pending migrations up to and including version TARGET, which must
+ * be one this program knows (else CP_E_INVALID_ARGUMENT). Never goes down: a
+ * schema already past TARGET is CP_E_CONFLICT; one at TARGET applies nothing.
+ */
+enum cp_status cp_migrate_to(struct cp_db *, unsigned int target,
+			     void (*applied)(unsigned int version, const char *name, void *arg),
+			     void *arg, struct cp_err *);
 /* CP_OK if the schema is exactly what this program knows, CP_E_SCHEMA otherwise. */
 enum cp_status cp_schema_check(struct cp_db *, struct cp_err *);
 

@@ -180,7 +180,15 @@ static void unlock(struct cp_db *db)
 	db_select1(db, unlock_sql, NULL, res, &found, NULL);
 }
 
-static enum cp_status migrate_locked(struct cp_db *db,
+static bool known(unsigned int version)
+{
+	for (unsigned int i = 0; i < migrations_count; i++)
+		if (migrations[i].version == version)
+			return true;
+	return false;
+}
+
+static enum cp_status migrate_locked(struct cp_db *db, unsigned int target,
 				     void (*applied)(unsigned int, const char *, void *),
 				     void *arg, struct cp_err *e)
 {
@@ -194,8 +202,13 @@ static enum cp_status migrate_locked(struct cp_db *db,
 				  "the database schema is at version %u, newer than this program "
 				  "knows (%u): refusing to migrate; upgrade coupon",
 				  cur, latest());
+	if (cur > target)
+		return cp_err_set(e, CP_E_CONFLICT,
+				  "the database schema is at version %u, past %u: migrations "
+				  "only go up",
+				  cur, target);
 	for (unsigned int i = 0; i < migrations_count; i++) {
-		if (migrations[i].version <= cur)
+		if (migrations[i].version <= cur || migrations[i].version > target)
 			continue;
 		if ((st = apply(db, &migrations[i], e)) != CP_OK)
 			return st;
@@ -205,14 +218,24 @@ static enum cp_status migrate_locked(struct cp_db *db,
 	return CP_OK;
 }
 
+enum cp_status cp_migrate_to(struct cp_db *db, unsigned int target,
+			     void (*applied)(unsigned int, const char *, void *), void *arg,
+			     struct cp_err *e)
+{
+	enum cp_status st;
+
+	if (!known(target))
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT,
+				  "no migration %u: this program knows 1 to %u", target, latest());
+	if ((st = lock(db, e)) != CP_OK)
+		return st;
+	st = migrate_locked(db, target, applied, arg, e);
+	unlock(db);
+	return st;
+}
+
 enum cp_status cp_migrate(struct cp_db *db, void (*applied)(unsigned int, const char *, void *),
 			  void *arg, struct cp_err *e)
 {
-	enum cp_status st = lock(db, e);
-
-	if (st != CP_OK)
-		return st;
-	st = migrate_locked(db, applied, arg, e);
-	unlock(db);
-	return st;
+	return cp_migrate_to(db, latest(), applied, arg, e);
 }

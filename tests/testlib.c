@@ -113,15 +113,37 @@ long long tl_query_int(struct cp_db *db, const char *sql)
 	return v;
 }
 
+/* FMT with AP into SQL of SIZE bytes; a statement cut short is a hard error. */
+static void format_sql(char *sql, size_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(sql, size, fmt, ap);
+
+	if (n < 0 || (size_t)n >= size) {
+		fprintf(stderr, "testlib: SQL longer than %zu bytes: %.60s...\n", size - 1, sql);
+		exit(99);
+	}
+}
+
 long long tl_query_intf(struct cp_db *db, const char *fmt, ...)
 {
 	char sql[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(sql, sizeof sql, fmt, ap);
+	format_sql(sql, sizeof sql, fmt, ap);
 	va_end(ap);
 	return tl_query_int(db, sql);
+}
+
+void tl_execf(struct cp_db *db, const char *fmt, ...)
+{
+	char sql[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	format_sql(sql, sizeof sql, fmt, ap);
+	va_end(ap);
+	tl_exec(db, sql);
 }
 
 static void drop_scratch(void)

@@ -56,6 +56,8 @@ struct cp_db *tl_db_open(const struct cp_config *cfg);
 struct cp_db *tl_db_fresh(const char *name, struct cp_config *cfg);
 /* Runs SQL on DB, failing the test on error. */
 void tl_exec(struct cp_db *db, const char *sql);
+/* tl_exec of the SQL that FMT and the arguments make (at most 2,047 bytes). */
+void tl_execf(struct cp_db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The first column of the first row of SQL as an integer (-1 for none or NULL). */
 long long tl_query_int(struct cp_db *db, const char *sql);
 /* tl_query_int of the SQL that FMT and the arguments make (at most 1,023 bytes). */

@@ -133,8 +133,14 @@ bool ui_global_view(struct ui *ui, enum ui_action a)
 		{UA_NEW, &screen_create},
 		{UA_RECENT, &screen_recent},
 		{UA_APIKEYS, &screen_apikeys},
+		{UA_REDEMPTIONS, &screen_search},
+		{UA_AUDIT, &screen_audit},
 	};
 
+	if (a == UA_USER) {
+		ui_push(ui, &screen_search, (void *)ui_search_by_user);
+		return true;
+	}
 	for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
 		if (views[i].a == a) {
 			ui_push(ui, views[i].s, NULL);

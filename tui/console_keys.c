@@ -46,6 +46,9 @@ static const struct ui_key keys[] = {
 	{'a', "a", UA_APIKEYS},
 	{'d', "d", UA_REVOKE},
 	{'c', "c", UA_CANCEL},
+	{'s', "s", UA_REDEMPTIONS},
+	{'u', "u", UA_USER},
+	{'L', "L", UA_AUDIT},
 };
 
 static const struct {

@@ -26,17 +26,20 @@ struct lookup {
 
 static const enum ui_action hints[] = {UA_ENTER, UA_SEARCH, UA_EXPIRE, UA_BACK, UA_NONE};
 
+static void look_up(struct ui *, struct lookup *);
+
 static void *lookup_open(struct ui *ui, void *arg)
 {
 	struct lookup *l = xcalloc(1, sizeof *l);
 
-	(void)ui;
 	l->field.label = "Code";
 	l->field.hint = "as printed or read out";
 	l->form.fields = &l->field;
 	l->form.n = 1;
-	if (arg != NULL)
+	if (arg != NULL) { /* opened on a code (from a list): show it at once */
 		ui_form_set(&l->form, 0, arg);
+		look_up(ui, l);
+	}
 	return l;
 }
 

@@ -39,7 +39,10 @@
 	X(CANCEL, "Campaigns", "cancel", "Cancel the running generation (stays resumable)")  \
 	X(RECENT, "Views", "recent", "Recent redemptions, admin changes, failed batches")    \
 	X(APIKEYS, "Views", "API keys", "API keys (create, revoke)")                         \
-	X(REVOKE, "Views", "revoke", "Revoke the selected API key (confirms)")
+	X(REVOKE, "Views", "revoke", "Revoke the selected API key (confirms)")                 \
+	X(REDEMPTIONS, "Views", "search", "Search redemptions by campaign, user, order, time") \
+	X(USER, "Views", "user", "The codes a user holds, reserved or redeemed")              \
+	X(AUDIT, "Views", "audit", "The audit log: who changed what, when, before and after")
 
 enum ui_action {
 	UA_NONE,
@@ -261,5 +264,9 @@ extern const struct ui_screen screen_export;   /* (uintptr_t) campaign id */
 extern const struct ui_screen screen_lookup;   /* - or a code (char *) */
 extern const struct ui_screen screen_recent;   /* - */
 extern const struct ui_screen screen_apikeys;  /* - */
+extern const struct ui_screen screen_search;   /* - or ui_search_by_user */
+extern const struct ui_screen screen_audit;    /* - */
+/* screen_search's ARG for the lookup by user (the cursor starts on the user field). */
+extern const char ui_search_by_user[];
 
 #endif
