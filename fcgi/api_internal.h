@@ -46,6 +46,7 @@ enum {
 	P_COUNT, P_METHOD, P_REASON, P_BATCH,
 	P_REWARD, P_MIN_ORDER, P_METADATA, P_ORDER_AMOUNT, P_CODE_EXPIRES,
 	P_CAMPAIGN, P_SINCE, P_UNTIL, P_CURSOR,
+	P_BUCKET,
 	P_SLOTS
 };
 _Static_assert(P_SLOTS <= HTTP_PARAMS_MAX, "struct params holds every slot");
@@ -106,5 +107,8 @@ extern const struct field f_campaign[], f_campaign_patch[], f_key[], f_batch[], 
 
 /* api_search.c */
 void h_redemptions(struct api_ctx *);
+
+/* api_report.c */
+void h_report(struct api_ctx *);
 
 #endif
