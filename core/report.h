@@ -5,9 +5,13 @@
 #include "coupon.h"
 #include "search.h"
 
-/* EXPLAIN of each statement cp_report_make runs for CAMPAIGN over [SINCE, UNTIL). */
+/*
+ * EXPLAIN of each statement cp_report_make runs for CAMPAIGN over [SINCE, UNTIL);
+ * FN gets the statement's name and the index it names.
+ */
 enum cp_status report_explain(struct cp_db *, uint32_t campaign, time_t since, time_t until,
-			      void (*fn)(const char *what, const struct search_plan *, void *),
+			      void (*fn)(const char *what, const char *index,
+				       const struct search_plan *, void *),
 			      void *arg, struct cp_err *);
 
 #endif
