@@ -60,6 +60,8 @@ extern "C" {
 	  "the amount is malformed or out of range")                                    \
 	X(E_INVALID_METADATA, "invalid_metadata", 400,                                  \
 	  "metadata must be a JSON object of at most 4 KiB")                            \
+	X(E_INVALID_TIME_ZONE, "invalid_time_zone", 400,                                \
+	  "not a time zone of the tz database")                                         \
 	X(E_ORDER_AMOUNT_REQUIRED, "order_amount_required", 400,                        \
 	  "the campaign has a minimum order: the order amount is required")             \
 	X(E_CURRENCY_MISMATCH, "currency_mismatch", 409,                                \
@@ -524,6 +526,24 @@ enum cp_status cp_campaign_set(struct cp_campaign *, const char *field, const ch
  * dropped). "" and "none" are 0, no bound. Refusals name FIELD.
  */
 enum cp_status cp_parse_time(const char *field, const char *s, time_t *out, struct cp_err *);
+/*
+ * Time zones: IANA names of the system's tz database ("Europe/Berlin"; "UTC"
+ * always), read by core/tz.c without touching TZ, so any thread may convert.
+ */
+#define CP_TZ_NAME_MAX 64   /* bytes of a zone name */
+#define CP_TIME_TEXT_MAX 48 /* cp_time_format's longest text, with its NUL */
+/* CP_OK if NAME is a zone there; CP_E_INVALID_TIME_ZONE (field "time_zone") if not. */
+enum cp_status cp_time_zone_check(const char *name, struct cp_err *);
+enum cp_time_style {
+	CP_TIME_RFC3339, /* "2025-12-31T23:00:00+01:00"; Z in UTC */
+	CP_TIME_LOCAL,   /* "2025-12-31 23:00:00 CET", for people */
+};
+/*
+ * T on ZONE's clock (NULL, "" or an unknown zone: UTC) into OUT; "" for 0, no
+ * time. Returns OUT.
+ */
+char *cp_time_format(time_t t, const char *zone, enum cp_time_style,
+		     char out[CP_TIME_TEXT_MAX]);
 /* A reservation's time to live: 1..CP_TTL_MAX seconds (field "ttl"). */
 enum cp_status cp_parse_ttl(const char *s, unsigned int *ttl, struct cp_err *);
 
