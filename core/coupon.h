@@ -1160,7 +1160,11 @@ size_t cp_search_csv(const struct cp_redemption *, char out[CP_SEARCH_CSV_MAX]);
 
 /* ---------------------------------------------------------------- reports */
 
-/* A campaign's day or hours as one series, the same for every front end. */
+/*
+ * A campaign's days or hours as one series, the same for every front end.
+ * Times are instants; cp_time_format(t, report->time_zone, ...) shows them.
+ */
+struct tz;
 enum cp_report_bucket { CP_REPORT_HOUR, CP_REPORT_DAY };
 #define CP_REPORT_BUCKETS_MAX 2000 /* 83 days of hours, 5 years of days */
 
@@ -1171,6 +1175,7 @@ struct cp_report_args {
 	const char *bucket;        /* hour (default) or day */
 	const char *since, *until; /* cp_parse_time; until defaults to now, since to the
 				    * campaign's creation (at most CP_REPORT_BUCKETS_MAX back) */
+	const char *time_zone;     /* the buckets' zone; default the campaign's (UTC) */
 };
 
 /* One bucket: [start, the next one's start) in the campaign's time zone. */
@@ -1189,7 +1194,8 @@ struct cp_report_row {
 struct cp_report {
 	uint32_t campaign_id;
 	char campaign[CP_NAME_MAX * 4 + 1];
-	char time_zone[64];        /* the zone the buckets are cut in */
+	char time_zone[CP_TZ_NAME_MAX + 1]; /* the zone the buckets are cut in */
+	const struct tz *zone;     /* the same, core's */
 	enum cp_report_bucket bucket;
 	time_t since, until;       /* the first bucket's start, the last one's end */
 	time_t made_at;
@@ -1201,7 +1207,7 @@ struct cp_report {
 /*
  * Counts the campaign's redemptions, reservations and refunds per bucket
  * (every query an index range); *OUT is freed with cp_report_free. Errors
- * name their field (campaign, bucket, since, until).
+ * name their field (campaign, bucket, since, until, time_zone).
  */
 enum cp_status cp_report_make(struct cp_db *, const struct cp_report_args *, struct cp_report **out,
 			      struct cp_err *);
@@ -1209,8 +1215,6 @@ void cp_report_free(struct cp_report *);
 const char *cp_report_bucket_name(enum cp_report_bucket);
 /* Why failed lookups are not in the series (one sentence). */
 const char *cp_report_failed_lookups_note(void);
-/* A bucket's start as local time in the report's zone, "2026-03-29T02:00+02:00". */
-void cp_report_time(const struct cp_report *, time_t, char out[40]);
 /*
  * The report as CSV (one line a bucket, under a header) or as one JSON object,
  * through WRITE (false stops it: then false).

@@ -11,7 +11,9 @@
  *  - refunds: code_events rows of action unredeem, by their time;
  *  - issued: each batch's generated codes from the time it started.
  * MariaDB groups rows into quarter hours of UTC (every zone's offset is a whole
- * number of them); the quarters are summed into local buckets here.
+ * number of them since 1972); the quarters are summed into buckets of the
+ * campaign's local hours or days here (core/tz.c: a day is 23 to 25 hours
+ * across a DST change, an hour in a +05:30 zone starts at half past in UTC).
  */
 #include "config.h"
 
@@ -25,6 +27,7 @@
 #include "db.h"
 #include "report.h"
 #include "text.h"
+#include "tz.h"
 #include "xmalloc.h"
 
 #define QUARTER 900
@@ -34,22 +37,16 @@
 
 /* ---------------------------------------------------------------- buckets */
 
-/*
- * The one place a time zone enters: the start of T's local hour or day. UTC
- * until campaigns have zones; then the offset in force at T is subtracted first.
- */
+/* The start of T's local hour or day in the report's zone, and of the next one. */
 static time_t bucket_floor(const struct cp_report *r, time_t t)
 {
-	time_t size = r->bucket == CP_REPORT_DAY ? 86400 : 3600;
-	time_t q = t / size * size;
-
-	return q > t ? q - size : q;
+	return r->bucket == CP_REPORT_DAY ? tz_day_start(r->zone, t) : tz_hour_start(r->zone, t);
 }
 
-/* The next bucket's start: a local day is 23 to 25 hours, an hour is an hour. */
 static time_t bucket_next(const struct cp_report *r, time_t start)
 {
-	return bucket_floor(r, start + (r->bucket == CP_REPORT_DAY ? 36 * 3600 : 3600));
+	return r->bucket == CP_REPORT_DAY ? tz_next_day(r->zone, start)
+					  : tz_next_hour(r->zone, start);
 }
 
 /* The bucket holding T, or -1 outside the report. */
@@ -361,7 +358,10 @@ static enum cp_status start(struct cp_db *db, const struct cp_report_args *a,
 	}
 	r->campaign_id = c.id;
 	memcpy(r->campaign, c.name, sizeof r->campaign);
-	snprintf(r->time_zone, sizeof r->time_zone, "UTC");
+	r->zone = tz_utc();
+	if (given(a->time_zone) && (st = tz_open(a->time_zone, &r->zone, e)) != CP_OK)
+		return st;
+	snprintf(r->time_zone, sizeof r->time_zone, "%s", tz_name(r->zone));
 	return parse_range(a, c.created_at, r, e);
 }
 
@@ -408,18 +408,6 @@ const char *cp_report_failed_lookups_note(void)
 	       "put a write on the refusal path; coupon-fcgi counts them per source in /metrics";
 }
 
-void cp_report_time(const struct cp_report *r, time_t t, char out[40])
-{
-	struct tm tm;
-
-	(void)r;
-	if (gmtime_r(&t, &tm) == NULL) {
-		out[0] = '\0';
-		return;
-	}
-	strftime(out, 40, "%Y-%m-%dT%H:%M+00:00", &tm);
-}
-
 /* ---------------------------------------------------------------- writers */
 
 struct out {
@@ -447,13 +435,13 @@ bool cp_report_csv(const struct cp_report *r, bool (*write)(void *, const char *
 		   void *sink)
 {
 	struct out o = {write, sink, true};
-	char t[40];
+	char t[CP_TIME_TEXT_MAX];
 
 	put(&o, "start,redemptions,reservations,refunds,issued_to_date,redeemed_to_date\n");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct cp_report_row *w = &r->rows[i];
 
-		cp_report_time(r, w->start, t);
+		cp_time_format(w->start, r->time_zone, CP_TIME_RFC3339, t);
 		put(&o, "%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", t,
 		    w->redemptions, w->reservations, w->refunds, w->issued, w->redeemed);
 	}
@@ -464,11 +452,11 @@ bool cp_report_json(const struct cp_report *r, bool (*write)(void *, const char 
 		    void *sink)
 {
 	struct out o = {write, sink, true};
-	char name[sizeof r->campaign * 6 + 3], t[40], u[40];
+	char name[sizeof r->campaign * 6 + 3], t[CP_TIME_TEXT_MAX], u[CP_TIME_TEXT_MAX];
 
 	text_json_str(name, sizeof name, r->campaign, strlen(r->campaign));
-	cp_report_time(r, r->since, t);
-	cp_report_time(r, r->until, u);
+	cp_time_format(r->since, r->time_zone, CP_TIME_RFC3339, t);
+	cp_time_format(r->until, r->time_zone, CP_TIME_RFC3339, u);
 	put(&o, "{\"campaign_id\":%" PRIu32 ",\"campaign\":%s,\"time_zone\":\"%s\",\"bucket\":\"%s\","
 		"\"since\":\"%s\",\"until\":\"%s\",\"status\":{", r->campaign_id, name, r->time_zone,
 	    cp_report_bucket_name(r->bucket), t, u);
@@ -480,7 +468,7 @@ bool cp_report_json(const struct cp_report *r, bool (*write)(void *, const char 
 	for (size_t i = 0; i < r->n; i++) {
 		const struct cp_report_row *w = &r->rows[i];
 
-		cp_report_time(r, w->start, t);
+		cp_time_format(w->start, r->time_zone, CP_TIME_RFC3339, t);
 		put(&o, "%s{\"start\":\"%s\",\"redemptions\":%" PRIu64 ",\"reservations\":%" PRIu64
 			",\"refunds\":%" PRIu64 ",\"issued_to_date\":%" PRIu64
 			",\"redeemed_to_date\":%" PRIu64 "}",

@@ -23,6 +23,7 @@ static const struct option report_opts[] = {
 	{"until", required_argument, NULL, 'U'},
 	{"format", required_argument, NULL, 'f'},
 	{"html", required_argument, NULL, 'H'},
+	{"time-zone", required_argument, NULL, 'z'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -45,17 +46,17 @@ static bool to_stdout(void *sink, const char *s, size_t n)
 
 static bool print_table(const struct cp_report *r)
 {
-	char t[40];
+	char t[CP_TIME_TEXT_MAX];
 
 	printf("campaign %s (%" PRIu32 "), per %s in %s\n", r->campaign, r->campaign_id,
 	       cp_report_bucket_name(r->bucket), r->time_zone);
-	printf("%-22s %11s %12s %8s %14s %16s\n", "START", "REDEMPTIONS", "RESERVATIONS", "REFUNDS",
+	printf("%-24s %11s %12s %8s %14s %16s\n", "START", "REDEMPTIONS", "RESERVATIONS", "REFUNDS",
 	       "ISSUED_TO_DATE", "REDEEMED_TO_DATE");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct cp_report_row *w = &r->rows[i];
 
-		cp_report_time(r, w->start, t);
-		printf("%-22s %11" PRIu64 " %12" PRIu64 " %8" PRIu64 " %14" PRIu64 " %16" PRIu64 "\n", t,
+		cp_time_format(w->start, r->time_zone, CP_TIME_LOCAL, t);
+		printf("%-24s %11" PRIu64 " %12" PRIu64 " %8" PRIu64 " %14" PRIu64 " %16" PRIu64 "\n", t,
 		       w->redemptions, w->reservations, w->refunds, w->issued, w->redeemed);
 	}
 	printf("codes now:");
@@ -117,6 +118,9 @@ static int parse_args(const struct cmd_entry *self, int argc, char **argv,
 		case 'H':
 			*html = optarg;
 			break;
+		case 'z':
+			a->time_zone = optarg;
+			break;
 		case 'f':
 			if (set_format(optarg, f))
 				break;
@@ -171,7 +175,7 @@ static int report(const struct cmd_entry *self, struct cli *cli, int argc, char 
 const struct cmd_entry cmd_report_entry = {
 	.name = "report",
 	.synopsis = "--campaign CAMPAIGN [--bucket hour|day] [--since TIME] [--until TIME] "
-		    "[--format table|csv|json] [--html FILE]",
+		    "[--time-zone ZONE] [--format table|csv|json] [--html FILE]",
 	.summary = "a campaign's redemptions, reservations and refunds per hour or day",
 	.shortopts = "",
 	.options = report_opts,

@@ -46,6 +46,7 @@ static const struct ui_key keys[] = {
 	{'a', "a", UA_APIKEYS},
 	{'d', "d", UA_REVOKE},
 	{'c', "c", UA_CANCEL},
+	{'b', "b", UA_REPORT},
 };
 
 static const struct {

@@ -78,7 +78,7 @@ static double x_of(size_t i, size_t n)
 /* The frame: grid lines with their values, and the first, middle and last bucket. */
 static void axes(FILE *f, const struct cp_report *r, uint64_t top)
 {
-	char t[40];
+	char t[CP_TIME_TEXT_MAX];
 
 	for (int k = 0; k <= 4; k++) {
 		double y = y_of(top * (uint64_t)k / 4, top);
@@ -93,8 +93,9 @@ static void axes(FILE *f, const struct cp_report *r, uint64_t top)
 
 		if (i > 0 && b == (size_t[]){0, r->n / 2, r->n - 1}[i - 1])
 			continue;
-		cp_report_time(r, r->rows[b].start, t);
-		t[16] = '\0'; /* the minute is enough; the zone is in the heading */
+		cp_time_format(r->rows[b].start, r->time_zone, CP_TIME_LOCAL, t);
+		/* The date, or date and minute; the zone is in the heading. */
+		t[r->bucket == CP_REPORT_DAY ? 10 : 16] = '\0';
 		fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">%s</text>", x_of(b, r->n),
 			TOP + H + 18, i == 0 ? "start" : i == 1 ? "middle" : "end", t);
 	}
@@ -214,7 +215,7 @@ static void status_chart(FILE *f, const struct cp_report *r)
 
 static void series_table(FILE *f, const struct cp_report *r)
 {
-	char t[40];
+	char t[CP_TIME_TEXT_MAX];
 
 	fputs("<details><summary>The series</summary><table><tr><th>start</th><th>redemptions</th>"
 	      "<th>reservations</th><th>refunds</th><th>issued to date</th>"
@@ -222,7 +223,7 @@ static void series_table(FILE *f, const struct cp_report *r)
 	for (size_t i = 0; i < r->n; i++) {
 		const struct cp_report_row *w = &r->rows[i];
 
-		cp_report_time(r, w->start, t);
+		cp_time_format(w->start, r->time_zone, CP_TIME_LOCAL, t);
 		fprintf(f, "<tr><td>%s</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64
 			   "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td></tr>\n",
 			t, w->redemptions, w->reservations, w->refunds, w->issued, w->redeemed);
@@ -232,10 +233,10 @@ static void series_table(FILE *f, const struct cp_report *r)
 
 bool report_html(FILE *f, const struct cp_report *r)
 {
-	char since[40], until[40];
+	char since[CP_TIME_TEXT_MAX], until[CP_TIME_TEXT_MAX];
 
-	cp_report_time(r, r->since, since);
-	cp_report_time(r, r->until, until);
+	cp_time_format(r->since, r->time_zone, CP_TIME_LOCAL, since);
+	cp_time_format(r->until, r->time_zone, CP_TIME_LOCAL, until);
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 	      "<meta name=\"color-scheme\" content=\"light\"><title>", f);
 	html_text(f, r->campaign);

@@ -83,25 +83,34 @@ struct want {
 };
 
 static const struct want hours[] = {
-	{__LINE__, "2026-03-01T09:00+00:00", 3, 0, 0, 20, 4},
-	{__LINE__, "2026-03-01T10:00+00:00", 1, 2, 0, 20, 4},
-	{__LINE__, "2026-03-01T11:00+00:00", 2, 0, 0, 30, 6},
-	{__LINE__, "2026-03-01T12:00+00:00", 0, 1, 1, 30, 6},
+	{__LINE__, "2026-03-01T09:00:00Z", 3, 0, 0, 20, 4},
+	{__LINE__, "2026-03-01T10:00:00Z", 1, 2, 0, 20, 4},
+	{__LINE__, "2026-03-01T11:00:00Z", 2, 0, 0, 30, 6},
+	{__LINE__, "2026-03-01T12:00:00Z", 0, 1, 1, 30, 6},
+};
+
+/* +05:30: an hour starts at half past in UTC. */
+static const struct want kolkata[] = {
+	{__LINE__, "2026-03-01T14:00:00+05:30", 3, 0, 0, 20, 3},
+	{__LINE__, "2026-03-01T15:00:00+05:30", 1, 1, 0, 20, 4},
+	{__LINE__, "2026-03-01T16:00:00+05:30", 2, 1, 0, 30, 5},
+	{__LINE__, "2026-03-01T17:00:00+05:30", 1, 0, 1, 30, 6},
+	{__LINE__, "2026-03-01T18:00:00+05:30", 1, 1, 0, 30, 7},
 };
 
 static const struct want days[] = {
-	{__LINE__, "2026-02-28T00:00+00:00", 1, 0, 0, 0, 1},
-	{__LINE__, "2026-03-01T00:00+00:00", 8, 3, 1, 30, 7},
+	{__LINE__, "2026-02-28T00:00:00Z", 1, 0, 0, 0, 1},
+	{__LINE__, "2026-03-01T00:00:00Z", 8, 3, 1, 30, 7},
 };
 
-static void check_report(int line, const char *bucket, const char *since, const char *until,
-			 const struct want *w, size_t n)
+static void check_report(int line, const char *zone, const char *bucket, const char *since,
+			 const char *until, const struct want *w, size_t n)
 {
 	struct cp_report_args a = {.campaign = "report", .bucket = bucket, .since = since,
-				   .until = until};
+				   .until = until, .time_zone = zone};
 	struct cp_report *r;
 	struct cp_err e;
-	char t[40];
+	char t[CP_TIME_TEXT_MAX];
 
 	cp_err_clear(&e);
 	if (!tl_check(__FILE__, line, cp_report_make(db, &a, &r, &e) == CP_OK, "report: %s", e.msg))
@@ -110,7 +119,7 @@ static void check_report(int line, const char *bucket, const char *since, const 
 	for (size_t i = 0; i < n && i < r->n; i++) {
 		const struct cp_report_row *g = &r->rows[i];
 
-		cp_report_time(r, g->start, t);
+		cp_time_format(g->start, r->time_zone, CP_TIME_RFC3339, t);
 		CHECK_AT(w[i].line, strcmp(t, w[i].start) == 0, "start %s", t);
 		CHECK_AT(w[i].line,
 			 g->redemptions == w[i].redemptions && g->reservations == w[i].reservations &&
@@ -130,26 +139,84 @@ static void check_report(int line, const char *bucket, const char *since, const 
 	cp_report_free(r);
 }
 
+/* Days across a change of the clocks are 23 or 25 hours long. */
+static const struct zone_case {
+	int line;
+	const char *zone, *since, *until;
+	const char *starts[5];
+} zone_cases[] = {
+	{__LINE__, "Europe/Berlin", "2026-03-28", "2026-03-31",
+	 {"2026-03-28T00:00:00+01:00", "2026-03-29T00:00:00+01:00", "2026-03-30T00:00:00+02:00",
+	  "2026-03-31T00:00:00+02:00", NULL}},
+	{__LINE__, "Europe/Berlin", "2026-10-24T12:00:00+02:00", "2026-10-26T12:00:00+01:00",
+	 {"2026-10-24T00:00:00+02:00", "2026-10-25T00:00:00+02:00", "2026-10-26T00:00:00+01:00",
+	  NULL}},
+	{__LINE__, "America/Sao_Paulo", "2026-03-01T12:00:00-03:00", "2026-03-02T12:00:00-03:00",
+	 {"2026-03-01T00:00:00-03:00", "2026-03-02T00:00:00-03:00", NULL}},
+};
+
+/* The day after the last bucket's start, by the calendar. */
+static time_t bucket_end(const struct cp_report *r)
+{
+	char t[CP_TIME_TEXT_MAX];
+	time_t last = r->rows[r->n - 1].start, end = last + 22 * 3600;
+
+	/* The first instant after LAST whose local date differs: a local midnight. */
+	cp_time_format(last, r->time_zone, CP_TIME_LOCAL, t);
+	for (char u[CP_TIME_TEXT_MAX];
+	     strncmp(cp_time_format(end, r->time_zone, CP_TIME_LOCAL, u), t, 10) == 0; end += 900)
+		;
+	return end;
+}
+
+static void check_zone(const struct zone_case *z)
+{
+	struct cp_report_args a = {.campaign = "report", .bucket = "day", .since = z->since,
+				   .until = z->until, .time_zone = z->zone};
+	struct cp_report *r;
+	struct cp_err e;
+	char t[CP_TIME_TEXT_MAX];
+	size_t n = 0;
+
+	while (z->starts[n] != NULL)
+		n++;
+	cp_err_clear(&e);
+	if (!tl_check(__FILE__, z->line, cp_report_make(db, &a, &r, &e) == CP_OK, "report: %s", e.msg))
+		return;
+	CHECK_AT(z->line, r->n == n && strcmp(r->time_zone, z->zone) == 0, "%zu buckets in %s",
+		 r->n, r->time_zone);
+	for (size_t i = 0; i < n && i < r->n; i++)
+		CHECK_AT(z->line, strcmp(cp_time_format(r->rows[i].start, r->time_zone,
+							CP_TIME_RFC3339, t), z->starts[i]) == 0,
+			 "bucket %zu starts %s", i, t);
+	cp_time_format(r->until, r->time_zone, CP_TIME_RFC3339, t);
+	CHECK_AT(z->line, r->n > 0 && r->until == bucket_end(r), "until %s", t);
+	cp_report_free(r);
+}
+
 /* Refusals: each names its field. */
 static const struct bad {
 	int line;
 	const char *campaign, *bucket, *since, *until, *field;
 	enum cp_status st;
+	const char *zone;
 } bad[] = {
-	{__LINE__, "report", "week", NULL, NULL, "bucket", CP_E_INVALID_ARGUMENT},
-	{__LINE__, "report", "hour", "yesterday", NULL, "since", CP_E_INVALID_ARGUMENT},
-	{__LINE__, "report", "hour", NULL, "2026-13-01", "until", CP_E_INVALID_ARGUMENT},
-	{__LINE__, "report", "hour", "2026-03-02", "2026-03-01", "until", CP_E_INVALID_ARGUMENT},
-	{__LINE__, "report", "hour", "2026-03-01", "2026-03-01", "until", CP_E_INVALID_ARGUMENT},
-	{__LINE__, "report", "hour", "2025-01-01", "2026-03-01", "since", CP_E_INVALID_ARGUMENT},
-	{__LINE__, "nosuch", "day", NULL, NULL, "campaign", CP_E_NOT_FOUND},
-	{__LINE__, NULL, "day", NULL, NULL, "campaign", CP_E_INVALID_ARGUMENT},
+	{__LINE__, "report", "day", NULL, NULL, "time_zone", CP_E_INVALID_TIME_ZONE, "Mars/Base"},
+	{__LINE__, "report", "day", NULL, NULL, "time_zone", CP_E_INVALID_TIME_ZONE, "../etc/passwd"},
+	{__LINE__, "report", "week", NULL, NULL, "bucket", CP_E_INVALID_ARGUMENT, NULL},
+	{__LINE__, "report", "hour", "yesterday", NULL, "since", CP_E_INVALID_ARGUMENT, NULL},
+	{__LINE__, "report", "hour", NULL, "2026-13-01", "until", CP_E_INVALID_ARGUMENT, NULL},
+	{__LINE__, "report", "hour", "2026-03-02", "2026-03-01", "until", CP_E_INVALID_ARGUMENT, NULL},
+	{__LINE__, "report", "hour", "2026-03-01", "2026-03-01", "until", CP_E_INVALID_ARGUMENT, NULL},
+	{__LINE__, "report", "hour", "2025-01-01", "2026-03-01", "since", CP_E_INVALID_ARGUMENT, NULL},
+	{__LINE__, "nosuch", "day", NULL, NULL, "campaign", CP_E_NOT_FOUND, NULL},
+	{__LINE__, NULL, "day", NULL, NULL, "campaign", CP_E_INVALID_ARGUMENT, NULL},
 };
 
 static void check_bad(const struct bad *b)
 {
 	struct cp_report_args a = {.campaign = b->campaign, .bucket = b->bucket, .since = b->since,
-				   .until = b->until};
+				   .until = b->until, .time_zone = b->zone};
 	struct cp_report *r = NULL;
 	struct cp_err e;
 	enum cp_status st;
@@ -194,12 +261,17 @@ int main(void)
 		    " (2, 'random', 99, 99, 'complete', '2026-03-01 09:00')");
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
 		run_step(&steps[i]);
-	check_report(__LINE__, "hour", "2026-03-01T09:00:00Z", "2026-03-01T13:00:00Z", hours,
+	check_report(__LINE__, NULL, "hour", "2026-03-01T09:00:00Z", "2026-03-01T13:00:00Z", hours,
 		     sizeof hours / sizeof hours[0]);
 	/* Edges inside a bucket widen to the bucket. */
-	check_report(__LINE__, "hour", "2026-03-01T09:30:00Z", "2026-03-01T12:00:01Z", hours,
+	check_report(__LINE__, "UTC", "hour", "2026-03-01T09:30:00Z", "2026-03-01T12:00:01Z", hours,
 		     sizeof hours / sizeof hours[0]);
-	check_report(__LINE__, "day", "2026-02-28", "2026-03-02", days, sizeof days / sizeof days[0]);
+	check_report(__LINE__, "Asia/Kolkata", "hour", "2026-03-01T09:00:00Z", "2026-03-01T13:00:00Z",
+		     kolkata, sizeof kolkata / sizeof kolkata[0]);
+	check_report(__LINE__, NULL, "day", "2026-02-28", "2026-03-02", days,
+		     sizeof days / sizeof days[0]);
+	for (size_t i = 0; i < sizeof zone_cases / sizeof zone_cases[0]; i++)
+		check_zone(&zone_cases[i]);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		check_bad(&bad[i]);
 	check_defaults();
