@@ -49,20 +49,18 @@ static void html_text(FILE *f, const char *s)
 	}
 }
 
-/* The smallest 1, 2 or 5 times a power of ten at or above V (at least 1). */
+/* The top of an axis at or above V with four grid steps of round numbers (at least 4). */
 static uint64_t nice_ceil(uint64_t v)
 {
+	static const uint64_t steps[] = {1, 2, 4, 6, 8, 10};
 	uint64_t p = 1;
 
-	while (p * 10 <= v)
+	while (p * 10 < v)
 		p *= 10;
-	for (int i = 0; i < 3; i++) {
-		uint64_t m = p * (uint64_t[]){1, 2, 5}[i];
-
-		if (m >= v)
-			return m;
-	}
-	return p * 10;
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+		if (steps[i] * p >= v && steps[i] * p % 4 == 0)
+			return steps[i] * p;
+	return 12 * p;
 }
 
 static double y_of(uint64_t v, uint64_t top)
