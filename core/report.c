@@ -19,6 +19,7 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,53 +187,53 @@ static enum cp_status parse_range(const struct cp_report_args *a, time_t created
 /* What a query binds after the campaign's id. */
 enum query_params { QP_RANGE, QP_SLACK_RANGE, QP_BEFORE, QP_NONE };
 
+/* Adds N to the member at OFF of the bucket holding T, if any. */
+static void count_at(struct cp_report *r, time_t t, size_t off, uint64_t n)
+{
+	ptrdiff_t b = bucket_of(r, t);
+	uint64_t v;
+
+	if (b < 0)
+		return;
+	memcpy(&v, (char *)&r->rows[b] + off, sizeof v);
+	v += n;
+	memcpy((char *)&r->rows[b] + off, &v, sizeof v);
+}
+
+#define AT(member) offsetof(struct cp_report_row, member)
+
 static void add_redeemed(struct cp_report *r, int64_t key, uint64_t n)
 {
-	ptrdiff_t b = bucket_of(r, (time_t)key * QUARTER);
-
-	if (b >= 0) {
-		r->rows[b].redemptions += n;
-		r->rows[b].redeemed += n;
-	}
+	count_at(r, (time_t)key * QUARTER, AT(redemptions), n);
+	count_at(r, (time_t)key * QUARTER, AT(redeemed), n);
 }
 
 static void add_undone(struct cp_report *r, int64_t key, uint64_t n)
 {
-	ptrdiff_t b = bucket_of(r, (time_t)key * QUARTER);
-
-	if (b >= 0)
-		r->rows[b].redemptions += n;
+	count_at(r, (time_t)key * QUARTER, AT(redemptions), n);
 }
 
 static void add_refunds(struct cp_report *r, int64_t key, uint64_t n)
 {
-	ptrdiff_t b = bucket_of(r, (time_t)key * QUARTER);
-
-	if (b >= 0)
-		r->rows[b].refunds += n;
+	count_at(r, (time_t)key * QUARTER, AT(refunds), n);
 }
 
 static void add_reserved(struct cp_report *r, int64_t key, uint64_t n)
 {
-	ptrdiff_t b = bucket_of(r, (time_t)key * QUARTER);
-
-	if (b >= 0)
-		r->rows[b].reservations += n;
+	count_at(r, (time_t)key * QUARTER, AT(reservations), n);
 }
 
 /* Counted into the first bucket: the running sums carry it on. */
 static void add_before(struct cp_report *r, int64_t key, uint64_t n)
 {
 	(void)key;
-	r->rows[0].redeemed += n;
+	count_at(r, r->since, AT(redeemed), n);
 }
 
+/* A batch started before the report counts in its first bucket. */
 static void add_batch(struct cp_report *r, int64_t key, uint64_t n)
 {
-	ptrdiff_t b = (time_t)key < r->since ? 0 : bucket_of(r, (time_t)key);
-
-	if (b >= 0)
-		r->rows[b].issued += n;
+	count_at(r, (time_t)key < r->since ? r->since : (time_t)key, AT(issued), n);
 }
 
 static void add_status(struct cp_report *r, int64_t key, uint64_t n)
@@ -486,34 +487,20 @@ enum cp_status report_explain(struct cp_db *db, uint32_t campaign, time_t since,
 					 const struct search_plan *, void *),
 			      void *arg, struct cp_err *e)
 {
-	/* id, select_type, table, type, possible_keys, key, key_len, ref, rows, Extra */
-	static const int col[] = {-1, -1, 0, 1, -1, 2, -1, -1, 3, 4};
 	struct cp_report r = {.campaign_id = campaign, .since = since, .until = until};
-	struct search_plan pl;
-	char *dst[] = {pl.table, pl.type, pl.key, pl.rows, pl.extra};
-	size_t size[] = {sizeof pl.table, sizeof pl.type, sizeof pl.key, sizeof pl.rows,
-			 sizeof pl.extra};
-	char skip[10][256];
-	MYSQL_BIND b[10];
-	unsigned long len[10];
-	my_bool null[10];
+	struct search_plan_binds p;
 	enum cp_status st = CP_OK;
 
-	memset(b, 0, sizeof b);
-	for (size_t i = 0; i < 10; i++)
-		db_bind_buf(&b[i], col[i] >= 0 ? dst[col[i]] : skip[i],
-			    col[i] >= 0 ? size[col[i]] : sizeof skip[i], &len[i], &null[i]);
+	search_plan_bind(&p);
 	for (size_t q = 0; st == CP_OK && q < sizeof queries / sizeof queries[0]; q++) {
-		MYSQL_STMT *stmt = run(db, &r, &queries[q], queries[q].explain, b, e, &st);
+		MYSQL_STMT *stmt = run(db, &r, &queries[q], queries[q].explain, p.b, e, &st);
 		int rc;
 
 		if (stmt == NULL)
 			break;
 		while ((rc = mysql_stmt_fetch(stmt)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
-			for (size_t i = 0; i < 10; i++)
-				if (col[i] >= 0 && null[i])
-					dst[col[i]][0] = '\0';
-			fn(queries[q].what, queries[q].index, &pl, arg);
+			search_plan_fetched(&p);
+			fn(queries[q].what, queries[q].index, &p.pl, arg);
 		}
 		st = rc == 1 ? db_stmt_fail(db, stmt, e, queries[q].what) : CP_OK;
 		mysql_stmt_free_result(stmt);

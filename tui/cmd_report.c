@@ -14,8 +14,6 @@
 #include "cmd.h"
 #include "report_html.h"
 
-enum format { FMT_TABLE, FMT_CSV, FMT_JSON, FMT_NONE };
-
 static const struct option report_opts[] = {
 	{"campaign", required_argument, NULL, 'c'},
 	{"bucket", required_argument, NULL, 'b'},
@@ -26,18 +24,6 @@ static const struct option report_opts[] = {
 	{"time-zone", required_argument, NULL, 'z'},
 	{NULL, 0, NULL, 0},
 };
-
-static bool set_format(const char *s, enum format *f)
-{
-	static const char *const names[] = {"table", "csv", "json"};
-
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(s, names[i]) == 0) {
-			*f = (enum format)i;
-			return true;
-		}
-	return false;
-}
 
 static bool to_stdout(void *sink, const char *s, size_t n)
 {
@@ -65,6 +51,19 @@ static bool print_table(const struct cp_report *r)
 	printf("\nnot shown: %s\n", cp_report_failed_lookups_note());
 	return true;
 }
+
+static bool print_csv(const struct cp_report *r)
+{
+	return cp_report_csv(r, to_stdout, stdout);
+}
+
+static bool print_json(const struct cp_report *r)
+{
+	return cp_report_json(r, to_stdout, stdout);
+}
+
+/* By enum cli_format. */
+static bool (*const writers[])(const struct cp_report *) = {print_table, print_csv, print_json};
 
 /* Written beside FILE and renamed over it, so a reader never sees half a page. */
 static int write_html(const char *file, const struct cp_report *r)
@@ -97,10 +96,11 @@ static int write_html(const char *file, const struct cp_report *r)
 }
 
 static int parse_args(const struct cmd_entry *self, int argc, char **argv,
-		      struct cp_report_args *a, enum format *f, const char **html)
+		      struct cp_report_args *a, enum cli_format *f, bool *out, const char **html)
 {
 	int ch;
 
+	*out = false;
 	while ((ch = cmd_getopt(self, argc, argv)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -122,7 +122,7 @@ static int parse_args(const struct cmd_entry *self, int argc, char **argv,
 			a->time_zone = optarg;
 			break;
 		case 'f':
-			if (set_format(optarg, f))
+			if ((*out = cli_format(optarg, f)))
 				break;
 			/* FALLTHROUGH */
 		default:
@@ -132,39 +132,37 @@ static int parse_args(const struct cmd_entry *self, int argc, char **argv,
 	if (a->campaign == NULL || optind != argc)
 		return cmd_usage(self);
 	/* With --html alone, stdout stays quiet. */
-	if (*f == FMT_NONE)
-		*f = *html != NULL ? FMT_NONE : FMT_TABLE;
+	*out = *out || *html == NULL;
 	return 0;
 }
 
 static int report(const struct cmd_entry *self, struct cli *cli, int argc, char **argv)
 {
 	struct cp_report_args a = {0};
-	enum format f = FMT_NONE;
+	enum cli_format f = CLI_TABLE;
 	const char *html = NULL;
 	struct cp_report *r;
 	struct cp_db *db;
 	struct cp_err e;
 	enum cp_status st;
-	bool ok = true;
+	bool ok = true, out;
 	int rc;
 
-	if ((rc = parse_args(self, argc, argv, &a, &f, &html)) != 0)
+	if ((rc = parse_args(self, argc, argv, &a, &f, &out, &html)) != 0)
 		return rc;
 	if ((db = cli_db(cli, true)) == NULL)
 		return EXIT_FAILURE;
 	cp_err_clear(&e);
 	if ((st = cp_report_make(db, &a, &r, &e)) != CP_OK) {
+		/* The field as the option is spelled: time_zone is --time-zone. */
+		for (char *c = e.field; *c != '\0'; c++)
+			*c = *c == '_' ? '-' : *c;
 		if (e.field[0] != '\0')
 			cp_err_prefix(&e, "--%s", e.field);
 		return cli_fail(st, &e);
 	}
-	if (f == FMT_TABLE)
-		ok = print_table(r);
-	else if (f == FMT_CSV)
-		ok = cp_report_csv(r, to_stdout, stdout);
-	else if (f == FMT_JSON)
-		ok = cp_report_json(r, to_stdout, stdout);
+	if (out)
+		ok = writers[f](r);
 	rc = html != NULL ? write_html(html, r) : EXIT_SUCCESS;
 	cp_report_free(r);
 	if (fflush(stdout) != 0 || !ok)

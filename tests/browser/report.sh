@@ -4,24 +4,7 @@
 # screenshot in $top_builddir/tests/browser/report-artifacts (look at it: the
 # charts must read well). Three days of hourly activity in Europe/Berlin.
 . "$top_srcdir/tests/cli/lib.sh"
-
-here=$top_srcdir/tests/browser
-chromium=${CHROMIUM:-/usr/bin/chromium}
-node=$(command -v node || true)
-
-# Missing tools: a failure in CI, a skip in a build by hand.
-need() {
-	if [ -n "${CI:-}" ] && [ "${CI}" != false ]; then
-		echo "$1 (./quickstart test installs it)" >&2
-		exit 99
-	fi
-	echo "SKIP: $1"
-	exit 77
-}
-[ -x "$chromium" ] || need "chromium is not installed"
-[ -n "$node" ] || need "node is not installed"
-[ -d "$here/node_modules/playwright-core" ] ||
-	need "playwright-core is not installed (cd tests/browser && npm ci)"
+. "$top_srcdir/tests/browser/lib.sh"
 
 scratch_db report_html
 "$adm" -c "$cnf" -q migrate >/dev/null || { echo "migrate failed" >&2; exit 99; }
