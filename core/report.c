@@ -421,15 +421,25 @@ static void put(struct out *o, const char *fmt, ...) __attribute__((format(print
 
 static void put(struct out *o, const char *fmt, ...)
 {
-	char line[512];
+	char line[512], *p = line;
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
 	n = vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	if (o->ok && n > 0)
-		o->ok = o->write(o->sink, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+	if (n < 0 || !o->ok)
+		return;
+	/* A long campaign name, escaped, may not fit the line. */
+	if ((size_t)n >= sizeof line) {
+		p = xmalloc((size_t)n + 1);
+		va_start(ap, fmt);
+		vsnprintf(p, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	o->ok = o->write(o->sink, p, (size_t)n);
+	if (p != line)
+		free(p);
 }
 
 bool cp_report_csv(const struct cp_report *r, bool (*write)(void *, const char *, size_t),

@@ -40,6 +40,12 @@ struct chart {
 
 static const enum ui_action hints[] = {UA_NEXT_FIELD, UA_REPORT, UA_REFRESH, UA_BACK, UA_NONE};
 
+/* Columns for bars: one a bucket, right of the y axis. */
+static int chart_width(const struct ui *ui)
+{
+	return ui->cols - AXIS - 2 > 1 ? ui->cols - AXIS - 2 : 1;
+}
+
 static uint64_t value(const struct cp_report_row *w, size_t s)
 {
 	uint64_t v;
@@ -58,7 +64,7 @@ static void reload(struct ui *ui, struct chart *x)
 	struct cp_err e;
 	enum cp_status st;
 
-	x->width = ui->cols - AXIS - 2 > 1 ? ui->cols - AXIS - 2 : 1;
+	x->width = chart_width(ui);
 	snprintf(id, sizeof id, "%" PRIu32, x->campaign);
 	cp_time_format(time(NULL) - (time_t)(x->width - 1) * span, "UTC", CP_TIME_RFC3339, since);
 	a.bucket = cp_report_bucket_name(x->bucket);
@@ -95,7 +101,7 @@ static void chart_tick(struct ui *ui, void *state)
 {
 	struct chart *x = state;
 
-	if (ui_now_ms() - x->loaded_ms >= RELOAD_MS || x->width != ui->cols - AXIS - 2)
+	if (ui_now_ms() - x->loaded_ms >= RELOAD_MS || x->width != chart_width(ui))
 		reload(ui, x);
 }
 
@@ -190,7 +196,7 @@ static void chart_draw(struct ui *ui, void *state, WINDOW *win)
 	}
 	ui_title(ui, "Report: %s, per %s (%s)", r->campaign, cp_report_bucket_name(r->bucket),
 		 r->time_zone);
-	from = r->n > (size_t)(w - AXIS - 1) ? r->n - (size_t)(w - AXIS - 1) : 0;
+	from = w > AXIS + 1 && r->n > (size_t)(w - AXIS - 1) ? r->n - (size_t)(w - AXIS - 1) : 0;
 	for (size_t i = from; i < r->n; i++) {
 		uint64_t v = value(&r->rows[i], x->shown);
 
@@ -198,7 +204,7 @@ static void chart_draw(struct ui *ui, void *state, WINDOW *win)
 		total += v;
 	}
 	heading(ui, win, x, w, total);
-	if (h < 10)
+	if (h < 10 || w < AXIS + 4)
 		return;
 	bars(ui, win, x, 3, h - 6, max, from);
 	ui_hline(ui, win, h - 5, AXIS, (int)(r->n - from));

@@ -244,6 +244,41 @@ static void check_defaults(void)
 	cp_report_free(r);
 }
 
+static bool to_buf(void *sink, const char *s, size_t n)
+{
+	char *b = sink;
+	size_t have = strlen(b);
+
+	if (have + n >= 8192)
+		return false;
+	memcpy(b + have, s, n);
+	b[have + n] = '\0';
+	return true;
+}
+
+/* A name that escapes to more than a line of the writer: the JSON stays whole. */
+static void check_long_name(void)
+{
+	struct cp_report_args a = {.campaign = "3", .bucket = "day"};
+	static const char head[] = "{\"campaign_id\":3,\"campaign\":\"";
+	static char json[8192];
+	struct cp_report *r;
+	struct cp_err e;
+	size_t n = 0;
+
+	cp_err_clear(&e);
+	if (!tl_check(__FILE__, __LINE__, cp_report_make(db, &a, &r, &e) == CP_OK, "report: %s", e.msg))
+		return;
+	CHECK(cp_report_json(r, to_buf, json), "written");
+	for (const char *p = json; (p = strstr(p, "\\u007f")) != NULL; p++)
+		n++;
+	CHECK(n == 90, "%zu escaped characters of 90", n);
+	CHECK(strncmp(json, head, strlen(head)) == 0 &&
+		      strcmp(json + strlen(json) - 3, "]}\n") == 0,
+	      "%.60s...%s", json, json + strlen(json) - 3);
+	cp_report_free(r);
+}
+
 int main(void)
 {
 	struct cp_config cfg;
@@ -253,6 +288,12 @@ int main(void)
 	db = tl_db_fresh("report", &cfg);
 	id = fx_campaign(db, "report", "RP", "", &fmt);
 	fx_campaign(db, "other", "OT", "", NULL);
+	fx_campaign(db, "\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f"
+		    "\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f"
+		    "\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f"
+		    "\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f"
+		    "\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f",
+		    "LN", "", NULL);
 	fx_codes(db, id, &fmt, 0, NCODES, codes);
 	/* Codes issued come from the batches' rows, not the codes. */
 	tl_exec(db, "INSERT INTO generation_batches (campaign_id, method, requested, generated,"
@@ -275,6 +316,7 @@ int main(void)
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		check_bad(&bad[i]);
 	check_defaults();
+	check_long_name();
 	cp_db_close(db);
 	cp_config_free(&cfg);
 	return tl_done("test_report");
