@@ -131,6 +131,7 @@ const char *audit_campaign_json(struct jobj *j, const struct cp_campaign *c)
 	jobj_str(j, "status", cp_campaign_status_name(c->status));
 	jobj_time(j, "starts_at", c->starts_at);
 	jobj_time(j, "expires_at", c->expires_at);
+	jobj_str(j, "time_zone", c->time_zone);
 	jobj_u64(j, "per_user_limit", c->per_user_limit);
 	jobj_str(j, "unredeem_policy", cp_unredeem_name(c->unredeem_restores));
 	jobj_bool(j, "events", c->events);

@@ -69,6 +69,7 @@ void cp_campaign_init(struct cp_campaign *c)
 	c->planned_codes = 1000000;
 	cp_format_default(&c->format);
 	c->format.body_len = 0;
+	memcpy(c->time_zone, "UTC", sizeof "UTC");
 }
 
 enum cp_status cp_campaign_choose_length(struct cp_campaign *c, double target, struct cp_err *e)
@@ -109,6 +110,10 @@ static enum cp_status check_name(const char *name, struct cp_err *e)
 
 static enum cp_status check_window(const struct cp_campaign *c, struct cp_err *e)
 {
+	enum cp_status st;
+
+	if ((st = cp_time_zone_check(c->time_zone, e)) != CP_OK)
+		return st;
 	if (c->starts_at != 0 && c->expires_at != 0 && c->expires_at <= c->starts_at)
 		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, "expires_at",
 					"the campaign must expire after it starts");
@@ -160,12 +165,13 @@ static enum cp_status check_campaign(struct cp_campaign *c, struct cp_err *e)
 
 /* The columns of a campaign row, bound once for both directions. */
 struct row {
-	MYSQL_BIND b[16];
+	MYSQL_BIND b[17];
 	uint32_t id, limit, reward_id;
 	my_bool reward_null;
 	char name[sizeof ((struct cp_campaign *)0)->name], status[16], policy[16];
 	char alphabet[CP_ALPHABET_MAX + 1], prefix[CP_PREFIX_MAX + 1];
-	unsigned long name_len, status_len, policy_len, alphabet_len, prefix_len;
+	char time_zone[CP_TZ_NAME_MAX + 1];
+	unsigned long name_len, status_len, policy_len, alphabet_len, prefix_len, time_zone_len;
 	MYSQL_TIME starts, expires, created;
 	my_bool starts_null, expires_null, created_null, nulls[3];
 	uint32_t body_len, check, group, events;
@@ -175,7 +181,7 @@ struct row {
 #define CAMPAIGN_COLUMNS                                                                \
 	"id, name, status, starts_at, expires_at, per_user_limit, unredeem_policy, "     \
 	"alphabet, prefix, body_length, check_char, group_size, planned_codes, "        \
-	"events_enabled, created_at, reward_id"
+	"events_enabled, created_at, reward_id, time_zone"
 
 static void bind_row(struct row *r)
 {
@@ -199,6 +205,7 @@ static void bind_row(struct row *r)
 	db_bind_time(&b[14], &r->created, &r->created_null);
 	db_bind_u32(&b[15], &r->reward_id);
 	b[15].is_null = &r->reward_null;
+	db_bind_buf(&b[16], r->time_zone, sizeof r->time_zone, &r->time_zone_len, NULL);
 }
 
 static void buf_end(char *buf, size_t size, unsigned long len)
@@ -214,11 +221,13 @@ static void row_to_campaign(struct row *r, struct cp_campaign *c)
 	buf_end(r->policy, sizeof r->policy, r->policy_len);
 	buf_end(r->alphabet, sizeof r->alphabet, r->alphabet_len);
 	buf_end(r->prefix, sizeof r->prefix, r->prefix_len);
+	buf_end(r->time_zone, sizeof r->time_zone, r->time_zone_len);
 	c->id = r->id;
 	memcpy(c->name, r->name, sizeof c->name);
 	c->status = status_parse(r->status);
 	c->starts_at = r->starts_null ? 0 : db_time_to_unix(&r->starts);
 	c->expires_at = r->expires_null ? 0 : db_time_to_unix(&r->expires);
+	memcpy(c->time_zone, r->time_zone, sizeof c->time_zone);
 	c->per_user_limit = r->limit;
 	/* A policy this program does not know stays spend: it never frees a code. */
 	(void)cp_unredeem_parse(r->policy, &c->unredeem_restores);
@@ -274,7 +283,7 @@ static enum cp_status set_reward(struct cp_db *db, uint32_t id, struct cp_reward
 static const char insert_sql[] =
 	"INSERT INTO campaigns (name, status, starts_at, expires_at, per_user_limit, "
 	"unredeem_policy, alphabet, prefix, body_length, check_char, group_size, "
-	"planned_codes, events_enabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	"planned_codes, events_enabled, time_zone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 enum cp_status cp_campaign_create(struct cp_db *db, struct cp_campaign *c, struct cp_err *e)
 {
@@ -300,6 +309,7 @@ enum cp_status cp_campaign_create(struct cp_db *db, struct cp_campaign *c, struc
 	db_bind_u32(&r.b[10], &r.group);
 	db_bind_u64(&r.b[11], &r.planned);
 	db_bind_u32(&r.b[12], &r.events);
+	db_bind_str(&r.b[13], c->time_zone, &r.time_zone_len);
 	/* The row, its reward and its audit record commit together. */
 	if ((st = db_begin(db, e)) == CP_OK && (st = db_run(db, insert_sql, r.b, NULL, e)) == CP_OK) {
 		c->id = (uint32_t)db_insert_id(db, insert_sql);
@@ -480,7 +490,7 @@ enum cp_status cp_campaign_set_status(struct cp_db *db, uint32_t id, enum cp_cam
 
 static const char update_sql[] =
 	"UPDATE campaigns SET starts_at = ?, expires_at = ?, per_user_limit = ?,"
-	" unredeem_policy = ?, events_enabled = ? WHERE id = ? AND status <> 'archived'";
+	" unredeem_policy = ?, events_enabled = ?, time_zone = ? WHERE id = ? AND status <> 'archived'";
 
 /* Whether going from OLD to NEW can close the campaign to the fast redeem statement. */
 static bool narrows(const struct cp_campaign *old, const struct cp_campaign *new)
@@ -508,7 +518,8 @@ enum cp_status cp_campaign_update(struct cp_db *db, const struct cp_campaign *c,
 	bind_terms(&r, c, &r.b[0]);
 	r.events = c->events;
 	db_bind_u32(&r.b[4], &r.events);
-	db_bind_u32(&r.b[5], &id);
+	db_bind_str(&r.b[5], c->time_zone, &r.time_zone_len);
+	db_bind_u32(&r.b[6], &id);
 	/* Affected rows count changes: a new reward alone leaves N at 0 here. */
 	st = db_run(db, update_sql, r.b, &n, e);
 	next = c->reward;
@@ -528,6 +539,7 @@ enum cp_status cp_campaign_update(struct cp_db *db, const struct cp_campaign *c,
 	now.per_user_limit = c->per_user_limit;
 	now.unredeem_restores = c->unredeem_restores;
 	now.events = c->events;
+	memcpy(now.time_zone, c->time_zone, sizeof now.time_zone);
 	now.reward = next;
 	/* A change to what it already was changes no row and records nothing. */
 	st = n > 0 ? audit_commit(db, "campaign.update", &old, &now, e) : db_commit(db, e);

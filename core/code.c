@@ -23,7 +23,7 @@
 	" c.redeemed_by_user_id, c.order_id, c.expired_reason, c.redeemed_at,"           \
 	" c.reserved_until, c.expires_at, c.created_at, k.unredeem_policy = 'restore'," \
 	" k.alphabet, k.prefix, k.body_length, k.check_char, k.group_size,"              \
-	" COALESCE(c.reward_id, 0)"                                                      \
+	" COALESCE(c.reward_id, 0), k.time_zone"                                         \
 	" FROM coupon_codes c JOIN campaigns k ON k.id = c.campaign_id WHERE c.code = ?"
 static const char show_sql[] = SHOW_COLUMNS;
 static const char lock_sql[] = SHOW_COLUMNS " FOR UPDATE";
@@ -77,7 +77,7 @@ static enum cp_code_status status_from(const char *s)
 struct show_row {
 	struct cp_code_info *info;
 	char status[16], alphabet[CP_ALPHABET_MAX + 1], prefix[CP_PREFIX_MAX + 1];
-	unsigned long len[9];
+	unsigned long len[10];
 	my_bool null[9], tnull[4];
 	MYSQL_TIME t[4];
 	int64_t restores;
@@ -107,6 +107,7 @@ static void bind_show(MYSQL_BIND *r, struct show_row *w)
 	db_bind_u32(&r[17], &w->check);
 	db_bind_u32(&r[18], &w->group);
 	db_bind_u32(&r[19], &i->reward.id);
+	db_bind_buf(&r[20], i->time_zone, sizeof i->time_zone - 1, &w->len[9], NULL);
 }
 
 static time_t opt_time(const MYSQL_TIME *t, my_bool null)
@@ -132,6 +133,7 @@ static void finish_show(struct show_row *w)
 	terminate(i->expired_reason, sizeof i->expired_reason, w->len[5], w->null[5]);
 	terminate(w->alphabet, sizeof w->alphabet, w->len[6], 0);
 	terminate(w->prefix, sizeof w->prefix, w->len[7], 0);
+	terminate(i->time_zone, sizeof i->time_zone, w->len[9], 0);
 	i->status = status_from(w->status);
 	memset(&f, 0, sizeof f);
 	memcpy(f.alphabet, w->alphabet, sizeof f.alphabet);
@@ -147,7 +149,7 @@ static void finish_show(struct show_row *w)
 static enum cp_status read_code(struct cp_db *db, const char *code, bool lock,
 				struct cp_code_info *info, bool *restores, struct cp_err *e)
 {
-	MYSQL_BIND p[1], r[20];
+	MYSQL_BIND p[1], r[21];
 	unsigned long plen;
 	struct show_row w;
 	bool found;

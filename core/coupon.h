@@ -433,6 +433,7 @@ bool cp_json_member(const char *text, size_t len, const char *name, size_t *off,
 /* Owned by the generation work (core/campaign.c). */
 
 #define CP_NAME_MAX 100 /* characters; stored as utf8mb4 */
+#define CP_TZ_NAME_MAX 64 /* bytes of a time zone's name (core/tz.c) */
 
 enum cp_campaign_status { CP_CAMPAIGN_ACTIVE, CP_CAMPAIGN_PAUSED, CP_CAMPAIGN_ARCHIVED };
 
@@ -441,6 +442,7 @@ struct cp_campaign {
 	char name[CP_NAME_MAX * 4 + 1];
 	enum cp_campaign_status status;
 	time_t starts_at, expires_at;    /* 0 = no bound */
+	char time_zone[CP_TZ_NAME_MAX + 1]; /* IANA; reads and writes its times ("UTC") */
 	uint32_t per_user_limit;         /* 0 = unlimited */
 	bool unredeem_restores;          /* unredeem makes the code available again */
 	struct cp_format format;
@@ -493,7 +495,7 @@ enum cp_status cp_campaign_set_status(struct cp_db *, uint32_t id, enum cp_campa
 				      struct cp_err *);
 
 /*
- * Sets the window, per-user limit, unredeem policy and events of campaign C->id to
+ * Sets the window, time zone, per-user limit, unredeem policy and events of campaign C->id to
  * C's (name, status and format stay; fill C with cp_campaign_get first). A new
  * per-user limit counts redemptions from then on. A change that can stop a
  * redemption (an earlier end, a later start, a limit where there was none, events)
@@ -511,8 +513,9 @@ enum cp_status cp_campaign_update(struct cp_db *, const struct cp_campaign *, st
  * FIELD is the API name, TEXT as typed (numbers in decimal, booleans yes/no,
  * true/false or on/off; "" is the field's cp_campaign_init default, as null is
  * in JSON):
- *   name, status (active|paused), starts_at, expires_at (cp_parse_time),
- *   per_user_limit, unredeem (restore|spend), alphabet (default Crockford),
+ *   name, status (active|paused), time_zone (default UTC), starts_at,
+ *   expires_at (cp_parse_time_in the campaign's time_zone: set that first; a
+ *   date alone as expires_at is the end of that day), per_user_limit, unredeem (restore|spend), alphabet (default Crockford),
  *   prefix (upper-cased), body_length (default: chosen at create), check,
  *   group, planned_codes (1..CP_PLANNED_MAX), events.
  * Whether the whole is acceptable is cp_campaign_create's decision. Refusals are
@@ -527,10 +530,19 @@ enum cp_status cp_campaign_set(struct cp_campaign *, const char *field, const ch
  */
 enum cp_status cp_parse_time(const char *field, const char *s, time_t *out, struct cp_err *);
 /*
+ * The same in time zone ZONE (a tz database name): text without an offset is
+ * ZONE's wall clock (a time skipped or repeated by a clock change: core/tz.h).
+ * CP_TIME_END: a date alone is the end of that day, the first instant of the
+ * next, for the ends of spans, which are exclusive. CP_E_INVALID_TIME_ZONE for
+ * a bad ZONE.
+ */
+enum cp_time_bound { CP_TIME_START, CP_TIME_END };
+enum cp_status cp_parse_time_in(const char *field, const char *s, const char *zone,
+				enum cp_time_bound, time_t *out, struct cp_err *);
+/*
  * Time zones: IANA names of the system's tz database ("Europe/Berlin"; "UTC"
  * always), read by core/tz.c without touching TZ, so any thread may convert.
  */
-#define CP_TZ_NAME_MAX 64   /* bytes of a zone name */
 #define CP_TIME_TEXT_MAX 48 /* cp_time_format's longest text, with its NUL */
 /* CP_OK if NAME is a zone there; CP_E_INVALID_TIME_ZONE (field "time_zone") if not. */
 enum cp_status cp_time_zone_check(const char *name, struct cp_err *);
@@ -817,6 +829,7 @@ struct cp_code_info {
 	char display[CP_DISPLAY_MAX + 1];
 	uint32_t campaign_id;
 	char campaign_name[CP_NAME_MAX * 4 + 1];
+	char time_zone[CP_TZ_NAME_MAX + 1]; /* the campaign's, for showing its times */
 	uint64_t batch_id;
 	enum cp_code_status status;    /* as stored */
 	/* What a redeem would say right now: CP_OK if redeemable, else the reason. */
@@ -1173,9 +1186,10 @@ struct cp_report_args {
 	const char *campaign;      /* name or id; or */
 	uint32_t campaign_id;      /* when not 0, the campaign's id (a URL's) */
 	const char *bucket;        /* hour (default) or day */
-	const char *since, *until; /* cp_parse_time; until defaults to now, since to the
-				    * campaign's creation (at most CP_REPORT_BUCKETS_MAX back) */
-	const char *time_zone;     /* the buckets' zone; default the campaign's (UTC) */
+	/* cp_parse_time_in the report's zone; until defaults to now, since to the
+	 * campaign's creation (at most CP_REPORT_BUCKETS_MAX back). */
+	const char *since, *until;
+	const char *time_zone;     /* the buckets' zone; default the campaign's */
 };
 
 /* One bucket: [start, the next one's start) in the campaign's time zone. */

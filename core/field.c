@@ -13,6 +13,7 @@
 
 #include "coupon.h"
 #include "field.h"
+#include "tz.h"
 
 int field_name_index(const char *const *names, size_t n, const char *s)
 {
@@ -106,51 +107,59 @@ static bool civil_valid(const struct civil *c)
 }
 
 /*
- * The zone a time is read in: the offset typed with it, else UTC. This is the
- * one place that decides it, so a campaign's own time zone goes here.
+ * The zone a time is read in: the offset typed with it, else zone Z's wall
+ * clock. This is the one place that decides it. A date alone that ends a span
+ * is the end of that day, the next day's first instant (ends are exclusive).
  */
-static time_t civil_to_unix(const struct civil *c, bool offset_given, long offset)
+static time_t civil_to_unix(const struct civil *c, bool date_only, bool offset_given,
+			    long offset, const struct tz *z, enum cp_time_bound bound)
 {
-	struct tm tm;
+	struct tz_civil w = {c->year, c->mon, c->day, c->hour, c->min, c->sec, 0};
 
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = c->year - 1900;
-	tm.tm_mon = c->mon - 1;
-	tm.tm_mday = c->day;
-	tm.tm_hour = c->hour;
-	tm.tm_min = c->min;
-	tm.tm_sec = c->sec;
-	return timegm(&tm) - (offset_given ? offset : 0);
+	if (offset_given)
+		return tz_civil_seconds(&w) - offset;
+	w.day += date_only && bound == CP_TIME_END; /* tz_from_local normalises it */
+	return tz_from_local(z, &w);
 }
 
 /* 10000-01-01T00:00:00Z: the database's DATETIME ends before it. */
 #define TIME_END 253402300800LL
 
-enum cp_status cp_parse_time(const char *field, const char *s, time_t *out, struct cp_err *e)
+enum cp_status cp_parse_time_in(const char *field, const char *s, const char *zone,
+			       enum cp_time_bound bound, time_t *out, struct cp_err *e)
 {
+	const struct tz *z;
 	const char *p = s;
 	struct civil c;
 	bool given;
 	long offset;
+	enum cp_status st;
 	time_t t;
 
 	if (*s == '\0' || strcasecmp(s, "none") == 0) {
 		*out = 0;
 		return CP_OK;
 	}
+	if ((st = tz_open(zone, &z, e)) != CP_OK)
+		return st;
 	if (!read_civil(&p, &c) || !read_zone(p, &given, &offset))
 		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, field,
 					"'%.40s' is not a time: use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] "
-					"(UTC), or RFC 3339 with Z or an offset", s);
+					"(%s), or RFC 3339 with Z or an offset", s, tz_name(z));
 	if (!civil_valid(&c))
 		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, field,
 					"'%.40s' is not a date and time of the calendar", s);
-	t = civil_to_unix(&c, given, offset);
+	t = civil_to_unix(&c, p == s + 10, given, offset, z, bound);
 	if (t <= 0 || (long long)t >= TIME_END)
 		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, field,
 					"'%.40s' is outside 1970..9999", s);
 	*out = t;
 	return CP_OK;
+}
+
+enum cp_status cp_parse_time(const char *field, const char *s, time_t *out, struct cp_err *e)
+{
+	return cp_parse_time_in(field, s, "UTC", CP_TIME_START, out, e);
 }
 
 enum cp_status cp_parse_ttl(const char *s, unsigned int *ttl, struct cp_err *e)
@@ -210,10 +219,19 @@ static enum cp_status set_number(struct cp_campaign *c, const struct field_def *
 	return CP_OK;
 }
 
+/* In the campaign's zone: set it first. The end of a window is exclusive. */
 static enum cp_status set_time(struct cp_campaign *c, const struct field_def *f, const char *s,
 			       struct cp_err *e)
 {
-	return cp_parse_time(f->name, s, (time_t *)member(c, f), e);
+	return cp_parse_time_in(f->name, s, c->time_zone, CP_TIME_START,
+				(time_t *)member(c, f), e);
+}
+
+static enum cp_status set_time_end(struct cp_campaign *c, const struct field_def *f,
+				   const char *s, struct cp_err *e)
+{
+	return cp_parse_time_in(f->name, s, c->time_zone, CP_TIME_END, (time_t *)member(c, f),
+				e);
 }
 
 static enum cp_status set_bool(struct cp_campaign *c, const struct field_def *f, const char *s,
@@ -240,6 +258,17 @@ static enum cp_status set_text(struct cp_campaign *c, const struct field_def *f,
 					"%s: at most %zu bytes", f->name, f->size - 1);
 	memcpy(member(c, f), s, strlen(s) + 1);
 	return CP_OK;
+}
+
+/* A zone change moves no stored instant: only later text is read in it. */
+static enum cp_status set_time_zone(struct cp_campaign *c, const struct field_def *f,
+				    const char *s, struct cp_err *e)
+{
+	enum cp_status st;
+
+	if ((st = cp_time_zone_check(s, e)) != CP_OK)
+		return st;
+	return set_text(c, f, s, e);
 }
 
 static enum cp_status set_name(struct cp_campaign *c, const struct field_def *f, const char *s,
@@ -352,7 +381,8 @@ static const struct field_def fields[] = {
 	{"name", set_name, AT(name), 0, 0},
 	{"status", set_status, AT(status), 0, 0},
 	{"starts_at", set_time, AT(starts_at), 0, 0},
-	{"expires_at", set_time, AT(expires_at), 0, 0},
+	{"expires_at", set_time_end, AT(expires_at), 0, 0},
+	{"time_zone", set_time_zone, AT(time_zone), 0, 0},
 	{"per_user_limit", set_number, AT(per_user_limit), 0, UINT32_MAX},
 	{"unredeem", set_unredeem, AT(unredeem_restores), 0, 0},
 	{"alphabet", set_alphabet, AT(format.alphabet), 0, 0},

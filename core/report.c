@@ -123,8 +123,11 @@ static enum cp_status parse_range(const struct cp_report_args *a, time_t created
 	time_t since = 0, until = 0;
 	enum cp_status st;
 
-	if ((given(a->since) && (st = cp_parse_time("since", a->since, &since, e)) != CP_OK) ||
-	    (given(a->until) && (st = cp_parse_time("until", a->until, &until, e)) != CP_OK))
+	/* Like the search's: since inclusive, until exclusive, a date its midnight. */
+	if ((given(a->since) && (st = cp_parse_time_in("since", a->since, r->time_zone,
+						       CP_TIME_START, &since, e)) != CP_OK) ||
+	    (given(a->until) && (st = cp_parse_time_in("until", a->until, r->time_zone,
+						       CP_TIME_START, &until, e)) != CP_OK))
 		return st;
 	if (until == 0)
 		until = r->made_at + 1;
@@ -360,7 +363,8 @@ static enum cp_status start(struct cp_db *db, const struct cp_report_args *a,
 	r->campaign_id = c.id;
 	memcpy(r->campaign, c.name, sizeof r->campaign);
 	r->zone = tz_utc();
-	if (given(a->time_zone) && (st = tz_open(a->time_zone, &r->zone, e)) != CP_OK)
+	if ((given(a->time_zone) || c.time_zone[0] != '\0') &&
+	    (st = tz_open(given(a->time_zone) ? a->time_zone : c.time_zone, &r->zone, e)) != CP_OK)
 		return st;
 	snprintf(r->time_zone, sizeof r->time_zone, "%s", tz_name(r->zone));
 	return parse_range(a, c.created_at, r, e);

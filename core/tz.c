@@ -213,8 +213,7 @@ long tz_local(const struct tz *z, time_t t, struct tz_civil *c)
 	return off;
 }
 
-/* C's reading taken as if it were UTC: the "local seconds" the offsets apply to. */
-static time_t civil_seconds(const struct tz_civil *c)
+time_t tz_civil_seconds(const struct tz_civil *c)
 {
 	struct tm tm;
 
@@ -235,7 +234,7 @@ static time_t civil_seconds(const struct tz_civil *c)
  */
 time_t tz_from_local(const struct tz *z, const struct tz_civil *c)
 {
-	time_t wall = civil_seconds(c);
+	time_t wall = tz_civil_seconds(c);
 	long before = offset_at(z, wall - 86400), after = offset_at(z, wall + 86400);
 	time_t early = wall - before, late = wall - after;
 	bool early_ok = offset_at(z, early) == before, late_ok = offset_at(z, late) == after;
@@ -298,7 +297,7 @@ time_t tz_next_day(const struct tz *z, time_t t)
 
 	tz_local(z, t, &c);
 	c.hour = c.min = c.sec = 0;
-	next = civil_seconds(&c) + 86400; /* the next date, read back as a date */
+	next = tz_civil_seconds(&c) + 86400; /* the next date, read back as a date */
 	gmtime_r(&next, &tm);
 	c.year = tm.tm_year + 1900;
 	c.mon = tm.tm_mon + 1;

@@ -45,6 +45,9 @@ long tz_local(const struct tz *z, time_t t, struct tz_civil *c);
 bool tz_is_dst(const struct tz *z, time_t t);
 const char *tz_abbrev(const struct tz *z, time_t t);
 
+/* C read as a UTC wall clock (timegm; out-of-range fields normalised). */
+time_t tz_civil_seconds(const struct tz_civil *c);
+
 /*
  * The instant at which Z's clocks show C (wday ignored; C must be a valid date
  * and time). A wall time that occurs twice (clocks set back) is its first

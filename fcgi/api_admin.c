@@ -25,6 +25,7 @@
 const struct field f_campaign[] = {
 	{"name", FT_STR, P_NAME, FIELD_TEXT_ANY, true},
 	{"status", FT_STR, P_STATUS, FIELD_TEXT_ANY, false},
+	{"time_zone", FT_STR, P_TIME_ZONE, FIELD_TEXT_ANY, false}, /* before the times */
 	{"starts_at", FT_STR, P_STARTS, FIELD_TEXT_ANY, false},
 	{"expires_at", FT_STR, P_EXPIRES, FIELD_TEXT_ANY, false},
 	{"per_user_limit", FT_UINT, P_LIMIT, FIELD_NUM_ANY, false},
@@ -44,6 +45,7 @@ const struct field f_campaign[] = {
 /* What PATCH may change: the terms cp_campaign_update writes, and the status. */
 const struct field f_campaign_patch[] = {
 	{"status", FT_STR, P_STATUS, FIELD_TEXT_ANY, false},
+	{"time_zone", FT_STR, P_TIME_ZONE, FIELD_TEXT_ANY, false}, /* before the times */
 	{"starts_at", FT_STR, P_STARTS, FIELD_TEXT_ANY, false},
 	{"expires_at", FT_STR, P_EXPIRES, FIELD_TEXT_ANY, false},
 	{"per_user_limit", FT_UINT, P_LIMIT, FIELD_NUM_ANY, false},
@@ -105,17 +107,19 @@ static void campaign_json(struct buf *b, const struct cp_campaign *cp,
 
 	buf_printf(b, "{\"id\":%u,\"name\":", (unsigned int)cp->id);
 	buf_json_str(b, cp->name, strlen(cp->name));
-	buf_printf(b, ",\"status\":\"%s\",\"starts_at\":", cp_campaign_status_name(cp->status));
-	buf_json_time(b, (long long)cp->starts_at);
+	buf_printf(b, ",\"status\":\"%s\",\"time_zone\":", cp_campaign_status_name(cp->status));
+	buf_json_str(b, cp->time_zone, strlen(cp->time_zone));
+	buf_puts(b, ",\"starts_at\":");
+	buf_json_time_in(b, (long long)cp->starts_at, cp->time_zone);
 	buf_puts(b, ",\"expires_at\":");
-	buf_json_time(b, (long long)cp->expires_at);
+	buf_json_time_in(b, (long long)cp->expires_at, cp->time_zone);
 	buf_printf(b, ",\"per_user_limit\":%u,\"unredeem\":\"%s\",\"planned_codes\":%llu,"
 		      "\"events\":%s,\"format\":{\"alphabet\":\"%s\",\"prefix\":\"%s\","
 		      "\"body_length\":%u,\"check\":%s,\"group\":%u},\"created_at\":",
 		   (unsigned int)cp->per_user_limit, cp_unredeem_name(cp->unredeem_restores),
 		   (unsigned long long)cp->planned_codes, cp->events ? "true" : "false",
 		   f->alphabet, f->prefix, f->body_len, f->check ? "true" : "false", f->group);
-	buf_json_time(b, (long long)cp->created_at);
+	buf_json_time_in(b, (long long)cp->created_at, cp->time_zone);
 	api_reward_members(b, &cp->reward);
 	if (k != NULL)
 		buf_printf(b, ",\"codes\":{\"total\":%llu,\"available\":%llu,\"pending\":%llu,"
@@ -288,18 +292,19 @@ void h_campaign_get(struct api_ctx *c)
 	buf_puts(&c->resp->body, "\n");
 }
 
-static void batch_json(struct buf *b, const struct cp_batch *bt)
+/* Times on the clock of ZONE, its campaign's. */
+static void batch_json(struct buf *b, const struct cp_batch *bt, const char *zone)
 {
 	buf_printf(b, "{\"id\":%llu,\"campaign_id\":%u,\"method\":\"%s\",\"requested\":%llu,"
 		      "\"generated\":%llu,\"status\":\"%s\",\"started_at\":",
 		   (unsigned long long)bt->id, (unsigned int)bt->campaign_id,
 		   cp_gen_method_name(bt->method), (unsigned long long)bt->requested,
 		   (unsigned long long)bt->generated, cp_batch_status_name(bt->status));
-	buf_json_time(b, (long long)bt->started_at);
+	buf_json_time_in(b, (long long)bt->started_at, zone);
 	buf_puts(b, ",\"finished_at\":");
-	buf_json_time(b, (long long)bt->finished_at);
+	buf_json_time_in(b, (long long)bt->finished_at, zone);
 	buf_puts(b, ",\"code_expires_at\":");
-	buf_json_time(b, (long long)bt->code_expires_at);
+	buf_json_time_in(b, (long long)bt->code_expires_at, zone);
 	buf_puts(b, ",\"error\":");
 	if (bt->error[0] != '\0')
 		buf_json_str(b, bt->error, strlen(bt->error));
@@ -395,6 +400,7 @@ static bool gen_start(const struct cp_config *cfg, uint64_t batch_id)
 void h_batch_create(struct api_ctx *c)
 {
 	enum cp_gen_method method = CP_GEN_RANDOM;
+	struct cp_campaign cp;
 	struct cp_batch bt;
 	struct cp_db *db;
 	struct cp_err e;
@@ -409,13 +415,16 @@ void h_batch_create(struct api_ctx *c)
 		api_fail(c, st, &e);
 		return;
 	}
-	if (c->ps.v[P_CODE_EXPIRES].set &&
-	    (st = cp_parse_time("code_expires_at", c->ps.v[P_CODE_EXPIRES].s, &expires, &e)) != CP_OK) {
+	if ((db = api_db(c)) == NULL)
+		return;
+	/* The codes' expiry is read in the campaign's zone: a date is valid all that day. */
+	if ((st = cp_campaign_get(db, (uint32_t)cid, &cp, &e)) != CP_OK ||
+	    (c->ps.v[P_CODE_EXPIRES].set &&
+	     (st = cp_parse_time_in("code_expires_at", c->ps.v[P_CODE_EXPIRES].s, cp.time_zone,
+				    CP_TIME_END, &expires, &e)) != CP_OK)) {
 		api_fail(c, st, &e);
 		return;
 	}
-	if ((db = api_db(c)) == NULL)
-		return;
 	if (!gen_reserve()) {
 		reply_error(c->resp, CP_E_BUSY, "generation is already running; retry later");
 		http_header(c->resp, "Retry-After: 10");
@@ -436,12 +445,13 @@ void h_batch_create(struct api_ctx *c)
 	}
 	reply_json(c->resp, 202);
 	http_header(c->resp, "Location: /api/v1/batches/%llu", (unsigned long long)bid);
-	batch_json(&c->resp->body, &bt);
+	batch_json(&c->resp->body, &bt, cp.time_zone);
 	buf_puts(&c->resp->body, "\n");
 }
 
 void h_batch_get(struct api_ctx *c)
 {
+	struct cp_campaign cp;
 	struct cp_batch bt;
 	struct cp_db *db;
 	struct cp_err e;
@@ -451,12 +461,13 @@ void h_batch_get(struct api_ctx *c)
 	if (!path_id(c, 0, UINT64_MAX >> 1, &id) || (db = api_db(c)) == NULL)
 		return;
 	cp_err_clear(&e);
-	if ((st = cp_batch_get(db, id, &bt, &e)) != CP_OK) {
+	if ((st = cp_batch_get(db, id, &bt, &e)) != CP_OK ||
+	    (st = cp_campaign_get(db, bt.campaign_id, &cp, &e)) != CP_OK) {
 		api_fail(c, st, &e);
 		return;
 	}
 	reply_json(c->resp, 200);
-	batch_json(&c->resp->body, &bt);
+	batch_json(&c->resp->body, &bt, cp.time_zone);
 	buf_puts(&c->resp->body, "\n");
 }
 
@@ -580,13 +591,13 @@ static void code_json(struct buf *b, const struct cp_code_info *ci)
 	buf_json_kv(b, "order_id", ci->order_id[0] ? ci->order_id : NULL, 0);
 	buf_json_kv(b, "expired_reason", ci->expired_reason[0] ? ci->expired_reason : NULL, 0);
 	buf_puts(b, ",\"redeemed_at\":");
-	buf_json_time(b, (long long)ci->redeemed_at);
+	buf_json_time_in(b, (long long)ci->redeemed_at, ci->time_zone);
 	buf_puts(b, ",\"reserved_until\":");
-	buf_json_time(b, (long long)ci->reserved_until);
+	buf_json_time_in(b, (long long)ci->reserved_until, ci->time_zone);
 	buf_puts(b, ",\"expires_at\":");
-	buf_json_time(b, (long long)ci->expires_at);
+	buf_json_time_in(b, (long long)ci->expires_at, ci->time_zone);
 	buf_puts(b, ",\"created_at\":");
-	buf_json_time(b, (long long)ci->created_at);
+	buf_json_time_in(b, (long long)ci->created_at, ci->time_zone);
 	api_reward_members(b, &ci->reward);
 	buf_puts(b, "}\n");
 }

@@ -15,7 +15,7 @@ static const struct field f_report[] = {
 	{"bucket", FT_STR, P_BUCKET, 8, false},
 	{"since", FT_STR, P_SINCE, 64, false},
 	{"until", FT_STR, P_UNTIL, 64, false},
-	{"time_zone", FT_STR, P_REPORT_ZONE, CP_TZ_NAME_MAX, false},
+	{"time_zone", FT_STR, P_TIME_ZONE, CP_TZ_NAME_MAX, false},
 	{NULL, FT_STR, 0, 0, false},
 };
 
@@ -59,7 +59,7 @@ void h_report(struct api_ctx *c)
 	a.bucket = arg(&q, P_BUCKET);
 	a.since = arg(&q, P_SINCE);
 	a.until = arg(&q, P_UNTIL);
-	a.time_zone = arg(&q, P_REPORT_ZONE);
+	a.time_zone = arg(&q, P_TIME_ZONE);
 	st = cp_report_make(db, &a, &r, &e);
 	params_free(&q);
 	if (st != CP_OK) {

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "coupon.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -117,14 +118,16 @@ void buf_html(struct buf *b, const char *s, size_t len)
 
 void buf_json_time(struct buf *b, long long t)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-	char s[32];
+	buf_json_time_in(b, t, NULL);
+}
 
-	if (t == 0 || gmtime_r(&tt, &tm) == NULL) {
+void buf_json_time_in(struct buf *b, long long t, const char *zone)
+{
+	char s[CP_TIME_TEXT_MAX];
+
+	if (t == 0) {
 		buf_puts(b, "null");
 		return;
 	}
-	strftime(s, sizeof s, "\"%Y-%m-%dT%H:%M:%SZ\"", &tm);
-	buf_puts(b, s);
+	buf_printf(b, "\"%s\"", cp_time_format((time_t)t, zone, CP_TIME_RFC3339, s));
 }

@@ -24,5 +24,7 @@ void buf_json_kv(struct buf *, const char *name, const char *value, int first);
 void buf_html(struct buf *, const char *s, size_t len);
 /* Appends T as an RFC 3339 UTC timestamp string in quotes, or null when T is 0. */
 void buf_json_time(struct buf *, long long t);
+/* T as an RFC 3339 string on time zone ZONE's clock (NULL: UTC, with Z), null for 0. */
+void buf_json_time_in(struct buf *, long long t, const char *zone);
 
 #endif

@@ -16,6 +16,7 @@ enum {
 	CF_ALPHABET,
 	CF_CHECK,
 	CF_GROUP,
+	CF_TIME_ZONE, /* before the times, which are read in it */
 	CF_STARTS,
 	CF_EXPIRES,
 	CF_LIMIT,

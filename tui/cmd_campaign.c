@@ -10,24 +10,20 @@
 
 #include "cmd.h"
 
-static void json_time(FILE *f, time_t t)
+/* Times on the campaign's clock: RFC 3339 with its offset, or local time and zone. */
+static void json_time(FILE *f, time_t t, const char *zone)
 {
-	char buf[32];
+	char buf[CP_TIME_TEXT_MAX];
 
-	if (t == 0) {
+	if (t == 0)
 		fputs("null", f);
-		return;
-	}
-	strftime(buf, sizeof buf, "\"%Y-%m-%dT%H:%M:%SZ\"", gmtime(&t));
-	fputs(buf, f);
+	else
+		fprintf(f, "\"%s\"", cp_time_format(t, zone, CP_TIME_RFC3339, buf));
 }
 
-static const char *text_time(time_t t, char *buf, size_t size)
+static const char *text_time(time_t t, const char *zone, char buf[CP_TIME_TEXT_MAX])
 {
-	if (t == 0)
-		return "-";
-	strftime(buf, size, "%Y-%m-%d %H:%M:%S", gmtime(&t));
-	return buf;
+	return t == 0 ? "-" : cp_time_format(t, zone, CP_TIME_LOCAL, buf);
 }
 
 static int parse_guess(const char *s, double *v)
@@ -68,6 +64,7 @@ static const struct {
 	{'G', "group", "group"},
 	{'s', "starts", "starts_at"},
 	{'e', "expires", "expires_at"},
+	{'Z', "time-zone", "time_zone"},
 	{'L', "per-user-limit", "per_user_limit"},
 	{'u', "unredeem", "unredeem"},
 	{'E', "events", "events"},
@@ -91,6 +88,35 @@ static int field_opt(struct cp_campaign *c, int ch, const char *arg)
 		return -1;
 	}
 	return -1;
+}
+
+/* Options in the order given; --time-zone is applied first, as the times are read in it. */
+struct given {
+	int ch;
+	const char *arg;
+};
+#define GIVEN_MAX 24
+
+/* Reads the options into G (at most GIVEN_MAX); their number, -1 on a usage error. */
+static int read_given(const struct cmd_entry *self, int argc, char **argv, struct given *g)
+{
+	int ch, n = 0;
+
+	while ((ch = cmd_getopt(self, argc, argv)) != -1) {
+		if (ch == '?' || n == GIVEN_MAX)
+			return -1;
+		g[n].ch = ch;
+		g[n++].arg = optarg;
+	}
+	/* A stable move of --time-zone to the front. */
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && g[j].ch == 'Z' && g[j - 1].ch != 'Z'; j--) {
+			struct given t = g[j];
+
+			g[j] = g[j - 1];
+			g[j - 1] = t;
+		}
+	return n;
 }
 
 struct create_args {
@@ -117,17 +143,18 @@ static int create(const struct cmd_entry *self, struct cli *cli, int argc, char 
 {
 	struct create_args a = {.guess = 0};
 	char shape[CP_DISPLAY_MAX + 1];
+	struct given given[GIVEN_MAX];
 	struct cp_db *db;
 	struct cp_err e;
 	enum cp_status st;
-	int ch;
+	int n;
 
 	cp_campaign_init(&a.c);
-	while ((ch = cmd_getopt(self, argc, argv)) != -1)
-		if (ch == '?' || create_opt(&a, ch, optarg) != 0)
-			return cmd_usage(self);
-	if (optind + 1 != argc)
+	if ((n = read_given(self, argc, argv, given)) < 0 || optind + 1 != argc)
 		return cmd_usage(self);
+	for (int i = 0; i < n; i++)
+		if (create_opt(&a, given[i].ch, given[i].arg) != 0)
+			return cmd_usage(self);
 	cp_err_clear(&e);
 	if ((st = cp_campaign_set(&a.c, "name", argv[optind], &e)) != CP_OK)
 		return cli_fail(st, &e);
@@ -150,28 +177,18 @@ static int create(const struct cmd_entry *self, struct cli *cli, int argc, char 
 /* Changes of a campaign's window, limit, refund policy and events. */
 static int set(const struct cmd_entry *self, struct cli *cli, int argc, char **argv)
 {
-	struct {
-		int ch;
-		const char *arg;
-	} given[16];
-	size_t n = 0;
+	struct given given[GIVEN_MAX];
 	struct cp_campaign c;
 	struct cp_err e;
 	enum cp_status st;
-	int ch, rc;
+	int n, rc;
 
 	/* Read the options first: a usage error needs no database. */
-	while ((ch = cmd_getopt(self, argc, argv)) != -1) {
-		if (ch == '?' || n == sizeof given / sizeof given[0])
-			return cmd_usage(self);
-		given[n].ch = ch;
-		given[n++].arg = optarg;
-	}
-	if (optind + 1 != argc || n == 0)
+	if ((n = read_given(self, argc, argv, given)) <= 0 || optind + 1 != argc)
 		return cmd_usage(self);
 	if ((rc = cli_campaign(cli, argv[optind], &c)) != EXIT_SUCCESS)
 		return rc;
-	for (size_t i = 0; i < n; i++)
+	for (int i = 0; i < n; i++)
 		if (field_opt(&c, given[i].ch, given[i].arg) != 0)
 			return cmd_usage(self);
 	cp_err_clear(&e);
@@ -186,10 +203,12 @@ static void json_campaign(FILE *f, const struct cp_campaign *c)
 {
 	fprintf(f, "{\"id\":%" PRIu32 ",\"name\":", c->id);
 	cli_json_str(f, c->name);
-	fprintf(f, ",\"status\":\"%s\",\"starts_at\":", cp_campaign_status_name(c->status));
-	json_time(f, c->starts_at);
+	fprintf(f, ",\"status\":\"%s\",\"time_zone\":", cp_campaign_status_name(c->status));
+	cli_json_str(f, c->time_zone);
+	fputs(",\"starts_at\":", f);
+	json_time(f, c->starts_at, c->time_zone);
 	fputs(",\"expires_at\":", f);
-	json_time(f, c->expires_at);
+	json_time(f, c->expires_at, c->time_zone);
 	fprintf(f, ",\"per_user_limit\":%" PRIu32 ",\"unredeem\":\"%s\",\"events\":%s,"
 		"\"format\":{\"alphabet\":",
 		c->per_user_limit, cp_unredeem_name(c->unredeem_restores),
@@ -201,7 +220,7 @@ static void json_campaign(FILE *f, const struct cp_campaign *c)
 		",\"guess_probability\":%.3g,\"created_at\":",
 		c->format.body_len, c->format.check ? "true" : "false", c->format.group,
 		c->planned_codes, cp_format_guess_probability(&c->format, c->planned_codes));
-	json_time(f, c->created_at);
+	json_time(f, c->created_at, c->time_zone);
 	cli_json_reward(f, &c->reward);
 	fputc('}', f);
 }
@@ -214,7 +233,7 @@ struct list_state {
 static bool list_one(const struct cp_campaign *c, void *arg)
 {
 	struct list_state *ls = arg;
-	char t1[32], t2[32];
+	char t1[CP_TIME_TEXT_MAX], t2[CP_TIME_TEXT_MAX];
 
 	if (ls->json) {
 		fputs(ls->n++ ? ",\n " : "", stdout);
@@ -222,11 +241,11 @@ static bool list_one(const struct cp_campaign *c, void *arg)
 		return true;
 	}
 	if (ls->n++ == 0)
-		printf("%-6s %-24s %-8s %-19s %-19s %s\n", "ID", "NAME", "STATUS", "STARTS",
+		printf("%-6s %-24s %-8s %-25s %-25s %s\n", "ID", "NAME", "STATUS", "STARTS",
 		       "EXPIRES", "FORMAT");
-	printf("%-6" PRIu32 " %-24s %-8s %-19s %-19s %s%s%u/%zu\n", c->id, c->name,
-	       cp_campaign_status_name(c->status), text_time(c->starts_at, t1, sizeof t1),
-	       text_time(c->expires_at, t2, sizeof t2), c->format.prefix,
+	printf("%-6" PRIu32 " %-24s %-8s %-25s %-25s %s%s%u/%zu\n", c->id, c->name,
+	       cp_campaign_status_name(c->status), text_time(c->starts_at, c->time_zone, t1),
+	       text_time(c->expires_at, c->time_zone, t2), c->format.prefix,
 	       c->format.prefix[0] ? "+" : "", c->format.body_len, strlen(c->format.alphabet));
 	return true;
 }
@@ -253,23 +272,24 @@ static int list(struct cli *cli, bool json)
 struct show_state {
 	bool json;
 	unsigned int n;
+	const char *zone; /* the campaign's */
 };
 
 static bool show_batch(const struct cp_batch *b, void *arg)
 {
 	struct show_state *ss = arg;
-	char t[32];
+	char t[CP_TIME_TEXT_MAX];
 
 	if (ss->json) {
 		printf("%s{\"id\":%" PRIu64 ",\"method\":\"%s\",\"requested\":%" PRIu64
 		       ",\"generated\":%" PRIu64 ",\"status\":\"%s\",\"started_at\":",
 		       ss->n++ ? "," : "", b->id, cp_gen_method_name(b->method), b->requested,
 		       b->generated, cp_batch_status_name(b->status));
-		json_time(stdout, b->started_at);
+		json_time(stdout, b->started_at, ss->zone);
 		fputs(",\"finished_at\":", stdout);
-		json_time(stdout, b->finished_at);
+		json_time(stdout, b->finished_at, ss->zone);
 		fputs(",\"code_expires_at\":", stdout);
-		json_time(stdout, b->code_expires_at);
+		json_time(stdout, b->code_expires_at, ss->zone);
 		fputs(",\"error\":", stdout);
 		if (b->error[0])
 			cli_json_str(stdout, b->error);
@@ -279,23 +299,24 @@ static bool show_batch(const struct cp_batch *b, void *arg)
 		return true;
 	}
 	if (ss->n++ == 0)
-		printf("\n%-8s %-7s %12s %12s %-10s %-19s %s\n", "BATCH", "METHOD", "REQUESTED",
+		printf("\n%-8s %-7s %12s %12s %-10s %-25s %s\n", "BATCH", "METHOD", "REQUESTED",
 		       "GENERATED", "STATUS", "STARTED", "ERROR");
-	printf("%-8" PRIu64 " %-7s %12" PRIu64 " %12" PRIu64 " %-10s %-19s %s\n", b->id,
+	printf("%-8" PRIu64 " %-7s %12" PRIu64 " %12" PRIu64 " %-10s %-25s %s\n", b->id,
 	       cp_gen_method_name(b->method), b->requested, b->generated,
-	       cp_batch_status_name(b->status), text_time(b->started_at, t, sizeof t), b->error);
+	       cp_batch_status_name(b->status), text_time(b->started_at, ss->zone, t), b->error);
 	return true;
 }
 
 static void show_text(const struct cp_campaign *c, const struct cp_code_counts *k)
 {
-	char shape[CP_DISPLAY_MAX + 1], t[32];
+	char shape[CP_DISPLAY_MAX + 1], t[CP_TIME_TEXT_MAX];
 
 	example(c, shape, sizeof shape);
 	printf("campaign        %" PRIu32 " '%s'\n", c->id, c->name);
 	printf("status          %s\n", cp_campaign_status_name(c->status));
-	printf("starts          %s\n", text_time(c->starts_at, t, sizeof t));
-	printf("expires         %s\n", text_time(c->expires_at, t, sizeof t));
+	printf("time zone       %s\n", c->time_zone);
+	printf("starts          %s\n", text_time(c->starts_at, c->time_zone, t));
+	printf("expires         %s\n", text_time(c->expires_at, c->time_zone, t));
 	printf("per-user limit  %" PRIu32 "%s\n", c->per_user_limit,
 	       c->per_user_limit ? "" : " (unlimited)");
 	printf("unredeem        %s\n", cp_unredeem_name(c->unredeem_restores));
@@ -322,6 +343,7 @@ static int show(struct cli *cli, const char *ref, bool json)
 
 	if ((rc = cli_campaign(cli, ref, &c)) != EXIT_SUCCESS)
 		return rc;
+	ss.zone = c.time_zone;
 	cp_err_clear(&e);
 	if ((st = cp_code_counts(cli->db, c.id, 0, &k, &e)) != CP_OK)
 		return cli_fail(st, &e);
@@ -390,6 +412,7 @@ static const struct option create_opts[] = {
 	{"group", required_argument, NULL, 'G'},
 	{"starts", required_argument, NULL, 's'},
 	{"expires", required_argument, NULL, 'e'},
+	{"time-zone", required_argument, NULL, 'Z'},
 	{"per-user-limit", required_argument, NULL, 'L'},
 	{"unredeem", required_argument, NULL, 'u'},
 	{"events", no_argument, NULL, 'E'},
@@ -402,6 +425,7 @@ static const struct option create_opts[] = {
 static const struct option set_opts[] = {
 	{"starts", required_argument, NULL, 's'},
 	{"expires", required_argument, NULL, 'e'},
+	{"time-zone", required_argument, NULL, 'Z'},
 	{"per-user-limit", required_argument, NULL, 'L'},
 	{"unredeem", required_argument, NULL, 'u'},
 	{"events", required_argument, NULL, 'E'},
@@ -420,7 +444,8 @@ const struct cmd_entry cmd_campaign_create_entry = {
 	.name = "campaign create",
 	.synopsis = "NAME [--codes N] [--alphabet SYMBOLS] [--prefix PREFIX] "
 		    "[--length N | --guess P] [--no-check] [--group N] [--starts TIME] "
-		    "[--expires TIME] [--per-user-limit N] [--unredeem restore|spend] [--events] "
+		    "[--expires TIME] [--time-zone ZONE] [--per-user-limit N] "
+		    "[--unredeem restore|spend] [--events] "
 		    "[--reward REWARD] [--min-order AMOUNT] [--metadata JSON]",
 	.summary = "create a campaign and choose its code format",
 	.options = create_opts,
@@ -429,10 +454,11 @@ const struct cmd_entry cmd_campaign_create_entry = {
 
 const struct cmd_entry cmd_campaign_set_entry = {
 	.name = "campaign set",
-	.synopsis = "NAME|ID [--starts TIME|none] [--expires TIME|none] [--per-user-limit N] "
+	.synopsis = "NAME|ID [--starts TIME|none] [--expires TIME|none] [--time-zone ZONE] "
+		    "[--per-user-limit N] "
 		    "[--unredeem restore|spend] [--events on|off] [--reward REWARD|none] "
 		    "[--min-order AMOUNT|none] [--metadata JSON]",
-	.summary = "change a campaign's window, limit, refund policy, events or reward",
+	.summary = "change a campaign's window, zone, limit, refunds, events or reward",
 	.options = set_opts,
 	.exec = set,
 };

@@ -19,18 +19,12 @@ struct code_args {
 	bool has_amount;
 };
 
-static void when(const char *label, time_t t)
+/* On the clock of ZONE, the code's campaign's. */
+static void when(const char *label, time_t t, const char *zone)
 {
-	char buf[32];
-	struct tm tm;
+	char buf[CP_TIME_TEXT_MAX];
 
-	if (t == 0) {
-		printf("%-15s -\n", label);
-		return;
-	}
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	printf("%-15s %s\n", label, buf);
+	printf("%-15s %s\n", label, t == 0 ? "-" : cp_time_format(t, zone, CP_TIME_RFC3339, buf));
 }
 
 static void field(const char *label, const char *v)
@@ -40,12 +34,9 @@ static void field(const char *label, const char *v)
 
 static void print_event(const struct cp_code_event *v, void *arg)
 {
-	char buf[32];
-	struct tm tm;
+	char buf[CP_TIME_TEXT_MAX];
 
-	(void)arg;
-	gmtime_r(&v->created_at, &tm);
-	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cp_time_format(v->created_at, arg, CP_TIME_RFC3339, buf);
 	printf("  %s %s by %s (was %s%s%s%s%s)%s%s\n", buf, v->action, v->actor,
 	       cp_code_status_name(v->prior_status), v->prior_user_id[0] ? ", user " : "",
 	       v->prior_user_id, v->prior_order_id[0] ? ", order " : "", v->prior_order_id,
@@ -82,15 +73,15 @@ static void print_info(struct cp_db *db, const struct cp_code_info *i)
 	field("redeemable:", i->redeemable == CP_OK ? "yes" : cp_status_code(i->redeemable));
 	field("user:", i->user_id);
 	field("order:", i->order_id);
-	when("redeemed at:", i->redeemed_at);
-	when("reserved until:", i->reserved_until);
-	when("expires at:", i->expires_at);
+	when("redeemed at:", i->redeemed_at, i->time_zone);
+	when("reserved until:", i->reserved_until, i->time_zone);
+	when("expires at:", i->expires_at, i->time_zone);
 	field("expired reason:", i->expired_reason);
-	when("created at:", i->created_at);
+	when("created at:", i->created_at, i->time_zone);
 	print_reward(i->status == CP_CODE_PENDING ? "held:" : "granted:", &i->reward);
 	printf("events:\n");
 	cp_err_clear(&e);
-	cp_code_events(db, i->id, print_event, NULL, &e);
+	cp_code_events(db, i->id, print_event, (void *)i->time_zone, &e);
 }
 
 /* A refusal: "couponadm: CODE: already_redeemed: the code was already redeemed". */
@@ -136,9 +127,9 @@ static int do_op(struct cp_db *db, enum cp_op op, const char *code, const struct
 	printf("%s: %s ok%s, campaign %s\n", r.code, cp_op_name(op),
 	       r.replay ? " (again: the original success)" : "", r.campaign_name);
 	if (r.redeemed_at != 0)
-		when("redeemed at:", r.redeemed_at);
+		when("redeemed at:", r.redeemed_at, NULL); /* as the API replies: UTC */
 	if (r.reserved_until != 0)
-		when("reserved until:", r.reserved_until);
+		when("reserved until:", r.reserved_until, NULL);
 	if (op != CP_OP_RELEASE)
 		print_reward(op == CP_OP_VALIDATE ? "reward:" : op == CP_OP_RESERVE ? "held:"
 											: "granted:",

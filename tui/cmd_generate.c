@@ -79,7 +79,7 @@ struct gen_args {
 	enum cp_gen_method method;
 	bool count_set, quiet, fresh;
 	unsigned int chunk;
-	time_t code_expires; /* 0 = the codes have no expiry of their own */
+	const char *code_expires; /* NULL = the codes have no expiry of their own */
 };
 
 static enum cp_status parse_opt(struct gen_args *a, int ch, const char *arg, struct cp_err *e)
@@ -111,8 +111,9 @@ static enum cp_status parse_opt(struct gen_args *a, int ch, const char *arg, str
 	case 'N':
 		a->fresh = true;
 		break;
-	case 'X':
-		st = cp_parse_time("code_expires_at", arg, &a->code_expires, e);
+	case 'X': /* checked here, read in the campaign's zone once it is known */
+		a->code_expires = arg;
+		st = cp_parse_time("code_expires_at", arg, &(time_t){0}, e);
 		break;
 	case 'q':
 		a->quiet = true;
@@ -174,13 +175,18 @@ static int pick_batch(struct cli *cli, const struct gen_args *a, const struct cp
 	struct cp_batch b;
 	struct cp_err e;
 	enum cp_status st;
+	time_t expires = 0;
 	bool found;
 
 	cp_err_clear(&e);
+	if (a->code_expires != NULL &&
+	    (st = cp_parse_time_in("code_expires_at", a->code_expires, c->time_zone, CP_TIME_END,
+				   &expires, &e)) != CP_OK)
+		return cli_fail(st, &e);
 	if ((st = cp_batch_unfinished(cli->db, c->id, &b, &found, &e)) != CP_OK)
 		return cli_fail(st, &e);
 	if (found && !a->fresh && b.requested == a->count && b.method == a->method &&
-	    b.code_expires_at == a->code_expires) {
+	    b.code_expires_at == expires) {
 		if (!a->quiet)
 			fprintf(stderr, "resuming batch %" PRIu64 " (%" PRIu64 " of %" PRIu64
 				" codes, %s)\n", b.id, b.generated, b.requested,
@@ -195,7 +201,7 @@ static int pick_batch(struct cli *cli, const struct gen_args *a, const struct cp
 			  cp_gen_method_name(b.method), b.generated, b.requested, b.id);
 		return EXIT_FAILURE;
 	}
-	if ((st = cp_batch_create_expiring(cli->db, c->id, a->method, a->count, a->code_expires,
+	if ((st = cp_batch_create_expiring(cli->db, c->id, a->method, a->count, expires,
 					   bid, &e)) != CP_OK)
 		return cli_fail(st, &e);
 	return EXIT_SUCCESS;

@@ -167,15 +167,19 @@ static bool detail_action(struct ui *ui, void *state, enum ui_action a)
 	return ui_campaign_action(ui, d->id, a);
 }
 
+/* On the campaign's clock, with the zone's abbreviation at each end. */
 static const char *window_text(const struct cp_campaign *c, char *buf, size_t size)
 {
-	char a[32], b[32];
+	char a[CP_TIME_TEXT_MAX], b[CP_TIME_TEXT_MAX];
 
 	if (c->starts_at == 0 && c->expires_at == 0)
 		snprintf(buf, size, "always");
 	else
-		snprintf(buf, size, "%s .. %s UTC", c->starts_at ? ui_time(c->starts_at, a, sizeof a) : "now",
-			 c->expires_at ? ui_time(c->expires_at, b, sizeof b) : "open");
+		snprintf(buf, size, "%s .. %s",
+			 c->starts_at ? cp_time_format(c->starts_at, c->time_zone, CP_TIME_LOCAL, a)
+				      : "now",
+			 c->expires_at ? cp_time_format(c->expires_at, c->time_zone, CP_TIME_LOCAL, b)
+				       : "open");
 	return buf;
 }
 
@@ -211,8 +215,8 @@ static int draw_info(struct ui *ui, WINDOW *win, const struct detail *d, int y)
 	uint64_t count = s && s->generated > c->planned_codes ? s->generated : c->planned_codes;
 
 	ui_putf(ui, win, y, 2, half - 2, UI_NORMAL, "Status   %s", cp_campaign_status_name(c->status));
-	ui_putf(ui, win, y++, half, w - half - 1, UI_NORMAL, "Window   %s",
-		window_text(c, buf, sizeof buf));
+	ui_putf(ui, win, y++, half, w - half - 1, UI_NORMAL, "Zone     %s", c->time_zone);
+	ui_putf(ui, win, y++, 2, w - 4, UI_NORMAL, "Window   %s", window_text(c, buf, sizeof buf));
 	ui_putf(ui, win, y, 2, half - 2, UI_NORMAL, "Limit    %s",
 		c->per_user_limit ? ui_num(c->per_user_limit, n[0], sizeof n[0]) : "unlimited per user");
 	ui_putf(ui, win, y++, half, w - half - 1, UI_NORMAL, "Unredeem %s",

@@ -160,9 +160,15 @@ static int kv(struct ui *ui, WINDOW *win, int y, const char *k, const char *v)
 	return y + 1;
 }
 
+static const char *local_time(time_t t, const char *zone, char buf[CP_TIME_TEXT_MAX])
+{
+	return t == 0 ? "-" : cp_time_format(t, zone, CP_TIME_LOCAL, buf);
+}
+
 static int draw_info(struct ui *ui, WINDOW *win, const struct cp_code_info *i, int y)
 {
-	char t[4][32], buf[640];
+	char t[4][CP_TIME_TEXT_MAX], buf[640];
+	const char *z = i->time_zone; /* the campaign's clock, with the zone's abbreviation */
 	int w = getmaxx(win);
 
 	ui_putf(ui, win, y, 4, 16, UI_DIM, "%s", "Status");
@@ -176,11 +182,11 @@ static int draw_info(struct ui *ui, WINDOW *win, const struct cp_code_info *i, i
 	y = kv(ui, win, y, "Campaign", buf);
 	y = kv(ui, win, y, "Redeemed by", i->user_id[0] ? i->user_id : "-");
 	y = kv(ui, win, y, "Order", i->order_id[0] ? i->order_id : "-");
-	y = kv(ui, win, y, "Redeemed at", ui_time(i->redeemed_at, t[0], sizeof t[0]));
+	y = kv(ui, win, y, "Redeemed at", local_time(i->redeemed_at, z, t[0]));
 	if (i->reserved_until != 0)
-		y = kv(ui, win, y, "Reserved until", ui_time(i->reserved_until, t[1], sizeof t[1]));
+		y = kv(ui, win, y, "Reserved until", local_time(i->reserved_until, z, t[1]));
 	if (i->expires_at != 0)
-		y = kv(ui, win, y, "Expires at", ui_time(i->expires_at, t[2], sizeof t[2]));
+		y = kv(ui, win, y, "Expires at", local_time(i->expires_at, z, t[2]));
 	if (i->expired_reason[0] != '\0')
 		y = kv(ui, win, y, "Expired because", i->expired_reason);
 	if (i->reward.id != 0) {
@@ -188,7 +194,7 @@ static int draw_info(struct ui *ui, WINDOW *win, const struct cp_code_info *i, i
 		y = kv(ui, win, y, i->status == CP_CODE_PENDING ? "Reward held" : "Reward granted",
 		       buf);
 	}
-	return kv(ui, win, y, "Created at", ui_time(i->created_at, t[3], sizeof t[3]));
+	return kv(ui, win, y, "Created at", local_time(i->created_at, z, t[3]));
 }
 
 static void draw_events(struct ui *ui, WINDOW *win, const struct lookup *l, int y)

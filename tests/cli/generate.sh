@@ -28,7 +28,7 @@ check $LINENO "body sized for 1000 codes" contains "$out" "body 9 of 30 symbols"
 expect_exit $LINENO 0 a campaign list
 check $LINENO "list names both" contains "$out" "small"
 expect_exit $LINENO 0 a campaign list --json
-check $LINENO "json list" contains "$out" '"name":"spring","status":"active","starts_at":"2025-01-01T00:00:00Z"'
+check $LINENO "json list" contains "$out" '"name":"spring","status":"active","time_zone":"UTC","starts_at":"2025-01-01T00:00:00Z"'
 expect_exit $LINENO 0 a campaign pause spring
 expect_exit $LINENO 0 a campaign show spring
 check $LINENO "paused" contains "$out" "status          paused"
@@ -40,7 +40,7 @@ expect_exit $LINENO 0 a campaign set small --expires 2031-01-01 --per-user-limit
 	--unredeem spend --events on
 check $LINENO "set says so" contains "$out" "'small' updated"
 expect_exit $LINENO 0 a campaign show small --json
-check $LINENO "set: json" contains "$out" '"expires_at":"2031-01-01T00:00:00Z","per_user_limit":3,"unredeem":"spend","events":true'
+check $LINENO "set: json" contains "$out" '"expires_at":"2031-01-02T00:00:00Z","per_user_limit":3,"unredeem":"spend","events":true'
 small_id=$(sqldb "SELECT id FROM campaigns WHERE name = 'small'")
 expect_exit $LINENO 0 a campaign set "$small_id" --expires none --events off --per-user-limit 0
 expect_exit $LINENO 0 a campaign show small

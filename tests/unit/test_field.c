@@ -105,6 +105,8 @@ static void value_of(const struct cp_campaign *c, const char *field, char *out, 
 		snprintf(out, size, "%lld", (long long)c->starts_at);
 	else if (strcmp(field, "expires_at") == 0)
 		snprintf(out, size, "%lld", (long long)c->expires_at);
+	else if (strcmp(field, "time_zone") == 0)
+		snprintf(out, size, "%s", c->time_zone);
 	else if (strcmp(field, "per_user_limit") == 0)
 		snprintf(out, size, "%u", (unsigned int)c->per_user_limit);
 	else if (strcmp(field, "unredeem") == 0)
@@ -139,6 +141,9 @@ static const struct {
 	{__LINE__, "status", "running", NULL},
 	{__LINE__, "starts_at", "2025-03-01", "1740787200"},
 	{__LINE__, "expires_at", "none", "0"},
+	{__LINE__, "expires_at", "2025-03-01", "1740873600"}, /* the end of that day */
+	{__LINE__, "time_zone", "Europe/Berlin", "Europe/Berlin"},
+	{__LINE__, "time_zone", "", "UTC"},
 	{__LINE__, "expires_at", "2025-02-30", NULL},
 	{__LINE__, "per_user_limit", "0", "0"},
 	{__LINE__, "per_user_limit", "4294967295", "4294967295"},
@@ -206,6 +211,112 @@ static void test_sets(void)
 		CHECK_AT(line, st == CP_OK && strcmp(got, sets[i].want) == 0, "%s '%s': %s '%s' (%s)",
 			 sets[i].field, sets[i].in, cp_status_code(st), got, e.msg);
 	}
+}
+
+/*
+ * Times read in a campaign's zone: text without an offset is its wall clock, a
+ * date alone that ends a span is the end of that day there. WANT is RFC 3339,
+ * read back by cp_parse_time; NULL = refused with STATUS.
+ */
+static const struct {
+	int line;
+	const char *zone, *in;
+	enum cp_time_bound bound;
+	const char *want;
+	enum cp_status refusal;
+} zoned[] = {
+	{__LINE__, "UTC", "2025-12-31", CP_TIME_START, "2025-12-31T00:00:00Z", CP_OK},
+	{__LINE__, "UTC", "2025-12-31", CP_TIME_END, "2026-01-01T00:00:00Z", CP_OK},
+	{__LINE__, "UTC", "2025-12-31T12:00", CP_TIME_END, "2025-12-31T12:00:00Z", CP_OK},
+	{__LINE__, "Europe/Berlin", "2025-12-31", CP_TIME_START, "2025-12-31T00:00:00+01:00", CP_OK},
+	{__LINE__, "Europe/Berlin", "2025-12-31", CP_TIME_END, "2026-01-01T00:00:00+01:00", CP_OK},
+	{__LINE__, "Europe/Berlin", "2025-12-31 23:59:59", CP_TIME_END,
+	 "2025-12-31T23:59:59+01:00", CP_OK},
+	{__LINE__, "Europe/Berlin", "2025-07-01T09:00", CP_TIME_START, "2025-07-01T09:00:00+02:00",
+	 CP_OK},
+	/* An offset typed with the time wins over the zone. */
+	{__LINE__, "Europe/Berlin", "2025-07-01T09:00:00Z", CP_TIME_START, "2025-07-01T09:00:00Z",
+	 CP_OK},
+	{__LINE__, "Europe/Berlin", "2025-07-01T09:00:00-05:00", CP_TIME_END,
+	 "2025-07-01T14:00:00Z", CP_OK},
+	/* Days of 23 and 25 hours end at their local midnights. */
+	{__LINE__, "Europe/Berlin", "2025-03-30", CP_TIME_END, "2025-03-31T00:00:00+02:00", CP_OK},
+	{__LINE__, "Europe/Berlin", "2025-03-29", CP_TIME_END, "2025-03-30T00:00:00+01:00", CP_OK},
+	{__LINE__, "Europe/Berlin", "2025-10-26", CP_TIME_END, "2025-10-27T00:00:00+01:00", CP_OK},
+	{__LINE__, "Europe/Berlin", "2025-03-30T02:30", CP_TIME_START, "2025-03-30T03:30:00+02:00",
+	 CP_OK},
+	{__LINE__, "Europe/Berlin", "2025-10-26T02:30", CP_TIME_START, "2025-10-26T02:30:00+02:00",
+	 CP_OK},
+	{__LINE__, "America/New_York", "2025-03-09T02:30", CP_TIME_START,
+	 "2025-03-09T03:30:00-04:00", CP_OK},
+	{__LINE__, "America/New_York", "2025-11-02T01:30", CP_TIME_START,
+	 "2025-11-02T01:30:00-04:00", CP_OK},
+	{__LINE__, "America/New_York", "2025-11-01", CP_TIME_END, "2025-11-02T00:00:00-04:00", CP_OK},
+	{__LINE__, "America/New_York", "2025-11-02", CP_TIME_END, "2025-11-03T00:00:00-05:00", CP_OK},
+	{__LINE__, "Asia/Kolkata", "2025-12-31", CP_TIME_END, "2025-12-31T18:30:00Z", CP_OK},
+	{__LINE__, "Asia/Kolkata", "2025-12-31T23:59", CP_TIME_START, "2025-12-31T18:29:00Z", CP_OK},
+	{__LINE__, "Pacific/Kiritimati", "9999-12-31", CP_TIME_START, "9999-12-30T10:00:00Z", CP_OK},
+	{__LINE__, "UTC", "9999-12-31", CP_TIME_END, NULL, CP_E_INVALID_ARGUMENT},
+	{__LINE__, "America/New_York", "1970-01-01", CP_TIME_START, "1970-01-01T05:00:00Z", CP_OK},
+	{__LINE__, "Europe/Berlin", "1970-01-01", CP_TIME_START, NULL, CP_E_INVALID_ARGUMENT},
+	{__LINE__, "Europe/Berlin", "2025-02-29", CP_TIME_END, NULL, CP_E_INVALID_ARGUMENT},
+	{__LINE__, "Europe/Berlin", "2025-12-31T24:00", CP_TIME_END, NULL, CP_E_INVALID_ARGUMENT},
+	{__LINE__, "Europe/Berlin", "none", CP_TIME_END, "", CP_OK},
+	{__LINE__, "Mars/Olympus_Mons", "2025-12-31", CP_TIME_END, NULL, CP_E_INVALID_TIME_ZONE},
+	{__LINE__, "../../etc/passwd", "2025-12-31", CP_TIME_END, NULL, CP_E_INVALID_TIME_ZONE},
+};
+
+static void test_zoned(void)
+{
+	for (size_t i = 0; i < sizeof zoned / sizeof zoned[0]; i++) {
+		int line = zoned[i].line;
+		time_t t = 12345, want = 0;
+		struct cp_err e;
+		enum cp_status st;
+
+		cp_err_clear(&e);
+		st = cp_parse_time_in("expires_at", zoned[i].in, zoned[i].zone, zoned[i].bound, &t,
+				      &e);
+		if (zoned[i].want == NULL) {
+			CHECK_AT(line, st == zoned[i].refusal && t == 12345,
+				 "'%s' in %s: %s, %lld", zoned[i].in, zoned[i].zone, cp_status_code(st),
+				 (long long)t);
+			CHECK_AT(line, e.field[0] != '\0' && e.msg[0] != '\0', "field '%s' msg '%s'",
+				 e.field, e.msg);
+			continue;
+		}
+		CHECK_AT(line, cp_parse_time("want", zoned[i].want, &want, NULL) == CP_OK,
+			 "bad row");
+		CHECK_AT(line, st == CP_OK && t == want, "'%s' in %s: %s %lld, want %lld (%s)",
+			 zoned[i].in, zoned[i].zone, cp_status_code(st), (long long)t,
+			 (long long)want, e.msg);
+	}
+}
+
+/* The zone is the campaign's: set it first; setting it moves no stored instant. */
+static void test_campaign_zone(void)
+{
+	struct cp_campaign c;
+	struct cp_err e;
+	time_t berlin_end, utc_end;
+
+	cp_campaign_init(&c);
+	CHECK(strcmp(c.time_zone, "UTC") == 0, "default zone '%s'", c.time_zone);
+	CHECK(cp_campaign_set(&c, "expires_at", "2025-12-31", &e) == CP_OK, "%s", e.msg);
+	utc_end = c.expires_at;
+	CHECK(cp_campaign_set(&c, "time_zone", "Europe/Berlin", &e) == CP_OK, "%s", e.msg);
+	CHECK(c.expires_at == utc_end, "a zone change moved the end");
+	CHECK(cp_campaign_set(&c, "expires_at", "2025-12-31", &e) == CP_OK, "%s", e.msg);
+	berlin_end = c.expires_at;
+	CHECK(utc_end - berlin_end == 3600, "end of 31 December: UTC %lld, Berlin %lld",
+	      (long long)utc_end, (long long)berlin_end);
+	cp_err_clear(&e);
+	CHECK(cp_campaign_set(&c, "time_zone", "Europe/Berlin ", &e) == CP_E_INVALID_TIME_ZONE &&
+	      strcmp(e.field, "time_zone") == 0, "a bad zone: %s", e.msg);
+	CHECK(strcmp(c.time_zone, "Europe/Berlin") == 0, "a refused zone was stored: '%s'",
+	      c.time_zone);
+	CHECK(cp_campaign_set(&c, "time_zone", "", &e) == CP_OK && strcmp(c.time_zone, "UTC") == 0,
+	      "empty is the default: '%s'", c.time_zone);
 }
 
 static const struct {
@@ -316,6 +427,8 @@ int main(void)
 {
 	test_times();
 	test_sets();
+	test_zoned();
+	test_campaign_zone();
 	test_ttls();
 	test_methods();
 	test_names();
