@@ -77,7 +77,7 @@ static size_t count_buckets(const struct cp_report *r, time_t since, time_t unti
 	return n;
 }
 
-/* The last bucket before UNTIL that keeps the report at CP_REPORT_BUCKETS_MAX. */
+/* The earliest start that keeps a report ending at UNTIL to CP_REPORT_BUCKETS_MAX buckets. */
 static time_t earliest_since(const struct cp_report *r, time_t until)
 {
 	time_t t = bucket_floor(r, until - 1);
