@@ -1216,6 +1216,73 @@ void cp_search_time(int64_t us, char out[32]);
 #define CP_SEARCH_CSV_MAX 512
 size_t cp_search_csv(const struct cp_redemption *, char out[CP_SEARCH_CSV_MAX]);
 
+/* ---------------------------------------------------------------- reports */
+
+/*
+ * A campaign's days or hours as one series, the same for every front end.
+ * Times are instants; cp_time_format(t, report->time_zone, ...) shows them.
+ */
+struct tz;
+enum cp_report_bucket { CP_REPORT_HOUR, CP_REPORT_DAY };
+#define CP_REPORT_BUCKETS_MAX 2000 /* 83 days of hours, 5 years of days */
+
+/* As given (text, NULL or "" = not given); each is checked by cp_report_make. */
+struct cp_report_args {
+	const char *campaign;      /* name or id; or */
+	uint32_t campaign_id;      /* when not 0, the campaign's id (a URL's) */
+	const char *bucket;        /* hour (default) or day */
+	/* cp_parse_time_in the report's zone; until defaults to now, since to the
+	 * campaign's creation (at most CP_REPORT_BUCKETS_MAX back). */
+	const char *since, *until;
+	const char *time_zone;     /* the buckets' zone; default the campaign's */
+};
+
+/* One bucket: [start, the next one's start) in the campaign's time zone. */
+struct cp_report_row {
+	time_t start;
+	uint64_t redemptions;  /* made in the bucket, whether refunded since or not */
+	uint64_t reservations; /* codes whose latest reservation was made in it */
+	uint64_t refunds;      /* unredeems in it */
+	/* Cumulative at the bucket's end: codes issued (batches started before it),
+	 * and codes redeemed now whose redemption came before it. */
+	uint64_t issued, redeemed;
+};
+
+#define CP_REPORT_STATUSES 4 /* the cp_code_status values */
+
+struct cp_report {
+	uint32_t campaign_id;
+	char campaign[CP_NAME_MAX * 4 + 1];
+	char time_zone[CP_TZ_NAME_MAX + 1]; /* the zone the buckets are cut in */
+	const struct tz *zone;     /* the same, core's */
+	enum cp_report_bucket bucket;
+	time_t since, until;       /* the first bucket's start, the last one's end */
+	time_t made_at;
+	size_t n;
+	struct cp_report_row *rows;
+	uint64_t status[CP_REPORT_STATUSES]; /* the campaign's codes by status now */
+};
+
+/*
+ * Counts the campaign's redemptions, reservations and refunds per bucket
+ * (every query an index range); *OUT is freed with cp_report_free. Errors
+ * name their field (campaign, bucket, since, until, time_zone).
+ */
+enum cp_status cp_report_make(struct cp_db *, const struct cp_report_args *, struct cp_report **out,
+			      struct cp_err *);
+void cp_report_free(struct cp_report *);
+const char *cp_report_bucket_name(enum cp_report_bucket);
+/* Why failed lookups are not in the series (one sentence). */
+const char *cp_report_failed_lookups_note(void);
+/*
+ * The report as CSV (one line a bucket, under a header) or as one JSON object,
+ * through WRITE (false stops it: then false).
+ */
+bool cp_report_csv(const struct cp_report *, bool (*write)(void *sink, const char *, size_t),
+		   void *sink);
+bool cp_report_json(const struct cp_report *, bool (*write)(void *sink, const char *, size_t),
+		    void *sink);
+
 #ifdef __cplusplus
 }
 #endif

@@ -110,10 +110,13 @@ static const char *const redeem_open_prefix[2] = {
 static const char redeem_one_sql[] =
 	REDEEM_OPEN_SET_SQL "NULLIF(?, 0)" REDEEM_OPEN_WHERE_SQL("= ?");
 
-/* The same user reserving again extends; a user at the limit may not hold codes. */
+/*
+ * The same user reserving again extends; a user at the limit may not hold codes.
+ * reserved_at (sql/009) is what reports count reservations by.
+ */
 #define RESERVE_SQL(take)                                                                 \
 	JOIN_SQL " SET c.status = 'pending', c.redeemed_by_user_id = ?, c.order_id = ?,"     \
-		 " c.reserved_until = ?, c.redeemed_at = NULL," take                           \
+		 " c.reserved_until = ?, c.redeemed_at = NULL, c.reserved_at = NOW(6)," take   \
 		 " WHERE c.code = ? AND (c.status = 'available' OR (c.status = 'pending' AND"  \
 		 " (c.reserved_until < NOW(6) OR c.redeemed_by_user_id = ?)))" OPEN_SQL        \
 		 " AND (k.per_user_limit = 0 OR NOT EXISTS (SELECT 1 FROM campaign_user_usage u" \

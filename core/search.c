@@ -396,35 +396,54 @@ enum cp_status cp_search_run(struct cp_db *db, const struct cp_search *s,
 	return st;
 }
 
+/* id, select_type, table, type, possible_keys, key, key_len, ref, rows, Extra */
+static const int plan_col[] = {-1, -1, 0, 1, -1, 2, -1, -1, 3, 4};
+
+static char *plan_field(struct search_plan *pl, int col, size_t *size)
+{
+	char *const dst[] = {pl->table, pl->type, pl->key, pl->rows, pl->extra};
+	const size_t sizes[] = {sizeof pl->table, sizeof pl->type, sizeof pl->key,
+				sizeof pl->rows, sizeof pl->extra};
+
+	*size = sizes[col];
+	return dst[col];
+}
+
+void search_plan_bind(struct search_plan_binds *p)
+{
+	memset(p->b, 0, sizeof p->b);
+	for (size_t i = 0; i < 10; i++) {
+		size_t size = sizeof p->skip[i];
+		char *dst = plan_col[i] >= 0 ? plan_field(&p->pl, plan_col[i], &size) : p->skip[i];
+
+		db_bind_buf(&p->b[i], dst, size, &p->len[i], &p->null[i]);
+	}
+}
+
+void search_plan_fetched(struct search_plan_binds *p)
+{
+	size_t size;
+
+	for (size_t i = 0; i < 10; i++)
+		if (plan_col[i] >= 0 && p->null[i])
+			plan_field(&p->pl, plan_col[i], &size)[0] = '\0';
+}
+
 enum cp_status search_explain(struct cp_db *db, const struct cp_search *s,
 			      void (*fn)(const struct search_plan *, void *), void *arg,
 			      struct cp_err *e)
 {
-	/* id, select_type, table, type, possible_keys, key, key_len, ref, rows, Extra */
-	static const int col[] = {-1, -1, 0, 1, -1, 2, -1, -1, 3, 4};
-	struct search_plan pl;
-	char *dst[] = {pl.table, pl.type, pl.key, pl.rows, pl.extra};
-	size_t size[] = {sizeof pl.table, sizeof pl.type, sizeof pl.key, sizeof pl.rows,
-			 sizeof pl.extra};
-	char skip[10][256];
-	MYSQL_BIND b[10];
-	unsigned long len[10];
-	my_bool null[10];
+	struct search_plan_binds p;
 	enum cp_status st;
 	MYSQL_STMT *stmt;
 	int rc;
 
-	memset(b, 0, sizeof b);
-	for (size_t i = 0; i < 10; i++)
-		db_bind_buf(&b[i], col[i] >= 0 ? dst[col[i]] : skip[i],
-			    col[i] >= 0 ? size[col[i]] : sizeof skip[i], &len[i], &null[i]);
-	if ((stmt = start(db, s, "EXPLAIN ", b, e, &st)) == NULL)
+	search_plan_bind(&p);
+	if ((stmt = start(db, s, "EXPLAIN ", p.b, e, &st)) == NULL)
 		return st;
 	while ((rc = mysql_stmt_fetch(stmt)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
-		for (size_t i = 0; i < 10; i++)
-			if (col[i] >= 0 && null[i])
-				dst[col[i]][0] = '\0';
-		fn(&pl, arg);
+		search_plan_fetched(&p);
+		fn(&p.pl, arg);
 	}
 	if (rc == 1)
 		st = db_stmt_fail(db, stmt, e, "explain a search");

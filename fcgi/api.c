@@ -49,6 +49,7 @@ static const struct route routes[] = {
 	{"key_create", "POST", "/api/v1/keys", BODY_JSON, AS, f_key, h_key_create, -1},
 	{"key_revoke", "DELETE", "/api/v1/keys/*", BODY_NONE, AS, NULL, h_key_revoke, -1},
 	{"redemptions", "GET", "/api/v1/redemptions", BODY_NONE, AS, NULL, h_redemptions, -1},
+	{"report", "GET", "/api/v1/campaigns/*/report", BODY_NONE, AS, NULL, h_report, -1},
 	{"code_expire", "POST", "/api/v1/codes/*/expire", BODY_JSON_OPT, AS, f_reason,
 	 h_code_expire, -1},
 	{"code_unredeem", "POST", "/api/v1/codes/*/unredeem", BODY_JSON_OPT, AS, f_reason,

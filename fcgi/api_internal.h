@@ -49,6 +49,7 @@ enum {
 	P_CAMPAIGN, P_SINCE, P_UNTIL, P_CURSOR,
 	P_MAX_REDEMPTIONS,
 	P_TIME_ZONE,
+	P_BUCKET,
 	P_SLOTS
 };
 _Static_assert(P_SLOTS <= HTTP_PARAMS_MAX, "struct params holds every slot");
@@ -112,5 +113,8 @@ extern const struct field f_campaign[], f_campaign_patch[], f_key[], f_batch[], 
 
 /* api_search.c */
 void h_redemptions(struct api_ctx *);
+
+/* api_report.c */
+void h_report(struct api_ctx *);
 
 #endif

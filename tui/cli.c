@@ -92,3 +92,15 @@ void cli_text_reward(FILE *f, const char *what, const struct cp_reward *r)
 	fprintf(f, "min order       %s\n", min);
 	fprintf(f, "metadata        %s\n", r->metadata[0] != '\0' ? r->metadata : "none");
 }
+
+bool cli_format(const char *s, enum cli_format *f)
+{
+	static const char *const names[] = {"table", "csv", "json"};
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(s, names[i]) == 0) {
+			*f = (enum cli_format)i;
+			return true;
+		}
+	return false;
+}

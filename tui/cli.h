@@ -27,6 +27,9 @@ int cli_fail(enum cp_status, const struct cp_err *);
 void cli_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The campaign named or numbered REF into C; else prints why and returns the exit code. */
 int cli_campaign(struct cli *, const char *ref, struct cp_campaign *c);
+/* --format: "table", "csv" or "json" into *F; false for anything else. */
+enum cli_format { CLI_TABLE, CLI_CSV, CLI_JSON };
+bool cli_format(const char *s, enum cli_format *f);
 /* Writes S as a JSON string literal, escaped. */
 void cli_json_str(FILE *, const char *s);
 /* ,"reward":...,"min_order":...,"metadata":... (nulls when R->id is 0). */

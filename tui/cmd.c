@@ -29,6 +29,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_code_op_entry,
 	&cmd_code_admin_entry,
 	&cmd_redemptions_entry,
+	&cmd_report_entry,
 	&cmd_apikey_create_entry,
 	&cmd_apikey_list_entry,
 	&cmd_apikey_revoke_entry,

@@ -63,6 +63,7 @@ extern const struct cmd_entry cmd_code_show_entry;
 extern const struct cmd_entry cmd_code_op_entry;
 extern const struct cmd_entry cmd_code_admin_entry;
 extern const struct cmd_entry cmd_redemptions_entry;
+extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_apikey_create_entry;
 extern const struct cmd_entry cmd_apikey_list_entry;
 extern const struct cmd_entry cmd_apikey_revoke_entry;

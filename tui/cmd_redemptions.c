@@ -12,8 +12,6 @@
 
 #include "cmd.h"
 
-enum format { FMT_TABLE, FMT_CSV, FMT_JSON };
-
 static void json_opt(const char *name, const char *s)
 {
 	printf(",\"%s\":", name);
@@ -77,20 +75,8 @@ static const struct option redemptions_opts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-static bool set_format(const char *s, enum format *f)
-{
-	static const char *const names[] = {"table", "csv", "json"};
-
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(s, names[i]) == 0) {
-			*f = (enum format)i;
-			return true;
-		}
-	return false;
-}
-
 static int parse_args(const struct cmd_entry *self, int argc, char **argv,
-		      struct cp_search_args *a, enum format *f)
+		      struct cp_search_args *a, enum cli_format *f)
 {
 	int ch;
 
@@ -121,14 +107,14 @@ static int parse_args(const struct cmd_entry *self, int argc, char **argv,
 			a->cursor = optarg;
 			break;
 		case 'f':
-			if (set_format(optarg, f))
+			if (cli_format(optarg, f))
 				break;
 			/* FALLTHROUGH */
 		default:
 			return cmd_usage(self);
 		}
 	}
-	a->all = *f == FMT_CSV;
+	a->all = *f == CLI_CSV;
 	return optind == argc ? 0 : cmd_usage(self);
 }
 
@@ -138,7 +124,7 @@ static int redemptions(const struct cmd_entry *self, struct cli *cli, int argc, 
 		print_row, print_csv, print_json};
 	struct cp_search_args a = {0};
 	char next[CP_CURSOR_MAX + 1];
-	enum format f = FMT_TABLE;
+	enum cli_format f = CLI_TABLE;
 	struct cp_search s;
 	struct cp_db *db;
 	struct cp_err e;
@@ -155,9 +141,9 @@ static int redemptions(const struct cmd_entry *self, struct cli *cli, int argc, 
 			cp_err_prefix(&e, "%s", e.field);
 		return cli_fail(st, &e);
 	}
-	if (f == FMT_CSV)
+	if (f == CLI_CSV)
 		fputs(CP_SEARCH_CSV_HEADER, stdout);
-	else if (f == FMT_TABLE)
+	else if (f == CLI_TABLE)
 		printf("%-10s %-20s %-8s %-8s %-27s %-20s %s\n", "ID", "CODE", "CAMPAIGN", "STATUS",
 		       "TIME", "USER", "ORDER");
 	if ((st = cp_search_run(db, &s, printers[f], NULL, next, &e)) != CP_OK)

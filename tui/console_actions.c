@@ -112,6 +112,9 @@ bool ui_campaign_action(struct ui *ui, uint32_t id, enum ui_action a)
 		return toggle_pause(ui, id);
 	case UA_EXPIRE:
 		return expire_campaign(ui, id);
+	case UA_REPORT:
+		ui_push(ui, &screen_report, ID_ARG(id));
+		return true;
 	case UA_CANCEL:
 		if (job_active(ui->job)) {
 			ui_push(ui, &screen_progress, NULL);

@@ -49,6 +49,7 @@ static const struct ui_key keys[] = {
 	{'s', "s", UA_REDEMPTIONS},
 	{'u', "u", UA_USER},
 	{'L', "L", UA_AUDIT},
+	{'b', "b", UA_REPORT},
 };
 
 static const struct {

@@ -37,6 +37,7 @@
 	X(PAUSE, "Campaigns", "pause", "Pause or resume the campaign")                       \
 	X(EXPIRE, "Campaigns", "expire", "Expire the code, batch or campaign (confirms)")    \
 	X(CANCEL, "Campaigns", "cancel", "Cancel the running generation (stays resumable)")  \
+	X(REPORT, "Campaigns", "chart", "Activity per hour as a chart (there: hours/days)")  \
 	X(RECENT, "Views", "recent", "Recent redemptions, admin changes, failed batches")    \
 	X(APIKEYS, "Views", "API keys", "API keys (create, revoke)")                         \
 	X(REVOKE, "Views", "revoke", "Revoke the selected API key (confirms)")                 \
@@ -261,6 +262,7 @@ extern const struct ui_screen screen_create;   /* - */
 extern const struct ui_screen screen_generate; /* (uintptr_t) campaign id */
 extern const struct ui_screen screen_progress; /* - : the running job */
 extern const struct ui_screen screen_export;   /* (uintptr_t) campaign id */
+extern const struct ui_screen screen_report;   /* (uintptr_t) campaign id */
 extern const struct ui_screen screen_lookup;   /* - or a code (char *) */
 extern const struct ui_screen screen_recent;   /* - */
 extern const struct ui_screen screen_apikeys;  /* - */

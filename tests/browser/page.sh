@@ -6,24 +6,7 @@
 # adds the cross-site checks a browser cannot make (curl with a foreign Origin)
 # and that each refused post was logged.
 . "$top_srcdir/tests/http/lib.sh"
-
-here=$top_srcdir/tests/browser
-chromium=${CHROMIUM:-/usr/bin/chromium}
-node=$(command -v node || true)
-
-# Missing tools: a failure in CI, a skip in a build by hand.
-need() {
-	if [ -n "${CI:-}" ] && [ "${CI}" != false ]; then
-		echo "$1 (./quickstart test installs it)" >&2
-		exit 99
-	fi
-	echo "SKIP: $1"
-	exit 77
-}
-[ -x "$chromium" ] || need "chromium is not installed"
-[ -n "$node" ] || need "node is not installed"
-[ -d "$here/node_modules/playwright-core" ] ||
-	need "playwright-core is not installed (cd tests/browser && npm ci)"
+. "$top_srcdir/tests/browser/lib.sh"
 
 # Few failures a minute, so the page's "too many attempts" state is reachable.
 http_setup browser --set rate-limit=10
