@@ -134,6 +134,8 @@ const char *audit_campaign_json(struct jobj *j, const struct cp_campaign *c)
 	jobj_u64(j, "per_user_limit", c->per_user_limit);
 	jobj_str(j, "unredeem_policy", cp_unredeem_name(c->unredeem_restores));
 	jobj_bool(j, "events", c->events);
+	jobj_bool(j, "transferable", c->transferable);
+	jobj_u64(j, "valid_for", c->valid_for);
 	if (c->reward.id != 0) {
 		char reward[CP_REWARD_JSON_MAX], min[96];
 

@@ -160,7 +160,7 @@ static enum cp_status check_campaign(struct cp_campaign *c, struct cp_err *e)
 
 /* The columns of a campaign row, bound once for both directions. */
 struct row {
-	MYSQL_BIND b[16];
+	MYSQL_BIND b[18];
 	uint32_t id, limit, reward_id;
 	my_bool reward_null;
 	char name[sizeof ((struct cp_campaign *)0)->name], status[16], policy[16];
@@ -168,14 +168,14 @@ struct row {
 	unsigned long name_len, status_len, policy_len, alphabet_len, prefix_len;
 	MYSQL_TIME starts, expires, created;
 	my_bool starts_null, expires_null, created_null, nulls[3];
-	uint32_t body_len, check, group, events;
+	uint32_t body_len, check, group, events, transferable, valid_for;
 	uint64_t planned;
 };
 
 #define CAMPAIGN_COLUMNS                                                                \
 	"id, name, status, starts_at, expires_at, per_user_limit, unredeem_policy, "     \
 	"alphabet, prefix, body_length, check_char, group_size, planned_codes, "        \
-	"events_enabled, created_at, reward_id"
+	"events_enabled, created_at, reward_id, transferable, assign_valid_for"
 
 static void bind_row(struct row *r)
 {
@@ -199,6 +199,8 @@ static void bind_row(struct row *r)
 	db_bind_time(&b[14], &r->created, &r->created_null);
 	db_bind_u32(&b[15], &r->reward_id);
 	b[15].is_null = &r->reward_null;
+	db_bind_u32(&b[16], &r->transferable);
+	db_bind_u32(&b[17], &r->valid_for);
 }
 
 static void buf_end(char *buf, size_t size, unsigned long len)
@@ -229,6 +231,8 @@ static void row_to_campaign(struct row *r, struct cp_campaign *c)
 	c->format.group = r->group;
 	c->planned_codes = r->planned;
 	c->events = r->events != 0;
+	c->transferable = r->transferable != 0;
+	c->valid_for = r->valid_for;
 	c->created_at = r->created_null ? 0 : db_time_to_unix(&r->created);
 	c->reward.id = r->reward_null ? 0 : r->reward_id;
 }
@@ -274,7 +278,8 @@ static enum cp_status set_reward(struct cp_db *db, uint32_t id, struct cp_reward
 static const char insert_sql[] =
 	"INSERT INTO campaigns (name, status, starts_at, expires_at, per_user_limit, "
 	"unredeem_policy, alphabet, prefix, body_length, check_char, group_size, "
-	"planned_codes, events_enabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	"planned_codes, events_enabled, transferable, assign_valid_for)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 enum cp_status cp_campaign_create(struct cp_db *db, struct cp_campaign *c, struct cp_err *e)
 {
@@ -300,6 +305,10 @@ enum cp_status cp_campaign_create(struct cp_db *db, struct cp_campaign *c, struc
 	db_bind_u32(&r.b[10], &r.group);
 	db_bind_u64(&r.b[11], &r.planned);
 	db_bind_u32(&r.b[12], &r.events);
+	r.transferable = c->transferable;
+	r.valid_for = c->valid_for;
+	db_bind_u32(&r.b[13], &r.transferable);
+	db_bind_u32(&r.b[14], &r.valid_for);
 	/* The row, its reward and its audit record commit together. */
 	if ((st = db_begin(db, e)) == CP_OK && (st = db_run(db, insert_sql, r.b, NULL, e)) == CP_OK) {
 		c->id = (uint32_t)db_insert_id(db, insert_sql);
@@ -480,7 +489,8 @@ enum cp_status cp_campaign_set_status(struct cp_db *db, uint32_t id, enum cp_cam
 
 static const char update_sql[] =
 	"UPDATE campaigns SET starts_at = ?, expires_at = ?, per_user_limit = ?,"
-	" unredeem_policy = ?, events_enabled = ? WHERE id = ? AND status <> 'archived'";
+	" unredeem_policy = ?, events_enabled = ?, transferable = ?, assign_valid_for = ?"
+	" WHERE id = ? AND status <> 'archived'";
 
 /* Whether going from OLD to NEW can close the campaign to the fast redeem statement. */
 static bool narrows(const struct cp_campaign *old, const struct cp_campaign *new)
@@ -508,7 +518,11 @@ enum cp_status cp_campaign_update(struct cp_db *db, const struct cp_campaign *c,
 	bind_terms(&r, c, &r.b[0]);
 	r.events = c->events;
 	db_bind_u32(&r.b[4], &r.events);
-	db_bind_u32(&r.b[5], &id);
+	r.transferable = c->transferable;
+	r.valid_for = c->valid_for;
+	db_bind_u32(&r.b[5], &r.transferable);
+	db_bind_u32(&r.b[6], &r.valid_for);
+	db_bind_u32(&r.b[7], &id);
 	/* Affected rows count changes: a new reward alone leaves N at 0 here. */
 	st = db_run(db, update_sql, r.b, &n, e);
 	next = c->reward;
@@ -528,6 +542,8 @@ enum cp_status cp_campaign_update(struct cp_db *db, const struct cp_campaign *c,
 	now.per_user_limit = c->per_user_limit;
 	now.unredeem_restores = c->unredeem_restores;
 	now.events = c->events;
+	now.transferable = c->transferable;
+	now.valid_for = c->valid_for;
 	now.reward = next;
 	/* A change to what it already was changes no row and records nothing. */
 	st = n > 0 ? audit_commit(db, "campaign.update", &old, &now, e) : db_commit(db, e);

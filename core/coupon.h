@@ -37,6 +37,10 @@ extern "C" {
 	X(E_CAMPAIGN_PAUSED, "campaign_paused", 409, "the campaign is paused")          \
 	X(E_USER_LIMIT, "user_limit_reached", 409,                                      \
 	  "this user has reached the campaign's redemption limit")                      \
+	X(E_CAMPAIGN_EXHAUSTED, "campaign_exhausted", 409,                              \
+	  "the campaign has no code left to hand out")                                  \
+	X(E_ASSIGNED_OTHER, "assigned_to_another_user", 409,                            \
+	  "the code was handed out to another user")                                    \
 	X(E_IDEMPOTENCY_CONFLICT, "idempotency_conflict", 422,                          \
 	  "the idempotency key was used with a different request")                      \
 	X(E_IN_PROGRESS, "in_progress", 409,                                            \
@@ -444,6 +448,8 @@ struct cp_campaign {
 	struct cp_format format;
 	uint64_t planned_codes;          /* the size the format was checked for */
 	bool events;                     /* write outbox events */
+	bool transferable;               /* an assigned code is redeemable by anyone who has it */
+	uint32_t valid_for;              /* seconds an assigned code stays valid, 0 = no limit */
 	time_t created_at;
 	struct cp_reward reward;         /* what its codes grant now, min order, metadata */
 };
@@ -502,6 +508,7 @@ enum cp_status cp_campaign_update(struct cp_db *, const struct cp_campaign *, st
 /* --- fields: one reading of what people type (core/field.c) --- */
 
 #define CP_PLANNED_MAX 1000000000000ull /* planned codes of one campaign */
+#define CP_VALID_FOR_MAX (3660u * 86400u) /* longest valid_for of an assigned code: ~10 years */
 
 /*
  * Every front end reads a campaign's settings through cp_campaign_set: the HTTP
@@ -512,7 +519,8 @@ enum cp_status cp_campaign_update(struct cp_db *, const struct cp_campaign *, st
  *   name, status (active|paused), starts_at, expires_at (cp_parse_time),
  *   per_user_limit, unredeem (restore|spend), alphabet (default Crockford),
  *   prefix (upper-cased), body_length (default: chosen at create), check,
- *   group, planned_codes (1..CP_PLANNED_MAX), events.
+ *   group, planned_codes (1..CP_PLANNED_MAX), events, transferable,
+ *   valid_for (cp_parse_duration, up to CP_VALID_FOR_MAX; 0 or "none": no limit).
  * Whether the whole is acceptable is cp_campaign_create's decision. Refusals are
  * CP_E_INVALID_ARGUMENT with cp_err.field = FIELD.
  */
@@ -668,7 +676,10 @@ enum cp_status cp_expire_codes(struct cp_db *, uint32_t campaign_id, uint64_t ba
 #define CP_ORDER_MAX 64 /* bytes of UTF-8 */
 #define CP_IDEM_KEY_MAX 255
 
-enum cp_op { CP_OP_VALIDATE, CP_OP_REDEEM, CP_OP_RESERVE, CP_OP_CONFIRM, CP_OP_RELEASE };
+/* CP_OP_ASSIGN names the hand-out (core/assign.c) for idempotency; cp_redeem_op refuses it. */
+enum cp_op {
+	CP_OP_VALIDATE, CP_OP_REDEEM, CP_OP_RESERVE, CP_OP_CONFIRM, CP_OP_RELEASE, CP_OP_ASSIGN
+};
 
 struct cp_redeem_req {
 	const char *code;     /* as typed: any case, spaces, dashes */
@@ -786,7 +797,10 @@ enum cp_status cp_idempotency_purge(struct cp_db *, unsigned int older_than,
 				    uint64_t *deleted, struct cp_err *);
 
 /* Support operations on one code (core/code.c). */
-enum cp_code_status { CP_CODE_AVAILABLE, CP_CODE_PENDING, CP_CODE_REDEEMED, CP_CODE_EXPIRED };
+enum cp_code_status {
+	CP_CODE_AVAILABLE, CP_CODE_PENDING, CP_CODE_REDEEMED, CP_CODE_EXPIRED,
+	CP_CODE_ASSIGNED /* handed out to a user (core/assign.c), not yet redeemed */
+};
 const char *cp_code_status_name(enum cp_code_status);
 /* And back (any case); false if unknown. */
 bool cp_code_status_parse(const char *, enum cp_code_status *);
