@@ -570,6 +570,7 @@ static void count_into(struct cp_code_counts *k, const char *status, uint64_t n)
 		{"pending", offsetof(struct cp_code_counts, pending)},
 		{"redeemed", offsetof(struct cp_code_counts, redeemed)},
 		{"expired", offsetof(struct cp_code_counts, expired)},
+		{"assigned", offsetof(struct cp_code_counts, assigned)},
 	};
 
 	for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)

@@ -538,6 +538,7 @@ enum cp_status cp_parse_ttl(const char *s, unsigned int *ttl, struct cp_err *);
 /* Codes of a campaign (or of one batch, when BATCH_ID is not 0) by status. */
 struct cp_code_counts {
 	uint64_t available, pending, redeemed, expired, total;
+	uint64_t assigned; /* handed out, not yet redeemed */
 };
 enum cp_status cp_code_counts(struct cp_db *, uint32_t campaign_id, uint64_t batch_id,
 			      struct cp_code_counts *, struct cp_err *);
@@ -796,6 +797,52 @@ void cp_campaign_cache_reset(struct cp_db *);
 enum cp_status cp_idempotency_purge(struct cp_db *, unsigned int older_than,
 				    uint64_t *deleted, struct cp_err *);
 
+/* ------------------------------------------------------------------ hand-out */
+
+/*
+ * Hand-out (core/assign.c): one available code of a campaign for a user, for a
+ * shop's checkout or a mail campaign that must give each customer a code.
+ */
+struct cp_assign_req {
+	uint32_t campaign_id;
+	const char *user_id;  /* 1..CP_USER_MAX bytes UTF-8, no control characters */
+	const char *order_id; /* optional; NULL = none */
+	/* Idempotency as for the redemption operations: both set, or idem_key NULL. */
+	uint32_t api_key_id;
+	const char *idem_key;
+	const uint8_t *fingerprint; /* SHA-256 of the request; NULL: the core makes one */
+};
+
+struct cp_assign_result {
+	enum cp_status status;
+	bool replay;                 /* an idempotent replay of an earlier response */
+	bool held;                   /* the user held the code already: no new hand-out */
+	char code[CP_CODE_MAX + 1];  /* normalised */
+	char display[CP_DISPLAY_MAX + 1];
+	uint32_t campaign_id;
+	char campaign_name[CP_NAME_MAX * 4 + 1];
+	time_t assigned_at;
+	time_t valid_until;          /* the campaign's valid_for after assigned_at; 0 = none */
+	struct cp_reward reward;     /* the campaign's when it was handed out; id 0 = none */
+	unsigned int retries;
+};
+
+/*
+ * Gives REQ->user_id one available code of the campaign: status assigned, with
+ * the user, the time and the order. A user holds one code a campaign, or as many
+ * as its per-user limit when that is above one: asking again returns the code
+ * held (res->held), for the same order where the limit allows several; a user
+ * holding the limit without one for the order gets CP_E_USER_LIMIT. An empty
+ * pool is CP_E_CAMPAIGN_EXHAUSTED. The campaign refuses as redemption does:
+ * CP_E_NOT_FOUND (field campaign), CP_E_CAMPAIGN_PAUSED, CP_E_NOT_STARTED,
+ * CP_E_EXPIRED (archived or past its window). Bad input (CP_E_INVALID_ARGUMENT,
+ * naming the field) touches nothing. Idempotency keys and retries as for
+ * cp_redeem_op; an assigned code is redeemable by its user only, unless the
+ * campaign is transferable, and after valid_for no more.
+ */
+enum cp_status cp_assign(struct cp_db *, const struct cp_assign_req *,
+			 struct cp_assign_result *, struct cp_err *);
+
 /* Support operations on one code (core/code.c). */
 enum cp_code_status {
 	CP_CODE_AVAILABLE, CP_CODE_PENDING, CP_CODE_REDEEMED, CP_CODE_EXPIRED,
@@ -820,6 +867,8 @@ struct cp_code_info {
 	char expired_reason[256];
 	time_t redeemed_at, reserved_until, expires_at, created_at; /* 0 = none */
 	struct cp_reward reward;       /* granted (redeemed) or held (pending); id 0 = none */
+	char assigned_to[CP_USER_MAX + 1]; /* the user it was handed out to, "" = none */
+	time_t assigned_at, assigned_until; /* 0 = none */
 };
 
 #define CP_REASON_MAX 255 /* bytes of the reason given for an admin change */
@@ -888,6 +937,15 @@ enum cp_status cp_audit_list(struct cp_db *, const struct cp_audit_filter *,
  * the same transaction. INFO (may be NULL) gets the code's new state.
  */
 enum cp_status cp_code_unredeem(struct cp_db *, const char *code, size_t len,
+				const char *actor, const char *reason,
+				struct cp_code_info *info, struct cp_err *);
+/*
+ * Support takes a handed-out code back: assigned -> available, the holder's
+ * slot free for another hand-out. CP_E_CONFLICT if it is not assigned (a
+ * redeemed code is unredeemed instead). Recorded in code_events (prior status
+ * assigned, prior user the holder) and the audit log, in the same transaction.
+ */
+enum cp_status cp_code_unassign(struct cp_db *, const char *code, size_t len,
 				const char *actor, const char *reason,
 				struct cp_code_info *info, struct cp_err *);
 /*

@@ -46,6 +46,7 @@ enum {
 	P_COUNT, P_METHOD, P_REASON, P_BATCH,
 	P_REWARD, P_MIN_ORDER, P_METADATA, P_ORDER_AMOUNT, P_CODE_EXPIRES,
 	P_CAMPAIGN, P_SINCE, P_UNTIL, P_CURSOR,
+	P_TRANSFERABLE, P_VALID_FOR,
 	P_SLOTS
 };
 _Static_assert(P_SLOTS <= HTTP_PARAMS_MAX, "struct params holds every slot");
@@ -73,6 +74,8 @@ enum cp_status api_campaign_object(const struct api_ctx *, const struct field *,
 void api_reward_members(struct buf *b, const struct cp_reward *r);
 
 /* api_redeem.c */
+/* SHA-256 of method, path and body: what an idempotent repeat must match. */
+bool api_fingerprint(const struct http_req *, unsigned char *out);
 void h_op(struct api_ctx *);
 void h_form(struct api_ctx *);
 /*
@@ -100,10 +103,14 @@ void h_key_create(struct api_ctx *);
 void h_key_revoke(struct api_ctx *);
 void h_code_expire(struct api_ctx *);
 void h_code_unredeem(struct api_ctx *);
+void h_code_unassign(struct api_ctx *);
 void admin_shutdown(void);
 void admin_wait(void);
 extern const struct field f_campaign[], f_campaign_patch[], f_key[], f_batch[], f_reason[];
 
+/* api_assign.c */
+void h_assign(struct api_ctx *);
+extern const struct field f_assign[];
 /* api_search.c */
 void h_redemptions(struct api_ctx *);
 

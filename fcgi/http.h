@@ -16,7 +16,7 @@
 
 #define HTTP_PATH_MAX 256
 #define HTTP_HEADERS_MAX 512
-#define HTTP_PARAMS_MAX 32
+#define HTTP_PARAMS_MAX 40
 
 struct http_req {
 	const char *method;

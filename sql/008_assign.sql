@@ -19,6 +19,8 @@ ALTER TABLE coupon_codes
   ADD COLUMN IF NOT EXISTS assigned_user_id VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL
     COMMENT 'the user the code was handed out to (kept when it is redeemed)',
   ADD COLUMN IF NOT EXISTS assigned_at DATETIME(6) NULL,
+  ADD COLUMN IF NOT EXISTS assigned_until DATETIME(6) NULL
+    COMMENT 'the campaign valid_for after assigned_at: the hand-out is void from then',
   ADD COLUMN IF NOT EXISTS assigned_slot SMALLINT UNSIGNED NULL
     COMMENT 'which of the codes of the user this is, 1..the per-user limit',
   ALGORITHM=INSTANT, LOCK=NONE;
@@ -33,6 +35,3 @@ ALTER TABLE campaigns
   ADD COLUMN IF NOT EXISTS assign_valid_for INT UNSIGNED NOT NULL DEFAULT 0
     COMMENT 'seconds an assigned code stays valid after assignment, 0 = no limit',
   ALGORITHM=INSTANT, LOCK=NONE;
-
-ALTER TABLE code_events ADD COLUMN IF NOT EXISTS prior_assigned_user_id
-  VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL, ALGORITHM=INSTANT, LOCK=NONE;
