@@ -84,11 +84,13 @@ static void code_of(enum mode m, uint64_t index, char *out)
 
 static int one(struct worker *w, uint64_t i)
 {
-	char code[CP_CODE_MAX + 1], user[48];
+	char code[CP_CODE_MAX + 1], user[64];
 	struct cp_err e;
 	enum cp_status st;
 
-	snprintf(user, sizeof user, "bench-%u-%" PRIu64, run_id, i);
+	/* Spread over the user index like real ids (e-mail addresses, UUIDs). */
+	snprintf(user, sizeof user, "bench-%u-%016" PRIx64, run_id,
+		 (uint64_t)(i * 0x9E3779B97F4A7C15ull));
 	if (w->mode == M_ASSIGN) {
 		struct cp_assign_req q = {.campaign_id = campaigns[M_ASSIGN], .user_id = user};
 		struct cp_assign_result r;

@@ -15,12 +15,22 @@
  * purge removes it, and a search from the front would walk every one of them,
  * each a look at its row to see that it is gone; 50,000 hand-outs from the front
  * took 364 s in tests/integration/test_assign on a loaded machine, from random points
- * 137 to 195 s.
+ * 137 to 195 s, and 83 s with the one-statement path below.
  *
  * "One per user" is the unique key uq_codes_assignment (campaign, user, slot),
  * never a check-then-insert: two requests of the same user that both counted
  * nothing race to the same slot, the second gets a duplicate-key error, rolls
  * back and, run again, finds the first's code and returns it.
+ *
+ * The common case is one autocommit statement, as a redemption is: a campaign
+ * with one code a user, no events, no idempotency key. Its UPDATE takes the
+ * first available code from a random point (LIMIT 1; a code another hand-out
+ * holds is passed over by InnoDB's semi-consistent read unless it is still
+ * available when committed) and checks the campaign in a subquery; the unique
+ * key refuses a user who holds a code already. Anything else (0 rows, a
+ * duplicate, another kind of campaign) takes the transaction below. Four
+ * statements and a COMMIT cost five round trips against a redemption's one:
+ * bench/assign measured 0.16x to 0.31x of redemptions with the transaction alone.
  *
  * Exhaustion is exact: when SKIP LOCKED finds nothing, the same SELECT without
  * it waits for the codes other transactions hold, so a code released by a
@@ -29,6 +39,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -47,14 +58,7 @@ static const char campaign_sql[] =
 	" k.expires_at IS NOT NULL AND k.expires_at <= NOW(6), k.per_user_limit,"
 	" k.events_enabled <> 0, k.assign_valid_for, COALESCE(k.reward_id, 0),"
 	" (SELECT COUNT(*) FROM coupon_codes c WHERE c.campaign_id = k.id"
-	" AND c.assigned_user_id = ?),"
-	/* The ids of its available codes: one index entry each, in index order (no MIN()). */
-	" COALESCE((SELECT id FROM coupon_codes c FORCE INDEX (ix_codes_campaign_status)"
-	" WHERE c.campaign_id = k.id AND c.status = 'available'"
-	" ORDER BY c.status, c.redeemed_at, c.id LIMIT 1), 0),"
-	" COALESCE((SELECT id FROM coupon_codes c FORCE INDEX (ix_codes_campaign_status)"
-	" WHERE c.campaign_id = k.id AND c.status = 'available'"
-	" ORDER BY c.status DESC, c.redeemed_at DESC, c.id DESC LIMIT 1), 0)"
+	" AND c.assigned_user_id = ?)"
 	" FROM campaigns k WHERE k.id = ? LOCK IN SHARE MODE";
 /* The user's code: the one for this order (NULL: any), newest first. */
 static const char held_sql[] =
@@ -69,6 +73,27 @@ static const char held_sql[] =
 	" AND (expires_at IS NULL OR expires_at > NOW(6)) LIMIT 1 FOR UPDATE"
 static const char pick_sql[] = PICK_SQL " SKIP LOCKED";
 static const char pick_wait_sql[] = PICK_SQL;
+/* The one-statement hand-out: ? = user, time, time, campaign, order, campaign, campaign, from, campaign. */
+static const char quick_sql[] =
+	"UPDATE coupon_codes FORCE INDEX (ix_codes_campaign_status) SET status = 'assigned',"
+	" assigned_user_id = ?, assigned_slot = 1, assigned_at = ?,"
+	" assigned_until = ? + INTERVAL (SELECT NULLIF(k.assign_valid_for, 0) FROM campaigns k"
+	" WHERE k.id = ?) SECOND, order_id = ?,"
+	" reward_id = (SELECT k.reward_id FROM campaigns k WHERE k.id = ?)"
+	" WHERE campaign_id = ? AND status = 'available' AND redeemed_at IS NULL AND id >= ?"
+	" AND (expires_at IS NULL OR expires_at > NOW(6))"
+	" AND EXISTS (SELECT 1 FROM campaigns k WHERE k.id = ? AND k.status = 'active'"
+	" AND (k.starts_at IS NULL OR k.starts_at <= NOW(6))"
+	" AND (k.expires_at IS NULL OR k.expires_at > NOW(6))"
+	" AND k.per_user_limit <= 1 AND k.events_enabled = 0) LIMIT 1";
+/* The ids of a campaign's available codes: one index entry each, in index order (no MIN()). */
+static const char range_sql[] =
+	"SELECT COALESCE((SELECT id FROM coupon_codes c FORCE INDEX (ix_codes_campaign_status)"
+	" WHERE c.campaign_id = ? AND c.status = 'available'"
+	" ORDER BY c.status, c.redeemed_at, c.id LIMIT 1), 0),"
+	" COALESCE((SELECT id FROM coupon_codes c FORCE INDEX (ix_codes_campaign_status)"
+	" WHERE c.campaign_id = ? AND c.status = 'available'"
+	" ORDER BY c.status DESC, c.redeemed_at DESC, c.id DESC LIMIT 1), 0)";
 static const char take_sql[] =
 	"UPDATE coupon_codes SET status = 'assigned', assigned_user_id = ?, assigned_slot = ?,"
 	" assigned_at = ?, assigned_until = ?, order_id = ?, reward_id = NULLIF(?, 0)"
@@ -92,9 +117,23 @@ struct ctx {
 	struct terms t;
 	MYSQL_TIME when, until;
 	time_t when_unix;
-	bool idem, again;
+	bool idem, again, quick_tried;
 	struct idem key;
 };
+
+/*
+ * Where each campaign's available codes lie, shared by the threads: a hint for
+ * the random start, read again after RANGE_TTL seconds (a stale one costs a
+ * longer walk, never a wrong answer: the search wraps).
+ */
+#define RANGE_TTL 10
+#define RANGES 64
+static struct range {
+	uint32_t campaign;
+	uint64_t first, last;
+	time_t read_at;
+} ranges[RANGES];
+static pthread_mutex_t ranges_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ------------------------------------------------------------ input */
 
@@ -138,7 +177,7 @@ static enum cp_status idem_setup(struct ctx *x)
 
 static enum cp_status read_terms(struct ctx *x)
 {
-	MYSQL_BIND p[2], r[11];
+	MYSQL_BIND p[2], r[9];
 	unsigned long plen, rlen[2] = {0, 0};
 	uint32_t id = x->req->campaign_id;
 	struct terms *t = &x->t;
@@ -158,8 +197,6 @@ static enum cp_status read_terms(struct ctx *x)
 	db_bind_u32(&r[6], &t->valid_for);
 	db_bind_u32(&r[7], &t->reward_id);
 	db_bind_u64(&r[8], &t->held);
-	db_bind_u64(&r[9], &t->first);
-	db_bind_u64(&r[10], &t->last);
 	if ((st = db_select1(x->db, campaign_sql, p, r, &t->found, x->e)) != CP_OK)
 		return st;
 	t->name[rlen[0] < sizeof t->name ? rlen[0] : 0] = '\0';
@@ -305,6 +342,37 @@ static enum cp_status add_event(struct ctx *x)
 	return outbox_add(x->db, &ev, x->e);
 }
 
+/* The campaign's range from the shared hints, read from the database when stale. */
+static void campaign_range(struct ctx *x, uint64_t *first, uint64_t *last)
+{
+	uint32_t id = x->req->campaign_id;
+	struct range *r = &ranges[id % RANGES];
+	time_t now = time(NULL);
+	MYSQL_BIND p[2], res[2];
+	bool found = false, fresh;
+
+	pthread_mutex_lock(&ranges_lock);
+	fresh = r->campaign == id && now - r->read_at < RANGE_TTL;
+	*first = r->first;
+	*last = r->last;
+	pthread_mutex_unlock(&ranges_lock);
+	if (fresh)
+		return;
+	memset(p, 0, sizeof p);
+	memset(res, 0, sizeof res);
+	db_bind_u32(&p[0], &id);
+	db_bind_u32(&p[1], &id);
+	db_bind_u64(&res[0], first);
+	db_bind_u64(&res[1], last);
+	if (db_select1(x->db, range_sql, p, res, &found, NULL) != CP_OK || !found) {
+		*first = *last = 0;
+		return;
+	}
+	pthread_mutex_lock(&ranges_lock);
+	*r = (struct range){id, *first, *last, now};
+	pthread_mutex_unlock(&ranges_lock);
+}
+
 /* Where a search for a free code starts: anywhere in the campaign's ids. */
 static uint64_t random_start(const struct terms *t)
 {
@@ -322,6 +390,7 @@ static enum cp_status hand_out(struct ctx *x, enum cp_status *outcome)
 	bool taken = false;
 	enum cp_status st;
 
+	campaign_range(x, &x->t.first, &x->t.last);
 	if ((st = pick(x, pick_sql, random_start(&x->t), &id)) != CP_OK)
 		return st;
 	if (id == 0 && (st = pick(x, pick_sql, 0, &id)) != CP_OK)
@@ -351,6 +420,57 @@ static enum cp_status hand_out(struct ctx *x, enum cp_status *outcome)
 	x->res->valid_until = x->t.valid_for ? x->when_unix + x->t.valid_for : 0;
 	x->res->reward.id = x->t.reward_id;
 	*outcome = CP_OK;
+	return CP_OK;
+}
+
+/*
+ * The one-statement hand-out. *DONE when it handed a code out (the reply is in
+ * res); otherwise the transaction decides, and a failure here is only returned
+ * when it is not a duplicate (the user holds a code: the transaction finds it).
+ */
+static enum cp_status quick(struct ctx *x, bool *done)
+{
+	MYSQL_BIND b[9];
+	unsigned long len[9];
+	uint32_t id = x->req->campaign_id;
+	struct terms t;
+	uint64_t rows = 0, from;
+	struct cp_err mine;
+	bool found = false;
+	enum cp_status st;
+
+	*done = false;
+	memset(&t, 0, sizeof t);
+	campaign_range(x, &t.first, &t.last);
+	from = random_start(&t);
+	memset(b, 0, sizeof b);
+	db_bind_str(&b[0], x->req->user_id, &len[0]);
+	db_bind_time(&b[1], &x->when, NULL);
+	db_bind_time(&b[2], &x->when, NULL);
+	db_bind_u32(&b[3], &id);
+	db_bind_str(&b[4], x->req->order_id, &len[4]);
+	db_bind_u32(&b[5], &id);
+	db_bind_u32(&b[6], &id);
+	db_bind_u64(&b[7], &from);
+	db_bind_u32(&b[8], &id);
+	cp_err_clear(&mine);
+	st = db_run(x->db, quick_sql, b, &rows, &mine);
+	if (st == CP_E_DB && mine.db_errno == DB_ER_DUP_ENTRY)
+		return CP_OK;
+	if (st != CP_OK) {
+		if (x->e != NULL)
+			*x->e = mine;
+		return st;
+	}
+	if (rows == 0)
+		return CP_OK;
+	/* Ours now, committed: read back what the statement chose. */
+	if ((st = read_held(x, NULL, &found)) != CP_OK)
+		return st;
+	if (!found)
+		return cp_err_set(x->e, CP_E_INTERNAL, "a hand-out vanished after it committed");
+	x->res->held = false;
+	*done = true;
 	return CP_OK;
 }
 
@@ -415,6 +535,15 @@ static enum cp_status attempt(struct ctx *x)
 	enum cp_status st, outcome = CP_OK;
 
 	x->again = false;
+	if (!x->idem && !x->quick_tried) {
+		bool done;
+
+		x->quick_tried = true;
+		if ((st = quick(x, &done)) != CP_OK || done) {
+			x->res->status = st;
+			return st;
+		}
+	}
 	if ((st = db_begin(x->db, x->e)) != CP_OK)
 		return st;
 	if ((st = decide(x, &outcome)) == CP_OK && !x->again) {
@@ -497,7 +626,9 @@ static void finish_reply(struct ctx *x)
 	const struct cp_reward *row;
 	struct cp_assign_result *r = x->res;
 
-	if (r->code[0] != '\0' && (k = cache_campaign(x->db, r->campaign_id)) != NULL &&
+	if ((k = cache_campaign(x->db, r->campaign_id)) != NULL && r->campaign_name[0] == '\0')
+		memcpy(r->campaign_name, k->name, sizeof r->campaign_name);
+	if (r->code[0] != '\0' && k != NULL &&
 	    cp_code_display(&k->format, r->code, r->display, sizeof r->display) != CP_OK)
 		r->display[0] = '\0';
 	if (r->reward.id != 0 && (row = codes_reward(x->db, r->reward.id, NULL)) != NULL)

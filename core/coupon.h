@@ -1020,6 +1020,7 @@ struct cp_campaign_stats {
 	time_t starts_at, expires_at;   /* 0 = no bound */
 	uint64_t requested, generated;  /* over all its batches */
 	uint64_t available, pending, redeemed, expired; /* by stored status */
+	uint64_t assigned;              /* handed out, not redeemed: as of the last recount */
 	uint64_t last_minute, last_hour; /* redemptions */
 	uint32_t batches_running;
 	uint32_t spark[CP_STATS_SPARK_MAX]; /* redemptions per second, oldest first */
