@@ -38,8 +38,8 @@
  */
 #include "config.h"
 
-#include <stdio.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>

@@ -119,14 +119,19 @@ assign_worker() { # assign_worker N: users u-N-1, u-N-2, ... until $work/stop ex
 	done
 }
 rm -f "$work/stop"
-for n in 1 2 3 4 5 6 7 8; do assign_worker $n & done
+workers=
+for n in 1 2 3 4 5 6 7 8; do
+	assign_worker $n &
+	workers="$workers $!"
+done
 sleep 3
 restart_fcgi
 sleep 2
 restart_db
 sleep 2
 touch "$work/stop"
-wait
+# shellcheck disable=SC2086
+wait $workers # not a bare wait: coupon-fcgi and nginx are children of this shell too
 cat "$work"/acked.* >"$work/acked" 2>/dev/null || : >"$work/acked"
 cat "$work"/doubt.* >"$work/doubt" 2>/dev/null || : >"$work/doubt"
 # The ones in doubt, asked again: now each gets its code, the one it may already hold.
