@@ -139,6 +139,8 @@ const char *audit_campaign_json(struct jobj *j, const struct cp_campaign *c)
 		jobj_u64(j, "max_redemptions", c->max_redemptions);
 	else
 		jobj_raw(j, "max_redemptions", NULL);
+	jobj_bool(j, "transferable", c->transferable);
+	jobj_u64(j, "valid_for", c->valid_for);
 	if (c->reward.id != 0) {
 		char reward[CP_REWARD_JSON_MAX], min[96];
 

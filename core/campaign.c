@@ -166,7 +166,7 @@ static enum cp_status check_campaign(struct cp_campaign *c, struct cp_err *e)
 
 /* The columns of a campaign row, bound once for both directions. */
 struct row {
-	MYSQL_BIND b[18];
+	MYSQL_BIND b[20];
 	uint32_t id, limit, reward_id, cap;
 	my_bool reward_null, cap_null;
 	char name[sizeof ((struct cp_campaign *)0)->name], status[16], policy[16];
@@ -175,14 +175,15 @@ struct row {
 	unsigned long name_len, status_len, policy_len, alphabet_len, prefix_len, time_zone_len;
 	MYSQL_TIME starts, expires, created;
 	my_bool starts_null, expires_null, created_null, nulls[3];
-	uint32_t body_len, check, group, events;
+	uint32_t body_len, check, group, events, transferable, valid_for;
 	uint64_t planned;
 };
 
 #define CAMPAIGN_COLUMNS                                                                \
 	"id, name, status, starts_at, expires_at, per_user_limit, unredeem_policy, "     \
 	"alphabet, prefix, body_length, check_char, group_size, planned_codes, "        \
-	"events_enabled, created_at, reward_id, max_redemptions, time_zone"
+	"events_enabled, created_at, reward_id, max_redemptions, time_zone, transferable, "  \
+	"assign_valid_for"
 
 static void bind_row(struct row *r)
 {
@@ -209,6 +210,8 @@ static void bind_row(struct row *r)
 	db_bind_u32(&b[16], &r->cap);
 	b[16].is_null = &r->cap_null;
 	db_bind_buf(&b[17], r->time_zone, sizeof r->time_zone, &r->time_zone_len, NULL);
+	db_bind_u32(&b[18], &r->transferable);
+	db_bind_u32(&b[19], &r->valid_for);
 }
 
 static void buf_end(char *buf, size_t size, unsigned long len)
@@ -241,6 +244,8 @@ static void row_to_campaign(struct row *r, struct cp_campaign *c)
 	c->format.group = r->group;
 	c->planned_codes = r->planned;
 	c->events = r->events != 0;
+	c->transferable = r->transferable != 0;
+	c->valid_for = r->valid_for;
 	c->created_at = r->created_null ? 0 : db_time_to_unix(&r->created);
 	c->reward.id = r->reward_null ? 0 : r->reward_id;
 	c->max_redemptions = r->cap_null ? 0 : r->cap;
@@ -287,8 +292,8 @@ static enum cp_status set_reward(struct cp_db *db, uint32_t id, struct cp_reward
 static const char insert_sql[] =
 	"INSERT INTO campaigns (name, status, starts_at, expires_at, per_user_limit, "
 	"unredeem_policy, alphabet, prefix, body_length, check_char, group_size, "
-	"planned_codes, events_enabled, max_redemptions, time_zone)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?)";
+	"planned_codes, events_enabled, max_redemptions, time_zone, transferable, assign_valid_for)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?)";
 
 enum cp_status cp_campaign_create(struct cp_db *db, struct cp_campaign *c, struct cp_err *e)
 {
@@ -317,6 +322,10 @@ enum cp_status cp_campaign_create(struct cp_db *db, struct cp_campaign *c, struc
 	r.cap = c->max_redemptions;
 	db_bind_u32(&r.b[13], &r.cap);
 	db_bind_str(&r.b[14], c->time_zone, &r.time_zone_len);
+	r.transferable = c->transferable;
+	r.valid_for = c->valid_for;
+	db_bind_u32(&r.b[15], &r.transferable);
+	db_bind_u32(&r.b[16], &r.valid_for);
 	/* The row, its reward, its cap's slots and its audit record commit together. */
 	if ((st = db_begin(db, e)) == CP_OK && (st = db_run(db, insert_sql, r.b, NULL, e)) == CP_OK) {
 		c->id = (uint32_t)db_insert_id(db, insert_sql);
@@ -499,7 +508,8 @@ enum cp_status cp_campaign_set_status(struct cp_db *db, uint32_t id, enum cp_cam
 
 static const char update_sql[] =
 	"UPDATE campaigns SET starts_at = ?, expires_at = ?, per_user_limit = ?,"
-	" unredeem_policy = ?, events_enabled = ?, max_redemptions = NULLIF(?, 0), time_zone = ?"
+	" unredeem_policy = ?, events_enabled = ?, max_redemptions = NULLIF(?, 0), time_zone = ?,"
+	" transferable = ?, assign_valid_for = ?"
 	" WHERE id = ? AND status <> 'archived'";
 
 /* Whether going from OLD to NEW can close the campaign to the fast redeem statement. */
@@ -533,7 +543,11 @@ enum cp_status cp_campaign_update(struct cp_db *db, const struct cp_campaign *c,
 	r.cap = c->max_redemptions;
 	db_bind_u32(&r.b[5], &r.cap);
 	db_bind_str(&r.b[6], c->time_zone, &r.time_zone_len);
-	db_bind_u32(&r.b[7], &id);
+	r.transferable = c->transferable;
+	r.valid_for = c->valid_for;
+	db_bind_u32(&r.b[7], &r.transferable);
+	db_bind_u32(&r.b[8], &r.valid_for);
+	db_bind_u32(&r.b[9], &id);
 	/* Affected rows count changes: a new reward alone leaves N at 0 here. */
 	st = db_run(db, update_sql, r.b, &n, e);
 	if (st == CP_OK && old.max_redemptions != c->max_redemptions)
@@ -557,6 +571,8 @@ enum cp_status cp_campaign_update(struct cp_db *db, const struct cp_campaign *c,
 	now.events = c->events;
 	now.max_redemptions = c->max_redemptions;
 	memcpy(now.time_zone, c->time_zone, sizeof now.time_zone);
+	now.transferable = c->transferable;
+	now.valid_for = c->valid_for;
 	now.reward = next;
 	/* A change to what it already was changes no row and records nothing. */
 	st = n > 0 ? audit_commit(db, "campaign.update", &old, &now, e) : db_commit(db, e);
@@ -586,6 +602,7 @@ static void count_into(struct cp_code_counts *k, const char *status, uint64_t n)
 		{"pending", offsetof(struct cp_code_counts, pending)},
 		{"redeemed", offsetof(struct cp_code_counts, redeemed)},
 		{"expired", offsetof(struct cp_code_counts, expired)},
+		{"assigned", offsetof(struct cp_code_counts, assigned)},
 	};
 
 	for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)

@@ -24,13 +24,16 @@
 	" c.redeemed_by_user_id, c.order_id, c.expired_reason, c.redeemed_at,"           \
 	" c.reserved_until, c.expires_at, c.created_at, k.unredeem_policy = 'restore'," \
 	" k.alphabet, k.prefix, k.body_length, k.check_char, k.group_size,"              \
-	" COALESCE(c.reward_id, 0), k.time_zone"                                         \
+	" COALESCE(c.reward_id, 0), k.time_zone, c.assigned_user_id, c.assigned_at,"     \
+	" c.assigned_until"                                                             \
 	" FROM coupon_codes c JOIN campaigns k ON k.id = c.campaign_id WHERE c.code = ?"
 static const char show_sql[] = SHOW_COLUMNS;
 static const char lock_sql[] = SHOW_COLUMNS " FOR UPDATE";
 
+/* A refunded hand-out is its holder's again. */
 static const char restore_sql[] =
-	"UPDATE coupon_codes SET status = 'available', redeemed_by_user_id = NULL,"
+	"UPDATE coupon_codes SET status = IF(assigned_user_id IS NULL, 'available', 'assigned'),"
+	" redeemed_by_user_id = NULL,"
 	" order_id = NULL, redeemed_at = NULL, reserved_until = NULL, reward_id = NULL,"
 	" cap_slot = NULL WHERE id = ? AND status = 'redeemed'";
 /* Policy spend: the refund is recorded, the code stays unusable (keeps its data). */
@@ -40,6 +43,10 @@ static const char spend_sql[] =
 static const char expire_sql[] =
 	"UPDATE coupon_codes SET status = 'expired', expired_reason = ?, reserved_until = NULL"
 	" WHERE id = ? AND status = ?";
+static const char unassign_sql[] =
+	"UPDATE coupon_codes SET status = 'available', assigned_user_id = NULL,"
+	" assigned_slot = NULL, assigned_at = NULL, assigned_until = NULL, order_id = NULL,"
+	" reward_id = NULL WHERE id = ? AND status = 'assigned'";
 /* These follow the code's change in its transaction, never run on their own (db.h). */
 static const char unuse_sql[] =
 	"UPDATE campaign_user_usage SET used = used - 1"
@@ -52,16 +59,18 @@ static const char events_sql[] =
 	"SELECT id, action, prior_status, prior_user_id, prior_order_id, prior_redeemed_at,"
 	" actor, reason, created_at FROM code_events WHERE code_id = ? ORDER BY id";
 
-static const char *const status_names[] = {"available", "pending", "redeemed", "expired"};
+static const char *const status_names[] = {"available", "pending", "redeemed", "expired",
+					   "assigned"};
+#define NSTATUS (sizeof status_names / sizeof status_names[0])
 
 const char *cp_code_status_name(enum cp_code_status s)
 {
-	return (unsigned int)s < 4 ? status_names[s] : "unknown";
+	return (unsigned int)s < NSTATUS ? status_names[s] : "unknown";
 }
 
 bool cp_code_status_parse(const char *s, enum cp_code_status *out)
 {
-	int i = field_name_index(status_names, 4, s);
+	int i = field_name_index(status_names, NSTATUS, s);
 
 	if (i >= 0)
 		*out = (enum cp_code_status)i;
@@ -80,9 +89,9 @@ static enum cp_code_status status_from(const char *s)
 struct show_row {
 	struct cp_code_info *info;
 	char status[16], alphabet[CP_ALPHABET_MAX + 1], prefix[CP_PREFIX_MAX + 1];
-	unsigned long len[10];
-	my_bool null[9], tnull[4];
-	MYSQL_TIME t[4];
+	unsigned long len[11];
+	my_bool null[11], tnull[6];
+	MYSQL_TIME t[6];
 	int64_t restores;
 	uint32_t body, check, group;
 };
@@ -111,6 +120,9 @@ static void bind_show(MYSQL_BIND *r, struct show_row *w)
 	db_bind_u32(&r[18], &w->group);
 	db_bind_u32(&r[19], &i->reward.id);
 	db_bind_buf(&r[20], i->time_zone, sizeof i->time_zone - 1, &w->len[9], NULL);
+	db_bind_buf(&r[21], i->assigned_to, sizeof i->assigned_to - 1, &w->len[10], &w->null[10]);
+	db_bind_time(&r[22], &w->t[4], &w->tnull[4]);
+	db_bind_time(&r[23], &w->t[5], &w->tnull[5]);
 }
 
 static time_t opt_time(const MYSQL_TIME *t, my_bool null)
@@ -134,6 +146,7 @@ static void finish_show(struct show_row *w)
 	terminate(i->user_id, sizeof i->user_id, w->len[3], w->null[3]);
 	terminate(i->order_id, sizeof i->order_id, w->len[4], w->null[4]);
 	terminate(i->expired_reason, sizeof i->expired_reason, w->len[5], w->null[5]);
+	terminate(i->assigned_to, sizeof i->assigned_to, w->len[10], w->null[10]);
 	terminate(w->alphabet, sizeof w->alphabet, w->len[6], 0);
 	terminate(w->prefix, sizeof w->prefix, w->len[7], 0);
 	terminate(i->time_zone, sizeof i->time_zone, w->len[9], 0);
@@ -152,7 +165,7 @@ static void finish_show(struct show_row *w)
 static enum cp_status read_code(struct cp_db *db, const char *code, bool lock,
 				struct cp_code_info *info, bool *restores, struct cp_err *e)
 {
-	MYSQL_BIND p[1], r[21];
+	MYSQL_BIND p[1], r[24];
 	unsigned long plen;
 	struct show_row w;
 	bool found;
@@ -175,6 +188,8 @@ static enum cp_status read_code(struct cp_db *db, const char *code, bool lock,
 	info->reserved_until = opt_time(&w.t[1], w.tnull[1]);
 	info->expires_at = opt_time(&w.t[2], w.tnull[2]);
 	info->created_at = opt_time(&w.t[3], w.tnull[3]);
+	info->assigned_at = opt_time(&w.t[4], w.tnull[4]);
+	info->assigned_until = opt_time(&w.t[5], w.tnull[5]);
 	if (restores != NULL)
 		*restores = w.restores != 0;
 	return CP_OK;
@@ -240,6 +255,7 @@ static enum cp_status add_event(struct cp_db *db, const struct cp_code_info *pri
 	my_bool tnull = prior->redeemed_at == 0;
 	uint64_t id = prior->id;
 	uint32_t campaign = prior->campaign_id;
+	const char *user;
 
 	memset(b, 0, sizeof b);
 	db_time_from_unix(&t, prior->redeemed_at);
@@ -247,7 +263,9 @@ static enum cp_status add_event(struct cp_db *db, const struct cp_code_info *pri
 	db_bind_u32(&b[1], &campaign);
 	db_bind_str(&b[2], action, &len[2]);
 	db_bind_str(&b[3], cp_code_status_name(prior->status), &len[3]);
-	db_bind_str(&b[4], prior->user_id[0] ? prior->user_id : NULL, &len[4]);
+	/* Of a handed-out code, the user it was handed to. */
+	user = prior->status == CP_CODE_ASSIGNED ? prior->assigned_to : prior->user_id;
+	db_bind_str(&b[4], user[0] ? user : NULL, &len[4]);
 	db_bind_str(&b[5], prior->order_id[0] ? prior->order_id : NULL, &len[5]);
 	db_bind_time(&b[6], &t, &tnull);
 	db_bind_str(&b[7], actor != NULL && *actor ? actor : "unknown", &len[7]);
@@ -270,8 +288,13 @@ static enum cp_status unuse(struct cp_db *db, const struct cp_code_info *prior,
 	return db_run(db, unuse_sql, b, NULL, e);
 }
 
+struct change;
+typedef enum cp_status (*change_fn)(struct cp_db *, const struct cp_code_info *prior,
+				    bool restores, const struct change *, struct cp_err *);
+
 struct change {
-	const char *action, *actor, *reason;
+	const char *action, *actor, *reason; /* action: code_events' and, after "code.", the audit log's */
+	change_fn apply;
 };
 
 /* The outbox row, written only where the campaign enables events (one statement). */
@@ -314,8 +337,28 @@ static enum cp_status do_unredeem(struct cp_db *db, const struct cp_code_info *p
 	return add_event(db, prior, c->action, c->actor, c->reason, e);
 }
 
+static enum cp_status do_unassign(struct cp_db *db, const struct cp_code_info *prior,
+				  bool restores, const struct change *c, struct cp_err *e)
+{
+	MYSQL_BIND b[1];
+	uint64_t id = prior->id, rows = 0;
+	enum cp_status st;
+
+	(void)restores;
+	if (prior->status != CP_CODE_ASSIGNED)
+		return cp_err_set(e, CP_E_CONFLICT, "%s is %s, not assigned", prior->code,
+				  cp_code_status_name(prior->status));
+	memset(b, 0, sizeof b);
+	db_bind_u64(&b[0], &id);
+	if ((st = db_run(db, unassign_sql, b, &rows, e)) != CP_OK)
+		return st;
+	if (rows != 1)
+		return cp_err_set(e, CP_E_CONFLICT, "%s changed under the operation", prior->code);
+	return add_event(db, prior, c->action, c->actor, c->reason, e);
+}
+
 static enum cp_status do_expire(struct cp_db *db, const struct cp_code_info *prior,
-				const struct change *c, struct cp_err *e)
+				bool restores, const struct change *c, struct cp_err *e)
 {
 	MYSQL_BIND b[3];
 	unsigned long len[3];
@@ -323,6 +366,7 @@ static enum cp_status do_expire(struct cp_db *db, const struct cp_code_info *pri
 	const char *reason = c->reason != NULL && *c->reason ? c->reason : "expired by staff";
 	enum cp_status st;
 
+	(void)restores;
 	if (prior->status == CP_CODE_EXPIRED)
 		return cp_err_set(e, CP_E_EXPIRED, "%s is already expired", prior->code);
 	/* Only a redeemed code holds a share of the cap. */
@@ -345,20 +389,26 @@ static enum cp_status do_expire(struct cp_db *db, const struct cp_code_info *pri
 static enum cp_status audit_code(struct cp_db *db, const struct cp_code_info *prior,
 				 bool restores, const struct change *c, struct cp_err *e)
 {
-	bool unredeem = strcmp(c->action, "unredeem") == 0;
+	enum cp_code_status now = CP_CODE_EXPIRED;
+	char action[40];
 	struct jobj before, after;
 
+	if (c->apply == do_unassign || (c->apply == do_unredeem && restores))
+		now = c->apply == do_unredeem && prior->assigned_to[0] ? CP_CODE_ASSIGNED
+									: CP_CODE_AVAILABLE;
 	jobj_init(&before);
 	jobj_str(&before, "code", prior->code);
 	jobj_str(&before, "status", cp_code_status_name(prior->status));
 	jobj_str(&before, "user_id", prior->user_id[0] ? prior->user_id : NULL);
 	jobj_str(&before, "order_id", prior->order_id[0] ? prior->order_id : NULL);
+	if (prior->assigned_to[0])
+		jobj_str(&before, "assigned_to", prior->assigned_to);
 	jobj_init(&after);
-	jobj_str(&after, "status", cp_code_status_name(unredeem && restores ? CP_CODE_AVAILABLE
-								    : CP_CODE_EXPIRED));
+	jobj_str(&after, "status", cp_code_status_name(now));
 	jobj_str(&after, "reason", c->reason != NULL && *c->reason ? c->reason : NULL);
-	return audit_add(db, c->actor, unredeem ? "code.unredeem" : "code.expire", "code",
-			 prior->id, jobj_end(&before), jobj_end(&after), e);
+	snprintf(action, sizeof action, "code.%s", c->action);
+	return audit_add(db, c->actor, action, "code", prior->id, jobj_end(&before),
+			 jobj_end(&after), e);
 }
 
 /* One transaction: lock, change, record; retried on deadlock and lock-wait timeout. */
@@ -379,9 +429,7 @@ static enum cp_status admin_change(struct cp_db *db, const char *code, size_t le
 	for (unsigned int attempt = 0;; attempt++) {
 		if ((st = db_begin(db, e)) == CP_OK &&
 		    (st = read_code(db, norm, true, &prior, &restores, e)) == CP_OK)
-			st = strcmp(c->action, "unredeem") == 0
-				     ? do_unredeem(db, &prior, restores, c, e)
-				     : do_expire(db, &prior, c, e);
+			st = c->apply(db, &prior, restores, c, e);
 		if (st == CP_OK)
 			st = audit_code(db, &prior, restores, c, e);
 		if (st == CP_OK && (st = db_commit(db, e)) == CP_OK)
@@ -398,7 +446,7 @@ enum cp_status cp_code_unredeem(struct cp_db *db, const char *code, size_t len,
 				const char *actor, const char *reason,
 				struct cp_code_info *info, struct cp_err *e)
 {
-	const struct change c = {"unredeem", actor, reason};
+	const struct change c = {"unredeem", actor, reason, do_unredeem};
 
 	return admin_change(db, code, len, &c, info, e);
 }
@@ -407,7 +455,16 @@ enum cp_status cp_code_expire(struct cp_db *db, const char *code, size_t len,
 			      const char *actor, const char *reason,
 			      struct cp_code_info *info, struct cp_err *e)
 {
-	const struct change c = {"expire", actor, reason};
+	const struct change c = {"expire", actor, reason, do_expire};
+
+	return admin_change(db, code, len, &c, info, e);
+}
+
+enum cp_status cp_code_unassign(struct cp_db *db, const char *code, size_t len,
+				const char *actor, const char *reason,
+				struct cp_code_info *info, struct cp_err *e)
+{
+	const struct change c = {"unassign", actor, reason, do_unassign};
 
 	return admin_change(db, code, len, &c, info, e);
 }

@@ -39,6 +39,10 @@ extern "C" {
 	  "this user has reached the campaign's redemption limit")                      \
 	X(E_CAP_REACHED, "campaign_cap_reached", 409,                                   \
 	  "the campaign has reached its maximum number of redemptions")                 \
+	X(E_CAMPAIGN_EXHAUSTED, "campaign_exhausted", 409,                              \
+	  "the campaign has no code left to hand out")                                  \
+	X(E_ASSIGNED_OTHER, "assigned_to_another_user", 409,                            \
+	  "the code was handed out to another user")                                    \
 	X(E_IDEMPOTENCY_CONFLICT, "idempotency_conflict", 422,                          \
 	  "the idempotency key was used with a different request")                      \
 	X(E_IN_PROGRESS, "in_progress", 409,                                            \
@@ -458,6 +462,8 @@ struct cp_campaign {
 	struct cp_format format;
 	uint64_t planned_codes;          /* the size the format was checked for */
 	bool events;                     /* write outbox events */
+	bool transferable;               /* an assigned code is redeemable by anyone who has it */
+	uint32_t valid_for;              /* seconds an assigned code stays valid, 0 = no limit */
 	time_t created_at;
 	struct cp_reward reward;         /* what its codes grant now, min order, metadata */
 	uint32_t max_redemptions;        /* redemptions allowed in all, 0 = no cap */
@@ -519,6 +525,7 @@ enum cp_status cp_campaign_update(struct cp_db *, const struct cp_campaign *, st
 /* --- fields: one reading of what people type (core/field.c) --- */
 
 #define CP_PLANNED_MAX 1000000000000ull /* planned codes of one campaign */
+#define CP_VALID_FOR_MAX (3660u * 86400u) /* longest valid_for of an assigned code: ~10 years */
 
 /*
  * Every front end reads a campaign's settings through cp_campaign_set: the HTTP
@@ -531,7 +538,8 @@ enum cp_status cp_campaign_update(struct cp_db *, const struct cp_campaign *, st
  *   date alone as expires_at is the end of that day), per_user_limit, unredeem (restore|spend), alphabet (default Crockford),
  *   prefix (upper-cased), body_length (default: chosen at create), check,
  *   group, planned_codes (1..CP_PLANNED_MAX), events, max_redemptions
- *   (0..UINT32_MAX; 0, "none" and "" are no cap).
+ *   (0..UINT32_MAX; 0, "none" and "" are no cap), transferable, valid_for
+ *   (cp_parse_duration, up to CP_VALID_FOR_MAX; 0 or "none": no limit).
  * Whether the whole is acceptable is cp_campaign_create's decision. Refusals are
  * CP_E_INVALID_ARGUMENT with cp_err.field = FIELD.
  */
@@ -576,6 +584,7 @@ enum cp_status cp_parse_ttl(const char *s, unsigned int *ttl, struct cp_err *);
 /* Codes of a campaign (or of one batch, when BATCH_ID is not 0) by status. */
 struct cp_code_counts {
 	uint64_t available, pending, redeemed, expired, total;
+	uint64_t assigned; /* handed out, not yet redeemed */
 };
 enum cp_status cp_code_counts(struct cp_db *, uint32_t campaign_id, uint64_t batch_id,
 			      struct cp_code_counts *, struct cp_err *);
@@ -714,7 +723,10 @@ enum cp_status cp_expire_codes(struct cp_db *, uint32_t campaign_id, uint64_t ba
 #define CP_ORDER_MAX 64 /* bytes of UTF-8 */
 #define CP_IDEM_KEY_MAX 255
 
-enum cp_op { CP_OP_VALIDATE, CP_OP_REDEEM, CP_OP_RESERVE, CP_OP_CONFIRM, CP_OP_RELEASE };
+/* CP_OP_ASSIGN names the hand-out (core/assign.c) for idempotency; cp_redeem_op refuses it. */
+enum cp_op {
+	CP_OP_VALIDATE, CP_OP_REDEEM, CP_OP_RESERVE, CP_OP_CONFIRM, CP_OP_RELEASE, CP_OP_ASSIGN
+};
 
 struct cp_redeem_req {
 	const char *code;     /* as typed: any case, spaces, dashes */
@@ -852,8 +864,57 @@ void cp_campaign_cache_reset(struct cp_db *);
 enum cp_status cp_idempotency_purge(struct cp_db *, unsigned int older_than,
 				    uint64_t *deleted, struct cp_err *);
 
+/* ------------------------------------------------------------------ hand-out */
+
+/*
+ * Hand-out (core/assign.c): one available code of a campaign for a user, for a
+ * shop's checkout or a mail campaign that must give each customer a code.
+ */
+struct cp_assign_req {
+	uint32_t campaign_id;
+	const char *user_id;  /* 1..CP_USER_MAX bytes UTF-8, no control characters */
+	const char *order_id; /* optional; NULL = none */
+	/* Idempotency as for the redemption operations: both set, or idem_key NULL. */
+	uint32_t api_key_id;
+	const char *idem_key;
+	const uint8_t *fingerprint; /* SHA-256 of the request; NULL: the core makes one */
+};
+
+struct cp_assign_result {
+	enum cp_status status;
+	bool replay;                 /* an idempotent replay of an earlier response */
+	bool held;                   /* the user held the code already: no new hand-out */
+	char code[CP_CODE_MAX + 1];  /* normalised */
+	char display[CP_DISPLAY_MAX + 1];
+	uint32_t campaign_id;
+	char campaign_name[CP_NAME_MAX * 4 + 1];
+	time_t assigned_at;
+	time_t valid_until;          /* the campaign's valid_for after assigned_at; 0 = none */
+	struct cp_reward reward;     /* the campaign's when it was handed out; id 0 = none */
+	unsigned int retries;
+};
+
+/*
+ * Gives REQ->user_id one available code of the campaign: status assigned, with
+ * the user, the time and the order. A user holds one code a campaign, or as many
+ * as its per-user limit when that is above one: asking again returns the code
+ * held (res->held), for the same order where the limit allows several; a user
+ * holding the limit without one for the order gets CP_E_USER_LIMIT. An empty
+ * pool is CP_E_CAMPAIGN_EXHAUSTED. The campaign refuses as redemption does:
+ * CP_E_NOT_FOUND (field campaign), CP_E_CAMPAIGN_PAUSED, CP_E_NOT_STARTED,
+ * CP_E_EXPIRED (archived or past its window). Bad input (CP_E_INVALID_ARGUMENT,
+ * naming the field) touches nothing. Idempotency keys and retries as for
+ * cp_redeem_op; an assigned code is redeemable by its user only, unless the
+ * campaign is transferable, and after valid_for no more.
+ */
+enum cp_status cp_assign(struct cp_db *, const struct cp_assign_req *,
+			 struct cp_assign_result *, struct cp_err *);
+
 /* Support operations on one code (core/code.c). */
-enum cp_code_status { CP_CODE_AVAILABLE, CP_CODE_PENDING, CP_CODE_REDEEMED, CP_CODE_EXPIRED };
+enum cp_code_status {
+	CP_CODE_AVAILABLE, CP_CODE_PENDING, CP_CODE_REDEEMED, CP_CODE_EXPIRED,
+	CP_CODE_ASSIGNED /* handed out to a user (core/assign.c), not yet redeemed */
+};
 const char *cp_code_status_name(enum cp_code_status);
 /* And back (any case); false if unknown. */
 bool cp_code_status_parse(const char *, enum cp_code_status *);
@@ -874,6 +935,8 @@ struct cp_code_info {
 	char expired_reason[256];
 	time_t redeemed_at, reserved_until, expires_at, created_at; /* 0 = none */
 	struct cp_reward reward;       /* granted (redeemed) or held (pending); id 0 = none */
+	char assigned_to[CP_USER_MAX + 1]; /* the user it was handed out to, "" = none */
+	time_t assigned_at, assigned_until; /* 0 = none */
 };
 
 #define CP_REASON_MAX 255 /* bytes of the reason given for an admin change */
@@ -942,6 +1005,15 @@ enum cp_status cp_audit_list(struct cp_db *, const struct cp_audit_filter *,
  * the same transaction. INFO (may be NULL) gets the code's new state.
  */
 enum cp_status cp_code_unredeem(struct cp_db *, const char *code, size_t len,
+				const char *actor, const char *reason,
+				struct cp_code_info *info, struct cp_err *);
+/*
+ * Support takes a handed-out code back: assigned -> available, the holder's
+ * slot free for another hand-out. CP_E_CONFLICT if it is not assigned (a
+ * redeemed code is unredeemed instead). Recorded in code_events (prior status
+ * assigned, prior user the holder) and the audit log, in the same transaction.
+ */
+enum cp_status cp_code_unassign(struct cp_db *, const char *code, size_t len,
 				const char *actor, const char *reason,
 				struct cp_code_info *info, struct cp_err *);
 /*
@@ -1026,6 +1098,7 @@ struct cp_campaign_stats {
 	time_t starts_at, expires_at;   /* 0 = no bound */
 	uint64_t requested, generated;  /* over all its batches */
 	uint64_t available, pending, redeemed, expired; /* by stored status */
+	uint64_t assigned;              /* handed out, not redeemed: as of the last recount */
 	uint64_t last_minute, last_hour; /* redemptions */
 	uint32_t batches_running;
 	uint32_t spark[CP_STATS_SPARK_MAX]; /* redemptions per second, oldest first */

@@ -147,6 +147,11 @@ enum cp_status db_fail(struct cp_db *db, struct cp_err *e, const char *what)
 enum cp_status db_stmt_fail(struct cp_db *db, MYSQL_STMT *stmt, struct cp_err *e,
 			    const char *what)
 {
+	MYSQL *m = db_mysql(db);
+
+	/* An error that arrives with the rows (a deadlock while fetching) may be on the connection only. */
+	if (mysql_stmt_errno(stmt) == 0 && mysql_errno(m) != 0)
+		return fill(db, e, mysql_errno(m), mysql_sqlstate(m), mysql_error(m), what);
 	return fill(db, e, mysql_stmt_errno(stmt), mysql_stmt_sqlstate(stmt),
 		    mysql_stmt_error(stmt), what);
 }

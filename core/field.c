@@ -383,6 +383,25 @@ static enum cp_status set_metadata(struct cp_campaign *c, const struct field_def
 	return CP_OK;
 }
 
+/* A duration ("90", "15m", "7d"); "none" is 0, no limit. */
+static enum cp_status set_duration(struct cp_campaign *c, const struct field_def *f,
+				   const char *s, struct cp_err *e)
+{
+	uint64_t v = 0;
+	uint32_t n;
+
+	if (strcasecmp(s, "none") != 0 && cp_parse_duration(s, &v, e) != CP_OK)
+		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, f->name,
+					"%s: a duration such as 3600, 90m, 24h or 30d", f->name);
+	if (v > f->max)
+		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, f->name,
+					"%s: at most %llu seconds", f->name,
+					(unsigned long long)f->max);
+	n = (uint32_t)v;
+	memcpy(member(c, f), &n, sizeof n);
+	return CP_OK;
+}
+
 /* set_number stores 32 bits into unsigned int members too. */
 _Static_assert(sizeof(unsigned int) == sizeof(uint32_t), "unsigned int is 32 bits");
 
@@ -402,6 +421,8 @@ static const struct field_def fields[] = {
 	{"group", set_number, AT(format.group), 0, CP_BODY_MAX},
 	{"planned_codes", set_number, AT(planned_codes), 1, CP_PLANNED_MAX},
 	{"events", set_bool, AT(events), 0, 0},
+	{"transferable", set_bool, AT(transferable), 0, 0},
+	{"valid_for", set_duration, AT(valid_for), 0, CP_VALID_FOR_MAX},
 	{"reward", set_reward, offsetof(struct cp_campaign, reward.type),
 	 offsetof(struct cp_campaign, reward.min_order) - offsetof(struct cp_campaign, reward.type),
 	 0, 0},

@@ -69,6 +69,20 @@ static void digest_str(EVP_MD_CTX *md, const char *s)
 		EVP_DigestUpdate(md, s, strlen(s) + 1);
 }
 
+enum cp_status idem_check_key(const char *k, struct cp_err *e)
+{
+	size_t n = strnlen(k, CP_IDEM_KEY_MAX + 1);
+
+	if (n == 0 || n > CP_IDEM_KEY_MAX)
+		return cp_err_set(e, CP_E_INVALID_ARGUMENT,
+				  "the idempotency key must be 1..%d characters", CP_IDEM_KEY_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (k[i] < 0x21 || k[i] > 0x7E)
+			return cp_err_set(e, CP_E_INVALID_ARGUMENT,
+					  "the idempotency key must be printable ASCII");
+	return CP_OK;
+}
+
 enum cp_status idem_init(struct idem *k, enum cp_op op, const struct cp_redeem_req *req,
 			 const char *code, struct cp_err *e)
 {

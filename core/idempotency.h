@@ -18,6 +18,8 @@ struct idem {
  * caller's fingerprint, or the normalised request (CODE, user, order, ttl) when
  * the caller gave none.
  */
+/* A key as the header carries it: 1..CP_IDEM_KEY_MAX printable ASCII. CP_E_INVALID_ARGUMENT. */
+enum cp_status idem_check_key(const char *key, struct cp_err *);
 enum cp_status idem_init(struct idem *, enum cp_op, const struct cp_redeem_req *,
 			 const char *code, struct cp_err *);
 /*

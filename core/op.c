@@ -1,7 +1,8 @@
 /*
  * The operations on a code: their names, and the reply each gets when its
- * conditional change matched nothing (op x code state x campaign state). No
- * database: core/redeem.c gathers the facts, tests/unit/test_op.c holds every cell.
+ * conditional change matched nothing (op x code state x campaign state), and
+ * why a campaign hands out no code. No database: core/redeem.c and
+ * core/assign.c gather the facts, tests/unit/test_op.c holds every cell.
  */
 #include "config.h"
 
@@ -11,7 +12,7 @@
 
 static const char *const names[] = {
 	[CP_OP_VALIDATE] = "validate", [CP_OP_REDEEM] = "redeem", [CP_OP_RESERVE] = "reserve",
-	[CP_OP_CONFIRM] = "confirm",   [CP_OP_RELEASE] = "release",
+	[CP_OP_CONFIRM] = "confirm",   [CP_OP_RELEASE] = "release", [CP_OP_ASSIGN] = "assign",
 };
 #define NOPS (sizeof names / sizeof names[0])
 
@@ -44,6 +45,7 @@ enum spot {
 	S_MINE_LAPSED,
 	S_THEIRS,        /* reserved by someone else, not lapsed */
 	S_FREE,          /* available, or a lapsed reservation of someone else */
+	S_HANDED_OTHER,  /* assigned to someone else, and not transferable */
 	S_COUNT
 };
 
@@ -52,20 +54,21 @@ enum spot {
 static const enum cp_status replies[][S_COUNT] = {
 	[CP_OP_VALIDATE] = {CP_E_UNKNOWN_CODE, CP_E_ALREADY_REDEEMED, CP_E_ALREADY_REDEEMED,
 			    CP_E_EXPIRED, CP_E_CAMPAIGN_PAUSED, CP_E_NOT_STARTED, CP_E_EXPIRED,
-			    CP_OK, CP_OK, CP_E_RESERVED, CP_OK},
+			    CP_OK, CP_OK, CP_E_RESERVED, CP_OK, CP_E_ASSIGNED_OTHER},
 	[CP_OP_REDEEM] = {CP_E_UNKNOWN_CODE, CP_OK, CP_E_ALREADY_REDEEMED, CP_E_EXPIRED,
 			  CP_E_CAMPAIGN_PAUSED, CP_E_NOT_STARTED, CP_E_EXPIRED, CP_E_RESERVED,
-			  AGAIN, CP_E_RESERVED, AGAIN},
+			  AGAIN, CP_E_RESERVED, AGAIN, CP_E_ASSIGNED_OTHER},
 	[CP_OP_RESERVE] = {CP_E_UNKNOWN_CODE, CP_E_ALREADY_REDEEMED, CP_E_ALREADY_REDEEMED,
 			   CP_E_EXPIRED, CP_E_CAMPAIGN_PAUSED, CP_E_NOT_STARTED, CP_E_EXPIRED,
-			   AGAIN, AGAIN, CP_E_RESERVED, AGAIN},
+			   AGAIN, AGAIN, CP_E_RESERVED, AGAIN, CP_E_ASSIGNED_OTHER},
 	[CP_OP_CONFIRM] = {CP_E_UNKNOWN_CODE, CP_OK, CP_E_ALREADY_REDEEMED, CP_E_EXPIRED,
 			   CP_E_CAMPAIGN_PAUSED, CP_E_NOT_STARTED, CP_E_EXPIRED, AGAIN,
-			   CP_E_NOT_RESERVED, CP_E_NOT_RESERVED, CP_E_NOT_RESERVED},
+			   CP_E_NOT_RESERVED, CP_E_NOT_RESERVED, CP_E_NOT_RESERVED,
+			   CP_E_NOT_RESERVED},
 	/* Release ignores the campaign and the code's expiry: spot_of() never says so. */
 	[CP_OP_RELEASE] = {CP_E_UNKNOWN_CODE, CP_E_ALREADY_REDEEMED, CP_E_ALREADY_REDEEMED,
 			   CP_E_EXPIRED, CP_OK, CP_OK, CP_OK, AGAIN, AGAIN, CP_E_NOT_RESERVED,
-			   CP_OK},
+			   CP_OK, CP_E_NOT_RESERVED},
 };
 
 /* Redeem: the same order (none on both counts as the same); confirm: any or the same. */
@@ -97,6 +100,9 @@ static enum spot spot_of(enum cp_op op, const struct op_facts *f)
 		return s;
 	if (op != CP_OP_RELEASE && f->code_expired)
 		return S_EXPIRED;
+	/* A handed-out code is its user's, as an available one is everybody's. */
+	if (f->code == CP_CODE_ASSIGNED && !f->mine && !f->transferable)
+		return S_HANDED_OTHER;
 	if (f->code != CP_CODE_PENDING)
 		return S_FREE;
 	if (f->mine)
@@ -129,7 +135,7 @@ struct op_verdict op_refusal(enum cp_op op, const struct op_facts *f)
 	struct op_verdict v = {CP_E_INTERNAL, false, false};
 	enum spot s;
 
-	if ((unsigned int)op >= NOPS)
+	if ((unsigned int)op >= NOPS || op == CP_OP_ASSIGN)
 		return v;
 	s = spot_of(op, f);
 	v.status = limited(op, f, s)  ? CP_E_USER_LIMIT
@@ -138,4 +144,23 @@ struct op_verdict op_refusal(enum cp_op op, const struct op_facts *f)
 	v.replay = s == S_REDEEMED_SAME;
 	v.held = op == CP_OP_VALIDATE && s == S_MINE;
 	return v;
+}
+
+enum cp_status op_assign_refusal(const struct op_facts *f)
+{
+	if (!f->found)
+		return CP_E_NOT_FOUND;
+	switch (campaign_spot(f)) {
+	case S_PAUSED:
+		return CP_E_CAMPAIGN_PAUSED;
+	case S_NOT_STARTED:
+		return CP_E_NOT_STARTED;
+	case S_OVER:
+		return CP_E_EXPIRED;
+	default:
+		break;
+	}
+	if (f->at_limit)
+		return CP_E_USER_LIMIT;
+	return f->pool_empty ? CP_E_CAMPAIGN_EXHAUSTED : CP_OK;
 }

@@ -24,6 +24,7 @@ const char *const cp_event_types[] = {
 	[OUTBOX_REDEEMED] = "redeemed",	    [OUTBOX_RESERVED] = "reserved",
 	[OUTBOX_CONFIRMED] = "confirmed",   [OUTBOX_RELEASED] = "released",
 	[OUTBOX_UNREDEEMED] = "unredeemed", [OUTBOX_EXPIRED] = "expired",
+	[OUTBOX_ASSIGNED] = "assigned",
 	NULL,
 };
 

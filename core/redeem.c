@@ -22,6 +22,12 @@
  * stale cache can never commit a change without its event; it costs a refusal
  * lookup and a retry in a transaction, as a stale per-user limit does.
  *
+ * Handed-out codes (core/assign.c): status assigned is redeemable like available,
+ * by its holder only (assigned_user_id), or by anyone where the campaign is
+ * transferable, and not after the hand-out's own end (assigned_until). The fast
+ * statements see no campaign, so they take the holder only; a transferable code
+ * they leave alone is found redeemable by the lookup and tried with the join.
+ *
  * Redeem has a faster statement still: a single-table UPDATE limited to the
  * campaigns the connection's cache lists as open, valid until a fence in the
  * server's clock (core/campaign_cache.c says why that is exact). A code it leaves alone
@@ -49,11 +55,14 @@
 #include "text.h"
 #include "xmalloc.h"
 
-/* Campaign active, inside its window; code not past its own expiry. */
+/* Campaign active, inside its window; code not past its own expiry nor its hand-out's. */
 #define OPEN_SQL                                                                       \
 	" AND k.status = 'active' AND (k.starts_at IS NULL OR k.starts_at <= NOW(6))" \
 	" AND (k.expires_at IS NULL OR k.expires_at > NOW(6))"                        \
-	" AND (c.expires_at IS NULL OR c.expires_at > NOW(6))"
+	" AND (c.expires_at IS NULL OR c.expires_at > NOW(6))"                        \
+	" AND (c.assigned_until IS NULL OR c.assigned_until > NOW(6))"
+/* A handed-out code, for its holder (bound: the request's user) or anyone's if transferable. */
+#define HELD_SQL " OR (c.status = 'assigned' AND (c.assigned_user_id = ? OR k.transferable))"
 /*
  * Records the campaign's current reward with the change and hands the campaign
  * id, events flag and per-user limit back in the OK packet (TAKE_SQL: the
@@ -80,7 +89,8 @@
 	join " SET c.status = 'redeemed', c.redeemed_by_user_id = ?, c.order_id = ?," \
 		 " c.redeemed_at = ?, c.reserved_until = NULL," cap_take take               \
 		 " WHERE c.code = ? AND (c.status = 'available' OR"                        \
-		 " (c.status = 'pending' AND c.reserved_until < NOW(6)))" OPEN_SQL cap_room
+		 " (c.status = 'pending' AND c.reserved_until < NOW(6))" HELD_SQL ")" OPEN_SQL     \
+		 cap_room
 static const char redeem_sql[] = REDEEM_SQL(TAKE_SQL);
 static const char redeem_nolimit_sql[] = REDEEM_SQL(TAKE_REWARD_SQL) NO_LIMIT_SQL NO_EVENTS_SQL;
 /*
@@ -95,8 +105,11 @@ static const char redeem_nolimit_sql[] = REDEEM_SQL(TAKE_REWARD_SQL) NO_LIMIT_SQ
 	" reward_id = "
 #define REDEEM_OPEN_WHERE_SQL(which)                                                   \
 	" WHERE code = ? AND (status = 'available' OR"                                     \
-	" (status = 'pending' AND reserved_until < NOW(6)))"                                \
-	" AND (expires_at IS NULL OR expires_at > NOW(6)) AND NOW(6) < ? AND campaign_id " which
+	" (status = 'pending' AND reserved_until < NOW(6))"                                 \
+	" OR (status = 'assigned' AND assigned_user_id = ?))"                               \
+	" AND (expires_at IS NULL OR expires_at > NOW(6))"                                  \
+	" AND (assigned_until IS NULL OR assigned_until > NOW(6))"                          \
+	" AND NOW(6) < ? AND campaign_id " which
 /*
  * The cache puts the open campaigns' rewards (a CASE on campaign_id) between the
  * two; the assignments run left to right, so the OK packet carries the new reward.
@@ -118,7 +131,7 @@ static const char redeem_one_sql[] =
 	JOIN_SQL " SET c.status = 'pending', c.redeemed_by_user_id = ?, c.order_id = ?,"     \
 		 " c.reserved_until = ?, c.redeemed_at = NULL, c.reserved_at = NOW(6)," take   \
 		 " WHERE c.code = ? AND (c.status = 'available' OR (c.status = 'pending' AND"  \
-		 " (c.reserved_until < NOW(6) OR c.redeemed_by_user_id = ?)))" OPEN_SQL        \
+		 " (c.reserved_until < NOW(6) OR c.redeemed_by_user_id = ?))" HELD_SQL ")" OPEN_SQL \
 		 " AND (k.per_user_limit = 0 OR NOT EXISTS (SELECT 1 FROM campaign_user_usage u" \
 		 " WHERE u.campaign_id = k.id AND u.user_id = ? AND u.used >= k.per_user_limit))"
 static const char reserve_sql[] = RESERVE_SQL(TAKE_SQL);
@@ -135,8 +148,10 @@ static const char confirm_sql[] = CONFIRM_SQL(TAKE_SQL);
 static const char confirm_nolimit_sql[] = CONFIRM_SQL(TAKE_REWARD_SQL) NO_LIMIT_SQL NO_EVENTS_SQL;
 
 /* Giving a reservation back is allowed whatever the campaign's state. */
+/* A handed-out code goes back to its holder. */
 #define RELEASE_SQL(take)                                                           \
-	JOIN_SQL " SET c.status = 'available', c.redeemed_by_user_id = NULL,"          \
+	JOIN_SQL " SET c.status = IF(c.assigned_user_id IS NULL, 'available', 'assigned'),"     \
+		 " c.redeemed_by_user_id = NULL,"                                       \
 		 " c.order_id = NULL, c.reserved_until = NULL," take                    \
 		 " WHERE c.code = ? AND c.status = 'pending' AND c.redeemed_by_user_id = ?"
 /* A released code holds no reward: k.reward_id IS NULL never matches a campaign id. */
@@ -176,9 +191,11 @@ static const char cap_redeem_one_sql[] =
 	" SET c.status = 'redeemed', c.redeemed_by_user_id = ?, c.order_id = ?, c.redeemed_at = ?,"
 	" c.reserved_until = NULL," CAP_TAKE_SQL " c.reward_id = NULLIF(?, 0)"
 	" WHERE c.code = ? AND (c.status = 'available' OR"
-	" (c.status = 'pending' AND c.reserved_until < NOW(6)))"
-	" AND (c.expires_at IS NULL OR c.expires_at > NOW(6)) AND NOW(6) < ? AND c.campaign_id = ?"
-	CAP_ROOM_SQL;
+	" (c.status = 'pending' AND c.reserved_until < NOW(6))"
+	" OR (c.status = 'assigned' AND c.assigned_user_id = ?))"
+	" AND (c.expires_at IS NULL OR c.expires_at > NOW(6))"
+	" AND (c.assigned_until IS NULL OR c.assigned_until > NOW(6))"
+	" AND NOW(6) < ? AND c.campaign_id = ?" CAP_ROOM_SQL;
 static const char cap_confirm_sql[] =
 	CONFIRM_ON_SQL(CAP_JOIN_SQL, CAP_TAKE_SQL, TAKE_SQL, CAP_ROOM_SQL);
 static const char cap_confirm_nolimit_sql[] =
@@ -207,12 +224,13 @@ static const char usage_sql[] =
 static const char why_sql[] =
 	"SELECT c.status, c.redeemed_by_user_id, c.order_id, c.redeemed_at,"
 	" c.reserved_until, c.reserved_until IS NOT NULL AND c.reserved_until < NOW(6),"
-	" c.expires_at IS NOT NULL AND c.expires_at <= NOW(6), c.campaign_id, k.status,"
+	" (c.expires_at IS NOT NULL AND c.expires_at <= NOW(6)) OR"
+	" (c.assigned_until IS NOT NULL AND c.assigned_until <= NOW(6)), c.campaign_id, k.status,"
 	" k.starts_at IS NOT NULL AND k.starts_at > NOW(6),"
 	" k.expires_at IS NOT NULL AND k.expires_at <= NOW(6), k.per_user_limit,"
 	" COALESCE((SELECT u.used FROM campaign_user_usage u"
 	" WHERE u.campaign_id = c.campaign_id AND u.user_id = ?), 0), k.events_enabled <> 0,"
-	" COALESCE(c.reward_id, 0),"
+	" COALESCE(c.reward_id, 0), c.assigned_user_id, k.transferable <> 0,"
 	/* The cap: whether there is one, whether it is used up, a slot with room. */
 	" k.max_redemptions IS NOT NULL, k.max_redemptions IS NOT NULL AND NOT EXISTS"
 	" (SELECT 1 FROM campaign_cap_slots s WHERE s.campaign_id = k.id AND s.used < s.quota),"
@@ -229,7 +247,7 @@ struct op_def {
 	const char *tx_sql;  /* in a transaction, any campaign */
 	/* The same two for a capped campaign; NULL: the operation takes no unit of a cap. */
 	const char *cap_hot_sql, *cap_tx_sql;
-	enum param params[7];
+	enum param params[8];
 	bool counts;         /* increments the per-user usage */
 	bool needs_user;
 	enum outbox_type event;
@@ -239,9 +257,10 @@ struct op_def {
 static const struct op_def ops[] = {
 	[CP_OP_VALIDATE] = {NULL, NULL, NULL, NULL, {P_END}, false, false, 0, false},
 	[CP_OP_REDEEM] = {redeem_nolimit_sql, redeem_sql, cap_redeem_nolimit_sql, cap_redeem_sql,
-			  {P_USER, P_ORDER, P_TIME, P_CODE}, true, true, OUTBOX_REDEEMED, true},
+			  {P_USER, P_ORDER, P_TIME, P_CODE, P_USER}, true, true, OUTBOX_REDEEMED,
+			  true},
 	[CP_OP_RESERVE] = {reserve_noevents_sql, reserve_sql, NULL, NULL,
-			   {P_USER, P_ORDER, P_TIME, P_CODE, P_USER, P_USER}, false, true,
+			   {P_USER, P_ORDER, P_TIME, P_CODE, P_USER, P_USER, P_USER}, false, true,
 			   OUTBOX_RESERVED, false},
 	[CP_OP_CONFIRM] = {confirm_nolimit_sql, confirm_sql, cap_confirm_nolimit_sql,
 			   cap_confirm_sql, {P_ORDER, P_TIME, P_CODE, P_USER}, true, true,
@@ -255,10 +274,10 @@ static const struct op_def ops[] = {
 struct why {
 	bool found;
 	char status[16], kstatus[16];
-	char user[CP_USER_MAX + 1], order[CP_ORDER_MAX + 1];
-	my_bool user_null, order_null, redeemed_null, reserved_null;
+	char user[CP_USER_MAX + 1], order[CP_ORDER_MAX + 1], holder[CP_USER_MAX + 1];
+	my_bool user_null, order_null, redeemed_null, reserved_null, holder_null;
 	MYSQL_TIME redeemed_at, reserved_until;
-	int64_t lapsed, code_expired, not_started, campaign_over, used, events;
+	int64_t lapsed, code_expired, not_started, campaign_over, used, events, transferable;
 	uint32_t campaign_id, limit, reward_id;
 	int64_t capped, cap_full;
 	uint32_t free_slot;
@@ -322,20 +341,6 @@ enum cp_status cp_check_ident(const char *what, const char *s, size_t max, struc
 	return CP_OK;
 }
 
-static enum cp_status check_idem_key(const char *k, struct cp_err *e)
-{
-	size_t n = strnlen(k, CP_IDEM_KEY_MAX + 1);
-
-	if (n == 0 || n > CP_IDEM_KEY_MAX)
-		return cp_err_set(e, CP_E_INVALID_ARGUMENT,
-				  "the idempotency key must be 1..%d characters", CP_IDEM_KEY_MAX);
-	for (size_t i = 0; i < n; i++)
-		if (k[i] < 0x21 || k[i] > 0x7E)
-			return cp_err_set(e, CP_E_INVALID_ARGUMENT,
-					  "the idempotency key must be printable ASCII");
-	return CP_OK;
-}
-
 static enum cp_status check_input(struct ctx *x)
 {
 	const struct cp_redeem_req *r = x->req;
@@ -351,7 +356,7 @@ static enum cp_status check_input(struct ctx *x)
 		st = cp_err_set_field(x->e, CP_E_INVALID_ARGUMENT, "ttl",
 				      "ttl must be 1..%d seconds", CP_TTL_MAX);
 	if (st == CP_OK && x->idem)
-		st = check_idem_key(r->idem_key, x->e);
+		st = idem_check_key(r->idem_key, x->e);
 	return st;
 }
 
@@ -510,8 +515,8 @@ static bool failed(enum cp_status st)
 
 static enum cp_status lookup(struct ctx *x, struct why *w)
 {
-	MYSQL_BIND p[2], r[18];
-	unsigned long plen[2], rlen[4] = {0, 0, 0, 0}; /* read even when no row was found */
+	MYSQL_BIND p[2], r[20];
+	unsigned long plen[2], rlen[5] = {0, 0, 0, 0, 0}; /* read even when no row was found */
 	enum cp_status st;
 
 	memset(w, 0, sizeof *w);
@@ -534,14 +539,17 @@ static enum cp_status lookup(struct ctx *x, struct why *w)
 	db_bind_i64(&r[12], &w->used);
 	db_bind_i64(&r[13], &w->events);
 	db_bind_u32(&r[14], &w->reward_id);
-	db_bind_i64(&r[15], &w->capped);
-	db_bind_i64(&r[16], &w->cap_full);
-	db_bind_u32(&r[17], &w->free_slot);
+	db_bind_buf(&r[15], w->holder, sizeof w->holder - 1, &rlen[4], &w->holder_null);
+	db_bind_i64(&r[16], &w->transferable);
+	db_bind_i64(&r[17], &w->capped);
+	db_bind_i64(&r[18], &w->cap_full);
+	db_bind_u32(&r[19], &w->free_slot);
 	if ((st = db_select1(x->db, why_sql, p, r, &w->found, x->e)) != CP_OK)
 		return st;
 	w->status[rlen[0] < sizeof w->status ? rlen[0] : 0] = '\0';
 	w->user[w->user_null ? 0 : rlen[1]] = '\0';
 	w->order[w->order_null ? 0 : rlen[2]] = '\0';
+	w->holder[w->holder_null ? 0 : rlen[4]] = '\0';
 	w->kstatus[rlen[3] < sizeof w->kstatus ? rlen[3] : 0] = '\0';
 	return CP_OK;
 }
@@ -549,7 +557,7 @@ static enum cp_status lookup(struct ctx *x, struct why *w)
 /* The stored names as the enums; the schema's ENUM columns allow no others. */
 static enum cp_code_status code_status(const char *s)
 {
-	for (int i = CP_CODE_AVAILABLE; i <= CP_CODE_EXPIRED; i++)
+	for (int i = CP_CODE_AVAILABLE; i <= CP_CODE_ASSIGNED; i++)
 		if (strcmp(s, cp_code_status_name((enum cp_code_status)i)) == 0)
 			return (enum cp_code_status)i;
 	return CP_CODE_AVAILABLE;
@@ -571,7 +579,12 @@ static void facts_of(const struct ctx *x, const struct why *w, struct op_facts *
 	f->code = code_status(w->status);
 	f->code_expired = w->code_expired != 0;
 	f->lapsed = w->lapsed != 0;
-	f->mine = user != NULL && !w->user_null && strcmp(w->user, user) == 0;
+	/* A handed-out code is its holder's; a redeemed or reserved one its redeemer's. */
+	if (f->code == CP_CODE_ASSIGNED)
+		f->mine = user != NULL && !w->holder_null && strcmp(w->holder, user) == 0;
+	else
+		f->mine = user != NULL && !w->user_null && strcmp(w->user, user) == 0;
+	f->transferable = w->transferable != 0;
 	f->order_asked = order != NULL;
 	f->order_matches = order == NULL ? w->order_null
 					 : !w->order_null && strcmp(w->order, order) == 0;

@@ -37,6 +37,8 @@ const struct field f_campaign[] = {
 	{"group", FT_UINT, P_GROUP, FIELD_NUM_ANY, false},
 	{"planned_codes", FT_UINT, P_PLANNED, FIELD_NUM_ANY, false},
 	{"events", FT_BOOL, P_EVENTS, 0, false},
+	{"transferable", FT_BOOL, P_TRANSFERABLE, 0, false},
+	{"valid_for", FT_STR, P_VALID_FOR, FIELD_TEXT_ANY, false},
 	{"reward", FT_OBJ, P_REWARD, 0, false},
 	{"min_order", FT_OBJ, P_MIN_ORDER, 0, false},
 	{"metadata", FT_OBJ, P_METADATA, 0, false},
@@ -52,6 +54,8 @@ const struct field f_campaign_patch[] = {
 	{"per_user_limit", FT_UINT, P_LIMIT, FIELD_NUM_ANY, false},
 	{"unredeem", FT_STR, P_UNREDEEM, FIELD_TEXT_ANY, false},
 	{"events", FT_BOOL, P_EVENTS, 0, false},
+	{"transferable", FT_BOOL, P_TRANSFERABLE, 0, false},
+	{"valid_for", FT_STR, P_VALID_FOR, FIELD_TEXT_ANY, false},
 	{"reward", FT_OBJ, P_REWARD, 0, false},
 	{"min_order", FT_OBJ, P_MIN_ORDER, 0, false},
 	{"metadata", FT_OBJ, P_METADATA, 0, false},
@@ -116,10 +120,11 @@ static void campaign_json(struct buf *b, const struct cp_campaign *cp,
 	buf_puts(b, ",\"expires_at\":");
 	buf_json_time_in(b, (long long)cp->expires_at, cp->time_zone);
 	buf_printf(b, ",\"per_user_limit\":%u,\"unredeem\":\"%s\",\"planned_codes\":%llu,"
-		      "\"events\":%s,\"format\":{\"alphabet\":\"%s\",\"prefix\":\"%s\","
+		      "\"events\":%s,\"transferable\":%s,\"valid_for\":%u,\"format\":{\"alphabet\":\"%s\",\"prefix\":\"%s\","
 		      "\"body_length\":%u,\"check\":%s,\"group\":%u},\"created_at\":",
 		   (unsigned int)cp->per_user_limit, cp_unredeem_name(cp->unredeem_restores),
 		   (unsigned long long)cp->planned_codes, cp->events ? "true" : "false",
+		   cp->transferable ? "true" : "false", (unsigned int)cp->valid_for,
 		   f->alphabet, f->prefix, f->body_len, f->check ? "true" : "false", f->group);
 	buf_json_time_in(b, (long long)cp->created_at, cp->time_zone);
 	api_reward_members(b, &cp->reward);
@@ -129,10 +134,10 @@ static void campaign_json(struct buf *b, const struct cp_campaign *cp,
 		buf_puts(b, ",\"max_redemptions\":null");
 	if (k != NULL)
 		buf_printf(b, ",\"codes\":{\"total\":%llu,\"available\":%llu,\"pending\":%llu,"
-			      "\"redeemed\":%llu,\"expired\":%llu}",
+			      "\"redeemed\":%llu,\"expired\":%llu,\"assigned\":%llu}",
 			   (unsigned long long)k->total, (unsigned long long)k->available,
 			   (unsigned long long)k->pending, (unsigned long long)k->redeemed,
-			   (unsigned long long)k->expired);
+			   (unsigned long long)k->expired, (unsigned long long)k->assigned);
 	buf_puts(b, "}");
 }
 
@@ -602,6 +607,11 @@ static void code_json(struct buf *b, const struct cp_code_info *ci)
 	buf_json_time_in(b, (long long)ci->expires_at, ci->time_zone);
 	buf_puts(b, ",\"created_at\":");
 	buf_json_time_in(b, (long long)ci->created_at, ci->time_zone);
+	buf_json_kv(b, "assigned_to", ci->assigned_to[0] ? ci->assigned_to : NULL, 0);
+	buf_puts(b, ",\"assigned_at\":");
+	buf_json_time_in(b, (long long)ci->assigned_at, ci->time_zone);
+	buf_puts(b, ",\"assigned_until\":");
+	buf_json_time_in(b, (long long)ci->assigned_until, ci->time_zone);
 	api_reward_members(b, &ci->reward);
 	buf_puts(b, "}\n");
 }
@@ -655,6 +665,11 @@ void h_code_expire(struct api_ctx *c)
 void h_code_unredeem(struct api_ctx *c)
 {
 	code_op(c, cp_code_unredeem);
+}
+
+void h_code_unassign(struct api_ctx *c)
+{
+	code_op(c, cp_code_unassign);
 }
 
 /*

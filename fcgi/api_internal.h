@@ -50,6 +50,7 @@ enum {
 	P_MAX_REDEMPTIONS,
 	P_TIME_ZONE,
 	P_BUCKET,
+	P_TRANSFERABLE, P_VALID_FOR,
 	P_SLOTS
 };
 _Static_assert(P_SLOTS <= HTTP_PARAMS_MAX, "struct params holds every slot");
@@ -78,6 +79,8 @@ enum cp_status api_campaign_object(const struct api_ctx *, const struct field *,
 void api_reward_members(struct buf *b, const struct cp_reward *r);
 
 /* api_redeem.c */
+/* SHA-256 of method, path and body: what an idempotent repeat must match. */
+bool api_fingerprint(const struct http_req *, unsigned char *out);
 void h_op(struct api_ctx *);
 /* Starts group commit if the options want it (api_init). */
 void api_redeem_init(void);
@@ -107,10 +110,14 @@ void h_key_create(struct api_ctx *);
 void h_key_revoke(struct api_ctx *);
 void h_code_expire(struct api_ctx *);
 void h_code_unredeem(struct api_ctx *);
+void h_code_unassign(struct api_ctx *);
 void admin_shutdown(void);
 void admin_wait(void);
 extern const struct field f_campaign[], f_campaign_patch[], f_key[], f_batch[], f_reason[];
 
+/* api_assign.c */
+void h_assign(struct api_ctx *);
+extern const struct field f_assign[];
 /* api_search.c */
 void h_redemptions(struct api_ctx *);
 

@@ -145,8 +145,7 @@ static bool counted(const struct api_ctx *c, enum cp_status st)
 	return failed_lookup(st);
 }
 
-/* SHA-256 of method, path and body: what an idempotent repeat must match. */
-static bool fingerprint(const struct http_req *req, unsigned char *out)
+bool api_fingerprint(const struct http_req *req, unsigned char *out)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	bool ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
@@ -330,7 +329,7 @@ void h_op(struct api_ctx *c)
 		}
 	}
 	if (c->req->idem_key != NULL && op != CP_OP_VALIDATE) {
-		if (!fingerprint(c->req, fp)) {
+		if (!api_fingerprint(c->req, fp)) {
 			reply_error(c->resp, CP_E_CRYPTO, NULL);
 			return;
 		}

@@ -25,6 +25,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_generate_entry,
 	&cmd_export_entry,
 	&cmd_expire_entry,
+	&cmd_assign_entry,
 	&cmd_code_show_entry,
 	&cmd_code_op_entry,
 	&cmd_code_admin_entry,

@@ -72,6 +72,8 @@ static const struct {
 	{'M', "min-order", "min_order"},
 	{'D', "metadata", "metadata"},
 	{'x', "max-redemptions", "max_redemptions"},
+	{'T', "transferable", "transferable"},
+	{'V', "valid-for", "valid_for"},
 };
 
 /* The field of option CH from ARG into C; -1 after a message. */
@@ -135,6 +137,9 @@ static int create_opt(struct create_args *a, int ch, const char *arg)
 		return 0;
 	case 'E': /* relay work: outbox events for coupon-relay */
 		a->c.events = true;
+		return 0;
+	case 'T': /* hand-out: assigned codes redeemable by anyone */
+		a->c.transferable = true;
 		return 0;
 	}
 	return field_opt(&a->c, ch, arg);
@@ -330,15 +335,19 @@ static void show_text(const struct cp_campaign *c, const struct cp_code_counts *
 		printf("cap             none\n");
 	printf("unredeem        %s\n", cp_unredeem_name(c->unredeem_restores));
 	printf("events          %s\n", c->events ? "on (outbox, coupon-relay)" : "off");
+	printf("transferable    %s\n", c->transferable ? "yes (anyone may redeem a handed-out code)"
+						      : "no");
+	if (c->valid_for != 0)
+		printf("valid for       %" PRIu32 " s after hand-out\n", c->valid_for);
 	cli_text_reward(stdout, "", &c->reward);
 	printf("format          %s (alphabet %s, body %u, %s, groups of %u)\n", shape,
 	       c->format.alphabet, c->format.body_len,
 	       c->format.check ? "check character" : "no check character", c->format.group);
 	printf("guess chance    %.1e for %" PRIu64 " planned codes\n",
 	       cp_format_guess_probability(&c->format, c->planned_codes), c->planned_codes);
-	printf("codes           %" PRIu64 " (available %" PRIu64 ", pending %" PRIu64
-	       ", redeemed %" PRIu64 ", expired %" PRIu64 ")\n",
-	       k->total, k->available, k->pending, k->redeemed, k->expired);
+	printf("codes           %" PRIu64 " (available %" PRIu64 ", assigned %" PRIu64
+	       ", pending %" PRIu64 ", redeemed %" PRIu64 ", expired %" PRIu64 ")\n",
+	       k->total, k->available, k->assigned, k->pending, k->redeemed, k->expired);
 }
 
 static int show(struct cli *cli, const char *ref, bool json)
@@ -361,8 +370,8 @@ static int show(struct cli *cli, const char *ref, bool json)
 		json_campaign(stdout, &c);
 		printf(",\"codes\":{\"total\":%" PRIu64 ",\"available\":%" PRIu64
 		       ",\"pending\":%" PRIu64 ",\"redeemed\":%" PRIu64 ",\"expired\":%" PRIu64
-		       "},\"batches\":[",
-		       k.total, k.available, k.pending, k.redeemed, k.expired);
+		       ",\"assigned\":%" PRIu64 "},\"batches\":[",
+		       k.total, k.available, k.pending, k.redeemed, k.expired, k.assigned);
 	} else {
 		show_text(&c, &k);
 	}
@@ -429,6 +438,8 @@ static const struct option create_opts[] = {
 	{"min-order", required_argument, NULL, 'M'},
 	{"metadata", required_argument, NULL, 'D'},
 	{"max-redemptions", required_argument, NULL, 'x'},
+	{"transferable", no_argument, NULL, 'T'},
+	{"valid-for", required_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -443,6 +454,8 @@ static const struct option set_opts[] = {
 	{"min-order", required_argument, NULL, 'M'},
 	{"metadata", required_argument, NULL, 'D'},
 	{"max-redemptions", required_argument, NULL, 'x'},
+	{"transferable", required_argument, NULL, 'T'},
+	{"valid-for", required_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -458,7 +471,7 @@ const struct cmd_entry cmd_campaign_create_entry = {
 		    "[--expires TIME] [--time-zone ZONE] [--per-user-limit N] "
 		    "[--unredeem restore|spend] [--events] "
 		    "[--reward REWARD] [--min-order AMOUNT] [--metadata JSON] "
-		    "[--max-redemptions N]",
+		    "[--max-redemptions N] [--transferable] [--valid-for DURATION]",
 	.summary = "create a campaign and choose its code format",
 	.options = create_opts,
 	.exec = create,
@@ -469,8 +482,9 @@ const struct cmd_entry cmd_campaign_set_entry = {
 	.synopsis = "NAME|ID [--starts TIME|none] [--expires TIME|none] [--time-zone ZONE] "
 		    "[--per-user-limit N] "
 		    "[--unredeem restore|spend] [--events on|off] [--reward REWARD|none] "
-		    "[--min-order AMOUNT|none] [--metadata JSON] [--max-redemptions N|none]",
-	.summary = "change a campaign's window, zone, limits, refunds, events or reward",
+		    "[--min-order AMOUNT|none] [--metadata JSON] [--max-redemptions N|none] "
+		    "[--transferable on|off] [--valid-for DURATION|none]",
+	.summary = "change a campaign's window, zone, limits, events, reward, hand-out",
 	.options = set_opts,
 	.exec = set,
 };

@@ -78,6 +78,11 @@ static void print_info(struct cp_db *db, const struct cp_code_info *i)
 	when("expires at:", i->expires_at, i->time_zone);
 	field("expired reason:", i->expired_reason);
 	when("created at:", i->created_at, i->time_zone);
+	if (i->assigned_to[0] != '\0') { /* handed out (couponadm assign, POST .../assign) */
+		field("assigned to:", i->assigned_to);
+		when("assigned at:", i->assigned_at, i->time_zone);
+		when("assigned until:", i->assigned_until, i->time_zone);
+	}
 	print_reward(i->status == CP_CODE_PENDING ? "held:" : "granted:", &i->reward);
 	printf("events:\n");
 	cp_err_clear(&e);
@@ -145,10 +150,21 @@ static int do_admin(struct cli *cli, struct cp_db *db, const char *verb, const c
 	enum cp_status st;
 	size_t n = strlen(code);
 
+	static const struct {
+		const char *verb;
+		enum cp_status (*fn)(struct cp_db *, const char *, size_t, const char *,
+				     const char *, struct cp_code_info *, struct cp_err *);
+	} verbs[] = {
+		{"unredeem", cp_code_unredeem},
+		{"expire", cp_code_expire},
+		{"unassign", cp_code_unassign},
+	};
+	size_t v = 0;
+
+	while (v + 1 < sizeof verbs / sizeof verbs[0] && strcmp(verbs[v].verb, verb) != 0)
+		v++;
 	cp_err_clear(&e);
-	st = strcmp(verb, "unredeem") == 0
-		     ? cp_code_unredeem(db, code, n, cli->actor, a->reason, &info, &e)
-		     : cp_code_expire(db, code, n, cli->actor, a->reason, &info, &e);
+	st = verbs[v].fn(db, code, n, cli->actor, a->reason, &info, &e);
 	if (st != CP_OK)
 		return refused(code, st, &e);
 	if (!cli->quiet)
@@ -283,9 +299,9 @@ const struct cmd_entry cmd_code_op_entry = {
 };
 
 const struct cmd_entry cmd_code_admin_entry = {
-	.name = "code unredeem|expire",
+	.name = "code unredeem|expire|unassign",
 	.synopsis = "CODE [--reason TEXT]",
-	.summary = "refund or expire one code, recorded in the code's history",
+	.summary = "refund, expire or take back a handed-out code, recorded in its history",
 	.shortopts = "r:",
 	.options = admin_opts,
 	.exec = code_cmd,

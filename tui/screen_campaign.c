@@ -211,7 +211,7 @@ static int draw_info(struct ui *ui, WINDOW *win, const struct detail *d, int y)
 	const struct cp_campaign *c = &d->c;
 	const struct cp_campaign_stats *s = ui_campaign_stats(ui, d->id);
 	int w = getmaxx(win), half = w / 2;
-	char buf[128], n[5][32];
+	char buf[128], n[6][32];
 	uint64_t count = s && s->generated > c->planned_codes ? s->generated : c->planned_codes;
 
 	ui_putf(ui, win, y, 2, half - 2, UI_NORMAL, "Status   %s", cp_campaign_status_name(c->status));
@@ -235,9 +235,10 @@ static int draw_info(struct ui *ui, WINDOW *win, const struct detail *d, int y)
 	if (s == NULL)
 		return y + 1;
 	ui_putf(ui, win, y++, 2, w - 4, UI_NORMAL,
-		"Codes    %s available, %s pending, %s redeemed, %s expired",
-		ui_num(s->available, n[0], sizeof n[0]), ui_num(s->pending, n[1], sizeof n[1]),
-		ui_num(s->redeemed, n[2], sizeof n[2]), ui_num(s->expired, n[3], sizeof n[3]));
+		"Codes    %s available, %s assigned, %s pending, %s redeemed, %s expired",
+		ui_num(s->available, n[0], sizeof n[0]), ui_num(s->assigned, n[5], sizeof n[5]),
+		ui_num(s->pending, n[1], sizeof n[1]), ui_num(s->redeemed, n[2], sizeof n[2]),
+		ui_num(s->expired, n[3], sizeof n[3]));
 	ui_putf(ui, win, y, 2, 40, UI_NORMAL, "Rate     %s last minute, %s last hour",
 		ui_num(s->last_minute, n[0], sizeof n[0]), ui_num(s->last_hour, n[4], sizeof n[4]));
 	if (w > 60)

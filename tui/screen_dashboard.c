@@ -123,10 +123,10 @@ static void draw_rates(struct ui *ui, WINDOW *win, int w)
 		s->query_ms, s->queries);
 }
 
-/* Columns: the name takes what the numbers leave; "last hour" needs 92 columns. */
+/* Columns: the name takes what the numbers leave; "assigned" and "last hour" need 92 columns. */
 static int name_width(int w, bool wide)
 {
-	int nw = w - 2 - 5 - 9 - 12 * 2 - 9 * 2 - 7 - (wide ? 11 : 0);
+	int nw = w - 2 - 5 - 9 - 12 * 2 - 9 * 2 - 7 - (wide ? 11 + 9 : 0);
 
 	return nw < 8 ? 8 : nw;
 }
@@ -138,7 +138,7 @@ static void draw_header(struct ui *ui, WINDOW *win, int y, int w)
 
 	ui_putf(ui, win, y, 1, w - 1, UI_HEADER, "%4s %-*.*s %-8s %11s %11s %8s %8s %6s%s", "ID",
 		nw, nw, "CAMPAIGN", "STATUS", "AVAILABLE", "REDEEMED", "PENDING", "EXPIRED",
-		"1 MIN", wide ? "     1 HOUR" : "");
+		"1 MIN", wide ? " ASSIGNED     1 HOUR" : "");
 }
 
 static void draw_row(struct ui *ui, WINDOW *win, int y, int w, const struct cp_campaign_stats *c,
@@ -146,7 +146,7 @@ static void draw_row(struct ui *ui, WINDOW *win, int y, int w, const struct cp_c
 {
 	bool wide = w >= 92;
 	int nw = name_width(w, wide);
-	char av[32], re[32], pe[32], ex[32], hr[32], line[512];
+	char av[32], re[32], pe[32], ex[32], hr[32], as[32], line[512];
 	enum ui_attr base = sel ? UI_SELECTED : UI_NORMAL;
 
 	ui_num(c->available, av, sizeof av);
@@ -154,6 +154,7 @@ static void draw_row(struct ui *ui, WINDOW *win, int y, int w, const struct cp_c
 	ui_num(c->pending, pe, sizeof pe);
 	ui_num(c->expired, ex, sizeof ex);
 	ui_num(c->last_hour, hr, sizeof hr);
+	ui_num(c->assigned, as, sizeof as);
 	ui_put(ui, win, y, 0, w, base, true, "");
 	ui_putf(ui, win, y, 1, 5, base, "%4u", c->id);
 	ui_put(ui, win, y, 6, nw, base, false, c->name);
@@ -162,7 +163,7 @@ static void draw_row(struct ui *ui, WINDOW *win, int y, int w, const struct cp_c
 	snprintf(line, sizeof line, "%11s %11s %8s %8s %6llu", av, re, pe, ex,
 		 (unsigned long long)c->last_minute);
 	if (wide)
-		snprintf(line + strlen(line), sizeof line - strlen(line), " %10s", hr);
+		snprintf(line + strlen(line), sizeof line - strlen(line), " %8s %10s", as, hr);
 	ui_put(ui, win, y, 16 + nw, w - 16 - nw, base, false, line);
 	if (c->batches_running > 0 && !sel)
 		ui_put(ui, win, y, 15 + nw, 1, UI_WARN, false, "*");

@@ -99,6 +99,7 @@ static uint64_t expected(const struct ui *ui, const struct exp *x, const char *s
 	const uint64_t by[] = {
 		[CP_CODE_AVAILABLE] = c->available, [CP_CODE_PENDING] = c->pending,
 		[CP_CODE_REDEEMED] = c->redeemed, [CP_CODE_EXPIRED] = c->expired,
+		[CP_CODE_ASSIGNED] = c->assigned,
 	};
 	if (cp_code_status_parse(status, &s))
 		return by[s] + 1;

@@ -152,8 +152,9 @@ static enum ui_attr code_attr(enum cp_code_status s)
 		[CP_CODE_PENDING] = UI_WARN,
 		[CP_CODE_REDEEMED] = UI_HEADER,
 		[CP_CODE_EXPIRED] = UI_BAD,
+		[CP_CODE_ASSIGNED] = UI_WARN,
 	};
-	return a[s];
+	return (unsigned int)s < sizeof a / sizeof a[0] ? a[s] : UI_BAD;
 }
 
 static int kv(struct ui *ui, WINDOW *win, int y, const char *k, const char *v)
@@ -183,6 +184,13 @@ static int draw_info(struct ui *ui, WINDOW *win, const struct cp_code_info *i, i
 	snprintf(buf, sizeof buf, "%s (id %u), batch %llu", i->campaign_name, i->campaign_id,
 		 (unsigned long long)i->batch_id);
 	y = kv(ui, win, y, "Campaign", buf);
+	if (i->assigned_to[0] != '\0') {
+		snprintf(buf, sizeof buf, "%s at %s%s%s", i->assigned_to,
+			 ui_time(i->assigned_at, t[0], sizeof t[0]),
+			 i->assigned_until ? ", valid until " : "",
+			 i->assigned_until ? ui_time(i->assigned_until, t[1], sizeof t[1]) : "");
+		y = kv(ui, win, y, "Assigned to", buf);
+	}
 	y = kv(ui, win, y, "Redeemed by", i->user_id[0] ? i->user_id : "-");
 	y = kv(ui, win, y, "Order", i->order_id[0] ? i->order_id : "-");
 	y = kv(ui, win, y, "Redeemed at", local_time(i->redeemed_at, z, t[0]));

@@ -7,7 +7,9 @@
 # groups). Afterwards every request left in doubt is retried with its idempotency
 # key, or as it was, and tests/crash/reconcile.awk checks every reply against the database: no
 # acknowledged redemption lost, no code redeemed twice, replies and database
-# agree exactly. Prints the figures.
+# agree exactly. Then a hand-out phase: coupon-fcgi and MariaDB are killed while
+# codes are handed out; every acknowledged hand-out must be stored, and no code
+# or user may hold two. Prints the figures.
 . "$top_srcdir/tests/crash/lib.sh"
 loadclient=${COUPON_LOADCLIENT:-$top_builddir/tests/crash/loadclient}
 rounds=${CRASH_ROUNDS:-2}
@@ -100,4 +102,64 @@ fi
 check $LINENO "no claim left in progress" test "$(sqldb "SELECT COUNT(*) FROM idempotency_keys WHERE state <> 'done'")" = 0
 check $LINENO "at least one request was in doubt (the faults hit)" \
 	test "$(awk -F '\t' '$1 == "retry"' "$work/log" | wc -l)" -gt 0
+
+# ------------------------------------------------------------ hand-out under faults
+# Workers hand codes of one campaign to users of their own while coupon-fcgi and
+# then MariaDB are killed. Each logs the hand-outs acknowledged (200, user and
+# code); a request without a definitive answer is asked again afterwards (the same
+# user gets the same code, so asking again is safe). Then every acknowledged
+# hand-out must be stored as acknowledged, and no code or user may have two.
+aid=$(make_campaign handout ${CRASH_ASSIGN_CODES:-20000})
+assign_worker() { # assign_worker N: users u-N-1, u-N-2, ... until $work/stop exists
+	local n=$1 i=0 out status code
+	while [ ! -e "$work/stop" ]; do
+		i=$((i + 1))
+		out=$(curl -s -m 10 -w '\n%{http_code}' -H "Authorization: Bearer $key" \
+			-H 'Content-Type: application/json' --data "{\"user_id\":\"u-$n-$i\"}" \
+			"$base/api/v1/campaigns/$aid/assign") || out=$'\n000'
+		status=${out##*$'\n'}
+		code=$(printf '%s' "$out" | sed -n 's/.*"code":"\([0-9A-Z]*\)".*/\1/p')
+		if [ "$status" = 200 ] && [ -n "$code" ]; then
+			printf 'u-%s-%s\t%s\n' "$n" "$i" "$code" >>"$work/acked.$n"
+		else
+			printf 'u-%s-%s\n' "$n" "$i" >>"$work/doubt.$n"
+		fi
+	done
+}
+rm -f "$work/stop"
+workers=
+for n in 1 2 3 4 5 6 7 8; do
+	assign_worker $n &
+	workers="$workers $!"
+done
+sleep 3
+restart_fcgi
+sleep 2
+restart_db
+sleep 2
+touch "$work/stop"
+# shellcheck disable=SC2086
+wait $workers # not a bare wait: coupon-fcgi and nginx are children of this shell too
+cat "$work"/acked.* >"$work/acked" 2>/dev/null || : >"$work/acked"
+cat "$work"/doubt.* >"$work/doubt" 2>/dev/null || : >"$work/doubt"
+# The ones in doubt, asked again: now each gets its code, the one it may already hold.
+while read -r user; do
+	req POST "/api/v1/campaigns/$aid/assign" -H "Authorization: Bearer $key" \
+		-H 'Content-Type: application/json' --data "{\"user_id\":\"$user\"}"
+	[ "$status" = 200 ] && printf '%s\t%s\n' "$user" \
+		"$(printf '%s' "$body" | sed -n 's/.*"code":"\([0-9A-Z]*\)".*/\1/p')" >>"$work/acked"
+done <"$work/doubt"
+echo "hand-out under faults: $(wc -l <"$work/acked") acknowledged, $(wc -l <"$work/doubt") in doubt and asked again"
+sqldb "SELECT assigned_user_id, code FROM coupon_codes WHERE campaign_id = $aid
+       AND assigned_user_id IS NOT NULL" | sort >"$work/held.tsv"
+sort -u "$work/acked" >"$work/acked.sorted"
+check $LINENO "hand-outs were acknowledged under faults" test "$(wc -l <"$work/acked.sorted")" -gt 100
+check $LINENO "some hand-outs were in doubt (the faults hit)" test -s "$work/doubt"
+check $LINENO "every acknowledged hand-out is stored as acknowledged" \
+	test "$(comm -23 "$work/acked.sorted" "$work/held.tsv" | wc -l)" -eq 0
+check $LINENO "no user holds two codes" test "$(cut -f1 "$work/held.tsv" | uniq -d | wc -l)" -eq 0
+check $LINENO "no code is held by two users" test "$(cut -f2 "$work/held.tsv" | sort | uniq -d | wc -l)" -eq 0
+check $LINENO "no user was acknowledged two codes" \
+	test "$(cut -f1 "$work/acked.sorted" | uniq -d | wc -l)" -eq 0
+check $LINENO "coupon-fcgi alive after the hand-out phase" kill -0 "$fcgi_pid"
 done_tests

@@ -32,12 +32,17 @@ enum code_state {
 	K_REDEEMED_OTHER,
 	K_REDEEMED_THEIRS,
 	K_EXPIRED,
+	K_ASSIGNED_MINE,
+	K_ASSIGNED_MINE_PAST,
+	K_ASSIGNED_THEIRS,
+	K_ASSIGNED_TRANSFERABLE,
 	K_COUNT
 };
 
 #define AVAILABLE .found = true, .code = CP_CODE_AVAILABLE
 #define PENDING .found = true, .code = CP_CODE_PENDING
 #define REDEEMED .found = true, .code = CP_CODE_REDEEMED
+#define ASSIGNED .found = true, .code = CP_CODE_ASSIGNED
 
 static const struct {
 	const char *name;
@@ -67,6 +72,12 @@ static const struct {
 	[K_REDEEMED_THEIRS] = {"redeemed by another for this order",
 				   {REDEEMED, .order_asked = true, .order_matches = true}},
 	[K_EXPIRED] = {"expired", {.found = true, .code = CP_CODE_EXPIRED}},
+	[K_ASSIGNED_MINE] = {"handed out to the user", {ASSIGNED, .mine = true}},
+	[K_ASSIGNED_MINE_PAST] = {"handed out to the user, past its expiry",
+				  {ASSIGNED, .mine = true, .code_expired = true}},
+	[K_ASSIGNED_THEIRS] = {"handed out to another", {ASSIGNED}},
+	[K_ASSIGNED_TRANSFERABLE] = {"handed out to another, transferable",
+				     {ASSIGNED, .transferable = true}},
 };
 
 /* The campaign: status by window, in the columns of the expected table. */
@@ -103,6 +114,7 @@ static const struct {
 	{"nr", CP_E_NOT_RESERVED},
 	{"li", CP_E_USER_LIMIT},
 	{"ca", CP_E_CAP_REACHED},
+	{"ao", CP_E_ASSIGNED_OTHER},
 };
 
 static struct op_facts facts(enum code_state k, unsigned int c, bool at_limit, bool cap_full)
@@ -166,6 +178,14 @@ static const struct {
 	 "ar ar ar|ar ar ar|ar ar ar"},
 	{__LINE__, V, K_EXPIRED, "ex ex ex|ex ex ex|ex ex ex", "ex ex ex|ex ex ex|ex ex ex",
 	 "ex ex ex|ex ex ex|ex ex ex"},
+	{__LINE__, V, K_ASSIGNED_MINE, "ok ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex",
+	 "ca ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, V, K_ASSIGNED_MINE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex",
+	 "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, V, K_ASSIGNED_THEIRS, "ao ns ex|pa pa pa|ex ex ex", "ao ns ex|pa pa pa|ex ex ex",
+	 "ao ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, V, K_ASSIGNED_TRANSFERABLE, "ok ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex",
+	 "ca ns ex|pa pa pa|ex ex ex"},
 	/* redeem */
 	{__LINE__, RD, K_UNKNOWN, "un un un|un un un|un un un", "un un un|un un un|un un un",
 	 "un un un|un un un|un un un"},
@@ -197,6 +217,14 @@ static const struct {
 	 "ar ar ar|ar ar ar|ar ar ar"},
 	{__LINE__, RD, K_EXPIRED, "ex ex ex|ex ex ex|ex ex ex", "ex ex ex|ex ex ex|ex ex ex",
 	 "ex ex ex|ex ex ex|ex ex ex"},
+	{__LINE__, RD, K_ASSIGNED_MINE, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex",
+	 "ca ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RD, K_ASSIGNED_MINE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex",
+	 "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RD, K_ASSIGNED_THEIRS, "ao ns ex|pa pa pa|ex ex ex", "ao ns ex|pa pa pa|ex ex ex",
+	 "ao ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RD, K_ASSIGNED_TRANSFERABLE, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex",
+	 "ca ns ex|pa pa pa|ex ex ex"},
 	/* reserve */
 	{__LINE__, RS, K_UNKNOWN, "un un un|un un un|un un un", "un un un|un un un|un un un",
 	 "un un un|un un un|un un un"},
@@ -228,6 +256,14 @@ static const struct {
 	 "ar ar ar|ar ar ar|ar ar ar"},
 	{__LINE__, RS, K_EXPIRED, "ex ex ex|ex ex ex|ex ex ex", "ex ex ex|ex ex ex|ex ex ex",
 	 "ex ex ex|ex ex ex|ex ex ex"},
+	{__LINE__, RS, K_ASSIGNED_MINE, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex",
+	 "ag ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RS, K_ASSIGNED_MINE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex",
+	 "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RS, K_ASSIGNED_THEIRS, "ao ns ex|pa pa pa|ex ex ex", "ao ns ex|pa pa pa|ex ex ex",
+	 "ao ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, RS, K_ASSIGNED_TRANSFERABLE, "ag ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex",
+	 "ag ns ex|pa pa pa|ex ex ex"},
 	/* confirm */
 	{__LINE__, CF, K_UNKNOWN, "un un un|un un un|un un un", "un un un|un un un|un un un",
 	 "un un un|un un un|un un un"},
@@ -259,6 +295,14 @@ static const struct {
 	 "ar ar ar|ar ar ar|ar ar ar"},
 	{__LINE__, CF, K_EXPIRED, "ex ex ex|ex ex ex|ex ex ex", "ex ex ex|ex ex ex|ex ex ex",
 	 "ex ex ex|ex ex ex|ex ex ex"},
+	{__LINE__, CF, K_ASSIGNED_MINE, "nr ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex",
+	 "nr ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, CF, K_ASSIGNED_MINE_PAST, "ex ns ex|pa pa pa|ex ex ex", "ex ns ex|pa pa pa|ex ex ex",
+	 "ex ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, CF, K_ASSIGNED_THEIRS, "nr ns ex|pa pa pa|ex ex ex", "nr ns ex|pa pa pa|ex ex ex",
+	 "nr ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, CF, K_ASSIGNED_TRANSFERABLE, "nr ns ex|pa pa pa|ex ex ex", "li ns ex|pa pa pa|ex ex ex",
+	 "nr ns ex|pa pa pa|ex ex ex"},
 	/* release */
 	{__LINE__, RL, K_UNKNOWN, "un un un|un un un|un un un", "un un un|un un un|un un un",
 	 "un un un|un un un|un un un"},
@@ -290,6 +334,14 @@ static const struct {
 	 "ar ar ar|ar ar ar|ar ar ar"},
 	{__LINE__, RL, K_EXPIRED, "ex ex ex|ex ex ex|ex ex ex", "ex ex ex|ex ex ex|ex ex ex",
 	 "ex ex ex|ex ex ex|ex ex ex"},
+	{__LINE__, RL, K_ASSIGNED_MINE, "ok ok ok|ok ok ok|ok ok ok", "ok ok ok|ok ok ok|ok ok ok",
+	 "ok ok ok|ok ok ok|ok ok ok"},
+	{__LINE__, RL, K_ASSIGNED_MINE_PAST, "ok ok ok|ok ok ok|ok ok ok", "ok ok ok|ok ok ok|ok ok ok",
+	 "ok ok ok|ok ok ok|ok ok ok"},
+	{__LINE__, RL, K_ASSIGNED_THEIRS, "nr nr nr|nr nr nr|nr nr nr", "nr nr nr|nr nr nr|nr nr nr",
+	 "nr nr nr|nr nr nr|nr nr nr"},
+	{__LINE__, RL, K_ASSIGNED_TRANSFERABLE, "ok ok ok|ok ok ok|ok ok ok", "ok ok ok|ok ok ok|ok ok ok",
+	 "ok ok ok|ok ok ok|ok ok ok"},
 };
 
 #define NOPS (CP_OP_RELEASE + 1)
@@ -381,10 +433,62 @@ static void test_cross_product(void)
 static void test_bad_op(void)
 {
 	struct op_facts f = facts(K_AVAILABLE, 0, false, false);
-	struct op_verdict v = op_refusal((enum cp_op)NOPS, &f);
+	enum cp_op bad[] = {CP_OP_ASSIGN, (enum cp_op)(CP_OP_ASSIGN + 1)};
 
-	CHECK(v.status == CP_E_INTERNAL && !v.replay && !v.held, "op %d: got %s", NOPS,
-	      cp_status_code(v.status));
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct op_verdict v = op_refusal(bad[i], &f);
+
+		CHECK(v.status == CP_E_INTERNAL && !v.replay && !v.held, "op %d: got %s",
+		      (int)bad[i], cp_status_code(v.status));
+	}
+}
+
+/*
+ * Hand-out: per campaign (the columns above), whether the campaign exists, the
+ * user is at the per-user limit and the pool is empty. "nf" not found, "ok" a
+ * code is handed out, "xh" exhausted.
+ */
+static const struct {
+	int line;
+	bool found, at_limit, empty;
+	const char *want;
+} assigns[] = {
+	{__LINE__, false, false, false, "nf nf nf|nf nf nf|nf nf nf"},
+	{__LINE__, true, false, false, "ok ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, true, true, false, "li ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, true, false, true, "xh ns ex|pa pa pa|ex ex ex"},
+	{__LINE__, true, true, true, "li ns ex|pa pa pa|ex ex ex"},
+};
+
+static void test_assign(void)
+{
+	static const struct {
+		const char cell[3];
+		enum cp_status st;
+	} more[] = {{"nf", CP_E_NOT_FOUND}, {"xh", CP_E_CAMPAIGN_EXHAUSTED}};
+
+	for (size_t i = 0; i < sizeof assigns / sizeof assigns[0]; i++) {
+		const char *w = assigns[i].want;
+
+		if (!tl_check(__FILE__, assigns[i].line, well_formed(w), "malformed row"))
+			continue;
+		for (unsigned int c = 0; c < NCAMPAIGN; c++) {
+			struct op_facts f = facts(K_AVAILABLE, c, assigns[i].at_limit, false);
+			enum cp_status st = CP_STATUS_COUNT, got;
+			bool timed;
+
+			f.found = assigns[i].found;
+			f.pool_empty = assigns[i].empty;
+			for (size_t m = 0; m < sizeof more / sizeof more[0]; m++)
+				if (strncmp(more[m].cell, w + 3 * c, 2) == 0)
+					st = more[m].st;
+			if (st == CP_STATUS_COUNT && !cell(w, c, &st, &timed))
+				st = CP_STATUS_COUNT;
+			got = op_assign_refusal(&f);
+			CHECK_AT(assigns[i].line, got == st, "assign, campaign %s: got %s, want %s",
+				 campaigns[c].name, cp_status_code(got), cp_status_code(st));
+		}
+	}
 }
 
 static const struct {
@@ -398,6 +502,7 @@ static const struct {
 	{__LINE__, "reserve", true, CP_OP_RESERVE},
 	{__LINE__, "confirm", true, CP_OP_CONFIRM},
 	{__LINE__, "release", true, CP_OP_RELEASE},
+	{__LINE__, "assign", true, CP_OP_ASSIGN},
 	{__LINE__, "Redeem", false, 0},
 	{__LINE__, "redeem ", false, 0},
 	{__LINE__, "expire", false, 0},
@@ -418,7 +523,7 @@ static void test_names(void)
 							strcmp(cp_op_name(op), names[i].name) == 0,
 				 "\"%s\": op %d, named %s", names[i].name, op, cp_op_name(op));
 	}
-	CHECK(cp_op_name((enum cp_op)NOPS) == NULL, "an unknown op has a name");
+	CHECK(cp_op_name((enum cp_op)(CP_OP_ASSIGN + 1)) == NULL, "an unknown op has a name");
 	CHECK(cp_op_name((enum cp_op)-1) == NULL, "op -1 has a name");
 }
 
@@ -426,6 +531,7 @@ int main(void)
 {
 	test_cross_product();
 	test_bad_op();
+	test_assign();
 	test_names();
 	return tl_done("test_op");
 }
