@@ -1321,7 +1321,7 @@ struct cp_report_row {
 	uint64_t issued, redeemed;
 };
 
-#define CP_REPORT_STATUSES 4 /* the cp_code_status values */
+#define CP_REPORT_STATUSES 5 /* the cp_code_status values */
 
 struct cp_report {
 	uint32_t campaign_id;

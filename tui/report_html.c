@@ -34,7 +34,7 @@ enum colour { C_REDEEMED, C_RESERVED, C_REFUNDED, C_ISSUED, C_GRID };
 static const char *const colours[] = {"#2f6fb3", "#e0a030", "#c8433a", "#7d8b99", "#dde2e7"};
 /* The codes by status, in cp_code_status order. */
 static const char *const status_colours[CP_REPORT_STATUSES] = {"#7d8b99", "#e0a030", "#2f6fb3",
-							       "#c8433a"};
+							       "#c8433a", "#6a9f58"};
 
 static void html_text(FILE *f, const char *s)
 {

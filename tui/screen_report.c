@@ -167,11 +167,12 @@ static void heading(struct ui *ui, WINDOW *win, const struct chart *x, int w, ui
 static void footer(struct ui *ui, WINDOW *win, const struct cp_report *r, int y, int w)
 {
 	const struct cp_report_row *last = &r->rows[r->n - 1];
-	char a[32], b[32], c[32], d[32], e[32], f[32];
+	char a[32], b[32], c[32], d[32], e[32], f[32], g[32];
 
 	ui_putf(ui, win, y, 1, w - 2, UI_NORMAL,
-		"Codes now: %s available, %s pending, %s redeemed, %s expired",
+		"Codes now: %s available, %s assigned, %s pending, %s redeemed, %s expired",
 		ui_num(r->status[CP_CODE_AVAILABLE], a, sizeof a),
+		ui_num(r->status[CP_CODE_ASSIGNED], g, sizeof g),
 		ui_num(r->status[CP_CODE_PENDING], b, sizeof b),
 		ui_num(r->status[CP_CODE_REDEEMED], c, sizeof c),
 		ui_num(r->status[CP_CODE_EXPIRED], d, sizeof d));

@@ -42,7 +42,7 @@ check $LINENO "one refund ($(sum refunds))" test "$(sum refunds)" = 1
 check $LINENO "three redeemed to date" test "$(printf '%s' "$body" | jq '.buckets[-1].redeemed_to_date')" = 3
 check $LINENO "fifty issued" test "$(printf '%s' "$body" | jq '.buckets[-1].issued_to_date')" = 50
 check $LINENO "codes by status" test "$(printf '%s' "$body" | jq -c .status)" = \
-	'{"available":45,"pending":2,"redeemed":3,"expired":0}'
+	'{"available":45,"pending":2,"redeemed":3,"expired":0,"assigned":0}'
 check $LINENO "three hour buckets, in UTC" test \
 	"$(printf '%s' "$body" | jq -r '[.time_zone, .bucket, (.buckets | length)] | join(" ")')" = "UTC hour 3"
 check $LINENO "failed lookups are said to be unavailable" test \

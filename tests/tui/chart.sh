@@ -21,7 +21,7 @@ expect_screen $LINENO "the dashboard lists the campaign" 'chart-camp +active'
 T send-keys b
 expect_screen $LINENO "the chart screen" 'Report: chart-camp, per hour \(UTC\)'
 expect_screen $LINENO "redemptions shown, 30 in view" 'Redemptions +Reservations +Refunds +30 in view'
-expect_screen $LINENO "codes now" 'Codes now: 7 available, 3 pending, 30 redeemed, 0 expired'
+expect_screen $LINENO "codes now" 'Codes now: 7 available, 0 assigned, 3 pending, 30 redeemed, 0 expired'
 expect_screen $LINENO "to date" 'To date: 40 issued, 30 redeemed'
 
 # Column heights: lines holding a bar glyph in each column, left to right.
