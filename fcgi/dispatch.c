@@ -11,6 +11,13 @@
  * States of a connection, all changed under the lock: IDLE (armed in epoll,
  * one-shot), QUEUED, BUSY (a worker has it). The loop owns IDLE ones, the
  * workers the others, so a descriptor is only ever closed by its owner.
+ *
+ * At the cap (max-connections) a new connection takes the place of the idle
+ * one unused longest, which is closed: nginx reuses its most recent kept
+ * connection first, so the one closed is the one it is least likely to be
+ * sending on. With none idle, new connections wait in the listen backlog.
+ * Closing an idle connection races with a request the web server may be
+ * sending on it, so the cap is for safety, set above the web server's pool.
  */
 #include "config.h"
 
@@ -44,7 +51,9 @@ enum conn_state { FREE, IDLE, QUEUED, BUSY };
 
 struct dispatch {
 	int listen_fd, ep, wake_fd;
-	unsigned int max_conns, open;
+	unsigned int max_conns, open, idle;
+	unsigned int *idle_since; /* by descriptor: the tick it turned idle */
+	unsigned int tick;
 	unsigned char *state; /* enum conn_state by descriptor, nfds of them */
 	unsigned int nfds;
 	int *ready; /* ring of QUEUED descriptors, max_conns long */
@@ -74,10 +83,27 @@ static void wake(struct dispatch *d)
 		log_error("dispatch: waking the loop: %s", strerror(errno));
 }
 
+/* 1: a request's bytes are there; 0: the peer closed; -1: neither, or an error. */
+static int peek(int fd)
+{
+	char b;
+	ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	return n > 0 ? 1 : n == 0 ? 0 : -1;
+}
+
+static void set_state(struct dispatch *d, int fd, enum conn_state st)
+{
+	d->idle += (st == IDLE) - (d->state[fd] == IDLE);
+	d->state[fd] = (unsigned char)st;
+	if (st == IDLE)
+		d->idle_since[fd] = d->tick++;
+}
+
 /* Under the lock. The first close below the cap lets the loop listen again. */
 static void forget(struct dispatch *d, int fd)
 {
-	d->state[fd] = FREE;
+	set_state(d, fd, FREE);
 	if (d->open-- == d->max_conns)
 		wake(d);
 	metrics_connections(-1);
@@ -86,17 +112,8 @@ static void forget(struct dispatch *d, int fd)
 static void enqueue(struct dispatch *d, int fd)
 {
 	d->ready[(d->head + d->queued++) % d->max_conns] = fd;
-	d->state[fd] = QUEUED;
+	set_state(d, fd, QUEUED);
 	pthread_cond_signal(&d->ready_cond);
-}
-
-/* 1: a request's bytes are there; 0: the peer closed; -1: neither, or an error. */
-static int peek(int fd)
-{
-	char b;
-	ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-
-	return n > 0 ? 1 : n == 0 ? 0 : -1;
 }
 
 /* An event on an IDLE connection: a request, or the web server closing it. */
@@ -157,9 +174,9 @@ static void cap_reached(struct dispatch *d)
 	d->cap_hits++;
 	if (d->cap_logged != 0 && now - d->cap_logged < CAP_LOG_INTERVAL)
 		return;
-	log_warn("%u FastCGI connections open, the cap (max-connections): new connections "
-		 "wait in the listen backlog until one closes (reached %lu times)",
-		 d->max_conns, d->cap_hits);
+	log_warn("%u FastCGI connections open, the cap (max-connections), none idle: new "
+		 "connections wait in the listen backlog (reached %lu times)", d->max_conns,
+		 d->cap_hits);
 	d->cap_logged = now;
 }
 
@@ -182,7 +199,7 @@ static void adopt(struct dispatch *d, int fd, const struct sockaddr_storage *sa)
 	pthread_mutex_lock(&d->lock);
 	d->open++;
 	metrics_connections(1);
-	d->state[fd] = IDLE;
+	set_state(d, fd, IDLE);
 	if (!watch(d, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLRDHUP | EPOLLONESHOT)) {
 		log_error("dispatch: epoll_ctl: %s", strerror(errno));
 		forget(d, fd);
@@ -191,14 +208,48 @@ static void adopt(struct dispatch *d, int fd, const struct sockaddr_storage *sa)
 	pthread_mutex_unlock(&d->lock);
 }
 
+/* Under the lock: closes the idle connection unused longest, to make room. */
+static void evict(struct dispatch *d)
+{
+	unsigned int oldest = 0;
+	int victim = -1;
+
+	for (unsigned int fd = 0; fd < d->nfds; fd++) {
+		unsigned int age = d->tick - d->idle_since[fd];
+
+		if (d->state[fd] == IDLE && (victim < 0 || age > oldest)) {
+			victim = (int)fd;
+			oldest = age;
+		}
+	}
+	if (victim < 0 || peek(victim) > 0)
+		return; /* a request arrived on it: the loop queues it */
+	forget(d, victim);
+	close(victim);
+}
+
+/* Below the cap, or at it with an idle connection to give up (then closed). */
 static bool below_cap(struct dispatch *d)
 {
 	bool below;
 
 	pthread_mutex_lock(&d->lock);
+	if (d->open >= d->max_conns && d->idle > 0)
+		evict(d);
 	below = d->open < d->max_conns;
 	pthread_mutex_unlock(&d->lock);
 	return below;
+}
+
+/* The loop waits for room at the cap: a connection turning idle is some. */
+static bool room_at_cap(struct dispatch *d)
+{
+	bool room;
+
+	pthread_mutex_lock(&d->lock);
+	room = d->open < d->max_conns || d->idle > 0;
+	pthread_mutex_unlock(&d->lock);
+	return room;
 }
 
 /* Accepts what waits, up to the cap; false when accepting must pause. */
@@ -288,7 +339,7 @@ static void *loop_main(void *arg)
 		pthread_mutex_unlock(&d->lock);
 		if (stop)
 			break;
-		if (!d->listening && below_cap(d))
+		if (!d->listening && room_at_cap(d))
 			set_listening(d, true);
 	}
 	set_listening(d, false);
@@ -318,6 +369,7 @@ struct dispatch *dispatch_start(int listen_fd, unsigned int max_conns)
 	d->max_conns = max_conns;
 	d->nfds = fd_limit();
 	d->state = xcalloc(d->nfds, 1);
+	d->idle_since = xcalloc(d->nfds, sizeof *d->idle_since);
 	d->ready = xcalloc(max_conns, sizeof *d->ready);
 	d->web_servers = ws != NULL ? xstrdup(ws) : NULL;
 	pthread_mutex_init(&d->lock, NULL);
@@ -342,6 +394,7 @@ fail:
 	if (d->wake_fd >= 0)
 		close(d->wake_fd);
 	free(d->state);
+	free(d->idle_since);
 	free(d->ready);
 	free(d->web_servers);
 	free(d);
@@ -359,7 +412,7 @@ int dispatch_take(struct dispatch *d)
 		fd = d->ready[d->head];
 		d->head = (d->head + 1) % d->max_conns;
 		d->queued--;
-		d->state[fd] = BUSY;
+		set_state(d, fd, BUSY);
 	}
 	pthread_mutex_unlock(&d->lock);
 	return fd;
@@ -375,7 +428,9 @@ void dispatch_done(struct dispatch *d, int fd, bool closed)
 		forget(d, fd);
 		close(fd);
 	} else {
-		d->state[fd] = IDLE;
+		set_state(d, fd, IDLE);
+		if (d->open >= d->max_conns && d->idle == 1)
+			wake(d); /* room for a connection waiting at the cap */
 	}
 	pthread_mutex_unlock(&d->lock);
 }
@@ -398,6 +453,7 @@ void dispatch_free(struct dispatch *d)
 	pthread_mutex_destroy(&d->lock);
 	pthread_cond_destroy(&d->ready_cond);
 	free(d->state);
+	free(d->idle_since);
 	free(d->ready);
 	free(d->web_servers);
 	free(d);
