@@ -112,8 +112,12 @@ check $LINENO "served after nginx's restart" test "$(cat "$work/after")" = 200
 # ------------------------------------------------------------ SIGTERM
 # Idle kept connections and one request in flight: the request is answered, the
 # idle connections closed, and the process exits at once (not after its grace).
-for i in 1 2 3 4; do redeem "${codes[$((80 + i))]}" r "$work/k.$i" & done
-wait
+pids=()
+for i in 1 2 3 4; do
+	redeem "${codes[$((80 + i))]}" r "$work/k.$i" &
+	pids+=($!)
+done
+wait "${pids[@]}"
 hot=${codes[85]}
 mariadb --defaults-file="$COUPON_TEST_CONFIG" -D "$db" -e \
 	"BEGIN; SELECT id FROM coupon_codes WHERE code = '$hot' FOR UPDATE; DO SLEEP(2); COMMIT;" >/dev/null &
