@@ -44,6 +44,7 @@ static const struct opt opts[] = {
 	{"key-file", OPT_STR, OFF(key_file), 0, 0},
 	{"listen", OPT_STR, OFF(listen), 0, 0},
 	{"threads", OPT_UINT, OFF(threads), 1, 1024},
+	{"max-connections", OPT_UINT, OFF(max_connections), 1, 1000000},
 	{"body-max", OPT_SIZE, OFF(body_max), 256, 16 * 1024 * 1024},
 	{"site", OPT_STR, OFF(site), 0, 0},
 	{"log-file", OPT_STR, OFF(log_file), 0, 0},
@@ -83,6 +84,7 @@ void cp_config_init(struct cp_config *c)
 	c->read_timeout = 30;
 	c->write_timeout = 30;
 	c->threads = 16;
+	c->max_connections = 1024;
 	c->body_max = 16 * 1024;
 	c->idempotency_retention = 24 * 3600;
 	c->idempotency_stale = 120;

@@ -170,6 +170,7 @@ struct cp_config {
 	char *key_file;              /* keyed-generation key (FF1) */
 	char *listen;                /* coupon-fcgi: unix path or host:port */
 	unsigned int threads;        /* coupon-fcgi worker threads */
+	unsigned int max_connections; /* coupon-fcgi: open FastCGI connections at most */
 	size_t body_max;             /* coupon-fcgi request body cap, bytes */
 	char *site;                  /* coupon-fcgi: origin accepted for form posts */
 	char *log_file;              /* NULL = stderr */

@@ -1,11 +1,12 @@
 /*
  * coupon-fcgi: the FastCGI responder behind nginx, lighttpd or Apache.
  *
- * This file is the transport: options, the listening socket (inherited from
- * spawn-fcgi or opened with --listen), N worker threads each with its own
- * database connection accepting with FCGX_Accept_r, and signals. The mapping of
- * a FastCGI request onto api_serve() is transport.c's; everything a request
- * means is in api*.c.
+ * This file is the process: options, the listening socket (inherited from
+ * spawn-fcgi or systemd, or opened with --listen), N worker threads each with
+ * its own database connection, and signals. The connections are dispatch.c's
+ * (one thread watches them all, the workers take those with a request); the
+ * mapping of a FastCGI request onto api_serve() is transport.c's; everything a
+ * request means is in api*.c.
  */
 #include "config.h"
 
@@ -26,6 +27,7 @@
 
 #include "activation.h"
 #include "api.h"
+#include "dispatch.h"
 #include "health.h"
 #include "log.h"
 #include "metrics.h"
@@ -53,11 +55,10 @@ struct wthread {
 	struct worker w;
 	struct http_resp resp;
 	FCGX_Request rq;
-	int listen_fd;
+	struct dispatch *d;
 	bool access_log;
 };
 
-static volatile int stopping;
 static pthread_mutex_t done_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t done_cond = PTHREAD_COND_INITIALIZER;
 static unsigned int workers_left;
@@ -103,34 +104,39 @@ static int check(const struct cp_config *cfg)
 	return EXIT_SUCCESS;
 }
 
-static void serve(struct wthread *t)
+/* One request on connection FD; returns the connection if it stays open, else -1. */
+static int serve(struct wthread *t, int fd)
 {
 	double t0 = api_now();
 	struct http_req req;
 	unsigned int ep, nep;
 	char method[16] = "";
 
+	if (!transport_accept(&t->rq, fd))
+		return -1; /* the web server closed it, or broke the protocol */
 	metrics_inflight(1);
 	transport_request(&t->rq, &req);
 	http_resp_reset(&t->resp);
 	ep = api_serve(&t->w, &req, transport_read, t->rq.in, &t->resp);
 	transport_respond(&t->rq, &t->resp);
-	/* FCGX_Finish_r frees the parameters req.method points into. */
+	/* Finishing frees the parameters req.method points into. */
 	if (t->access_log)
 		snprintf(method, sizeof method, "%s", req.method != NULL ? req.method : "-");
-	FCGX_Finish_r(&t->rq);
+	fd = transport_finish(&t->rq);
 	metrics_request(ep, t->resp.status, api_now() - t0);
 	metrics_inflight(-1);
 	/* The endpoint, not the path: paths can carry codes (/api/v1/codes/CODE). */
 	if (t->access_log)
 		log_info("%s %s %d %.3fms", method, api_endpoint_names(&nep)[ep],
 			 t->resp.status, (api_now() - t0) * 1e3);
+	return fd;
 }
 
 static void *worker_main(void *arg)
 {
 	struct wthread *t = arg;
 	struct cp_err e;
+	int fd;
 
 	cp_err_clear(&e);
 	if (cp_db_open(&t->w.db, t->w.cfg, "coupon-fcgi", &e) != CP_OK) {
@@ -139,18 +145,11 @@ static void *worker_main(void *arg)
 			log_warn("database unavailable at start (answering 503 until it is back): %s",
 				 e.msg);
 	}
-	FCGX_InitRequest(&t->rq, t->listen_fd, 0);
-	while (!stopping) {
-		if (FCGX_Accept_r(&t->rq) < 0) {
-			if (stopping)
-				break;
-			log_error("worker %u: accept failed: %s", t->w.id, strerror(errno));
-			sleep(1);
-			continue;
-		}
-		serve(t);
-	}
-	FCGX_Free(&t->rq, 1);
+	/* No listening socket: connections come from the dispatcher. */
+	FCGX_InitRequest(&t->rq, -1, 0);
+	while ((fd = dispatch_take(t->d)) >= 0)
+		dispatch_done(t->d, fd, serve(t, fd) < 0);
+	FCGX_Free(&t->rq, 0);
 	pthread_mutex_lock(&done_lock);
 	workers_left--;
 	pthread_cond_signal(&done_cond);
@@ -249,16 +248,19 @@ static void supervise(const struct cp_config *cfg, const sigset_t *set)
 	log_info("signal %d: finishing in-flight requests", sig);
 }
 
-/* Stops accepting; waits for the workers (idle keep-alive connections excepted). */
-static bool drain(int listen_fd)
+/*
+ * Stops accepting and closes idle connections; waits for the workers to answer
+ * the requests in flight and those already queued.
+ */
+static bool drain(struct dispatch *d, int listen_fd)
 {
 	struct timespec until;
 	bool all = true;
 
-	stopping = 1;
 	api_shutdown();
 	FCGX_ShutdownPending();
-	/* Wakes every thread blocked in accept() with EINVAL; in-flight requests go on. */
+	dispatch_stop(d);
+	/* New connections are refused at once, not left in the backlog until exit. */
 	shutdown(listen_fd, SHUT_RDWR);
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += STOP_GRACE;
@@ -270,7 +272,7 @@ static bool drain(int listen_fd)
 }
 
 static bool start_workers(struct wthread *ts, unsigned int n, const struct cp_config *cfg,
-			  struct ratelimit *rl, int fd, const struct opts *o)
+			  struct ratelimit *rl, struct dispatch *d, const struct opts *o)
 {
 	pthread_attr_t attr;
 
@@ -280,7 +282,7 @@ static bool start_workers(struct wthread *ts, unsigned int n, const struct cp_co
 	for (unsigned int i = 0; i < n; i++) {
 		worker_init(&ts[i].w, i, cfg, rl);
 		http_resp_init(&ts[i].resp);
-		ts[i].listen_fd = fd;
+		ts[i].d = d;
 		ts[i].access_log = o->access_log;
 		if (pthread_create(&ts[i].tid, &attr, worker_main, &ts[i]) != 0) {
 			log_error("cannot start worker %u", i);
@@ -297,6 +299,7 @@ static int serve_all(const struct cp_config *cfg, const struct opts *o)
 	unsigned int n = cfg->threads;
 	struct wthread *ts;
 	struct ratelimit *rl;
+	struct dispatch *d;
 	struct cp_err e;
 	sigset_t set;
 	bool clean;
@@ -320,22 +323,25 @@ static int serve_all(const struct cp_config *cfg, const struct opts *o)
 	rl = rl_create(RL_SLOTS);
 	if (!health_start(cfg))
 		return EXIT_FAILURE;
+	if ((d = dispatch_start(fd, cfg->max_connections)) == NULL)
+		return EXIT_FAILURE;
 	ts = xcalloc(n, sizeof *ts);
-	if (!start_workers(ts, n, cfg, rl, fd, o))
+	if (!start_workers(ts, n, cfg, rl, d, o))
 		exit(EXIT_FAILURE);
-	log_info("coupon-fcgi %s: %u threads on %s", cp_version(), n,
-		 cfg->listen != NULL ? cfg->listen
+	log_info("coupon-fcgi %s: %u threads, at most %u connections, on %s", cp_version(), n,
+		 cfg->max_connections, cfg->listen != NULL ? cfg->listen
 		 : o->activated_fd != ACTIVATION_NONE ? "the socket from systemd"
 						      : "the inherited socket");
 	supervise(cfg, &set);
-	clean = drain(fd);
+	clean = drain(d, fd);
 	health_stop();
 	api_wait();
 	if (!clean) {
-		/* Threads parked on idle kept-alive connections: nothing is in flight. */
-		log_info("stopped (%u workers idle on kept-alive connections)", workers_left);
+		log_warn("stopped with %u requests still running after %d s", workers_left,
+			 STOP_GRACE);
 		return EXIT_SUCCESS;
 	}
+	dispatch_free(d);
 	for (unsigned int i = 0; i < n; i++) {
 		pthread_join(ts[i].tid, NULL);
 		worker_free(&ts[i].w);

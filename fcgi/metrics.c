@@ -31,6 +31,7 @@ static long inflight;
 static const unsigned int group_bounds[] = {1, 2, 4, 8, 16, 32, 64};
 #define NGROUP (sizeof group_bounds / sizeof group_bounds[0])
 static unsigned long long groups[NGROUP + 1], group_sum, group_dups, groups_with_dups;
+static long connections;
 
 static const char *const rl_names[RL_KINDS] = {"client", "user", "api_key"};
 static const char *const src_names[SRC_COUNT] = {"api", "form"};
@@ -67,6 +68,11 @@ void metrics_request(unsigned int ep, int status, double seconds)
 void metrics_inflight(int delta)
 {
 	ADD(inflight, delta);
+}
+
+void metrics_connections(int delta)
+{
+	ADD(connections, delta);
 }
 
 void metrics_result(enum cp_op op, enum cp_status st)
@@ -223,6 +229,9 @@ static void render_simple(struct buf *b, unsigned long tracked, unsigned long ev
 	buf_printf(b, "coupon_fcgi_threads %u\n", n_threads);
 	head(b, "coupon_fcgi_inflight_requests", "gauge", "Requests being handled now.");
 	buf_printf(b, "coupon_fcgi_inflight_requests %ld\n", GET(inflight));
+	head(b, "coupon_fcgi_connections", "gauge",
+	     "FastCGI connections open, idle kept ones included.");
+	buf_printf(b, "coupon_fcgi_connections %ld\n", GET(connections));
 	head(b, "coupon_fcgi_start_time_seconds", "gauge", "Start time, Unix seconds.");
 	buf_printf(b, "coupon_fcgi_start_time_seconds %lld\n", (long long)started);
 }

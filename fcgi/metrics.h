@@ -20,6 +20,7 @@ enum lookup_source { SRC_API, SRC_FORM, SRC_COUNT };
 void metrics_init(const char *const *names, unsigned int n, unsigned int threads);
 void metrics_request(unsigned int endpoint, int status, double seconds);
 void metrics_inflight(int delta);
+void metrics_connections(int delta);
 void metrics_result(enum cp_op, enum cp_status);
 void metrics_db_error(void);
 void metrics_retries(unsigned int n);

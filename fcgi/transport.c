@@ -12,6 +12,50 @@
 #include "log.h"
 #include "transport.h"
 
+/* Body bytes left unread that are still read to keep the connection; past it, closed. */
+#define DRAIN_MAX (4 * 1024 * 1024)
+
+/*
+ * libfcgi has no call that takes an accepted connection; FCGX_Accept_r reads
+ * the next request from the request's open connection (ipcFd) and accepts only
+ * when there is none. So the connection is set there, with keepConnection until
+ * the request says otherwise (FCGX_Accept_r first finishes the previous request
+ * and would close it). RQ was initialised without a listening socket (-1): when
+ * the connection has ended or breaks the protocol, libfcgi closes it and its
+ * accept() on -1 fails at once instead of blocking.
+ */
+bool transport_accept(FCGX_Request *rq, int fd)
+{
+	rq->ipcFd = fd;
+	rq->keepConnection = 1;
+	return FCGX_Accept_r(rq) == 0;
+}
+
+/*
+ * The next request on a kept connection starts after this one's last record:
+ * the part of the body the handler did not read (a refusal before the body) and
+ * the empty record that ends it. libfcgi drops whatever it buffered when the
+ * request ends, so it is read here, to the end of the request's stdin.
+ */
+static bool read_to_end(FCGX_Stream *in)
+{
+	char buf[4096];
+	size_t total = 0;
+	int n;
+
+	while (total <= DRAIN_MAX && (n = FCGX_GetStr(buf, sizeof buf, in)) > 0)
+		total += (size_t)n;
+	return FCGX_HasSeenEOF(in) && FCGX_GetError(in) == 0;
+}
+
+int transport_finish(FCGX_Request *rq)
+{
+	if (rq->keepConnection && !read_to_end(rq->in))
+		rq->keepConnection = 0;
+	FCGX_Finish_r(rq);
+	return rq->ipcFd;
+}
+
 size_t transport_read(void *src, char *buf, size_t n)
 {
 	size_t got = 0;
