@@ -148,6 +148,15 @@ static enum cp_status check_campaign(struct cp_campaign *c, struct cp_err *e)
 					"planned codes must be at least 1");
 	if ((st = check_reward(&c->reward, e)) != CP_OK)
 		return st;
+	if (c->format.external) {
+		/* Alphabet, prefix, length and check are the maker's business. */
+		memset(c->format.alphabet, 0, sizeof c->format.alphabet);
+		memset(c->format.prefix, 0, sizeof c->format.prefix);
+		c->format.body_len = 0;
+		c->format.check = false;
+		c->format.group = 0;
+		return CP_OK;
+	}
 	if ((st = cp_campaign_choose_length(c, 0, e)) != CP_OK)
 		return st;
 	if ((st = cp_format_allows(&c->format, c->planned_codes, e)) != CP_OK) {
@@ -160,7 +169,7 @@ static enum cp_status check_campaign(struct cp_campaign *c, struct cp_err *e)
 
 /* The columns of a campaign row, bound once for both directions. */
 struct row {
-	MYSQL_BIND b[16];
+	MYSQL_BIND b[20];
 	uint32_t id, limit, reward_id;
 	my_bool reward_null;
 	char name[sizeof ((struct cp_campaign *)0)->name], status[16], policy[16];
@@ -169,13 +178,15 @@ struct row {
 	MYSQL_TIME starts, expires, created;
 	my_bool starts_null, expires_null, created_null, nulls[3];
 	uint32_t body_len, check, group, events;
+	uint32_t external, case_sensitive, ignore_separators, importing;
 	uint64_t planned;
 };
 
 #define CAMPAIGN_COLUMNS                                                                \
 	"id, name, status, starts_at, expires_at, per_user_limit, unredeem_policy, "     \
 	"alphabet, prefix, body_length, check_char, group_size, planned_codes, "        \
-	"events_enabled, created_at, reward_id"
+	"events_enabled, created_at, reward_id, external, case_sensitive, "              \
+	"ignore_separators, importing"
 
 static void bind_row(struct row *r)
 {
@@ -199,6 +210,10 @@ static void bind_row(struct row *r)
 	db_bind_time(&b[14], &r->created, &r->created_null);
 	db_bind_u32(&b[15], &r->reward_id);
 	b[15].is_null = &r->reward_null;
+	db_bind_u32(&b[16], &r->external);
+	db_bind_u32(&b[17], &r->case_sensitive);
+	db_bind_u32(&b[18], &r->ignore_separators);
+	db_bind_u32(&b[19], &r->importing);
 }
 
 static void buf_end(char *buf, size_t size, unsigned long len)
@@ -227,6 +242,10 @@ static void row_to_campaign(struct row *r, struct cp_campaign *c)
 	c->format.body_len = r->body_len;
 	c->format.check = r->check != 0;
 	c->format.group = r->group;
+	c->format.external = r->external != 0;
+	c->format.case_sensitive = r->case_sensitive != 0;
+	c->format.ignore_separators = r->ignore_separators != 0;
+	c->importing = r->importing != 0;
 	c->planned_codes = r->planned;
 	c->events = r->events != 0;
 	c->created_at = r->created_null ? 0 : db_time_to_unix(&r->created);
@@ -274,7 +293,8 @@ static enum cp_status set_reward(struct cp_db *db, uint32_t id, struct cp_reward
 static const char insert_sql[] =
 	"INSERT INTO campaigns (name, status, starts_at, expires_at, per_user_limit, "
 	"unredeem_policy, alphabet, prefix, body_length, check_char, group_size, "
-	"planned_codes, events_enabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	"planned_codes, events_enabled, external, case_sensitive, ignore_separators) "
+	"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 enum cp_status cp_campaign_create(struct cp_db *db, struct cp_campaign *c, struct cp_err *e)
 {
@@ -300,6 +320,12 @@ enum cp_status cp_campaign_create(struct cp_db *db, struct cp_campaign *c, struc
 	db_bind_u32(&r.b[10], &r.group);
 	db_bind_u64(&r.b[11], &r.planned);
 	db_bind_u32(&r.b[12], &r.events);
+	r.external = c->format.external;
+	r.case_sensitive = c->format.case_sensitive;
+	r.ignore_separators = c->format.ignore_separators;
+	db_bind_u32(&r.b[13], &r.external);
+	db_bind_u32(&r.b[14], &r.case_sensitive);
+	db_bind_u32(&r.b[15], &r.ignore_separators);
 	/* The row, its reward and its audit record commit together. */
 	if ((st = db_begin(db, e)) == CP_OK && (st = db_run(db, insert_sql, r.b, NULL, e)) == CP_OK) {
 		c->id = (uint32_t)db_insert_id(db, insert_sql);
