@@ -259,7 +259,7 @@ enum cp_status cp_schema_check(struct cp_db *, struct cp_err *);
 /* Normalised code: prefix + body + check character, or an external code. */
 #define CP_CODE_MAX CP_EXTERNAL_MAX
 /* Displayed code: prefix, '-', groups separated by '-'. */
-#define CP_DISPLAY_MAX (CP_CODE_MAX + CP_BODY_MAX + 2)
+#define CP_DISPLAY_MAX (CP_PREFIX_MAX + CP_BODY_MAX + 1 + CP_BODY_MAX + 2) /* >= CP_EXTERNAL_MAX */
 /* Longest typed input accepted before normalisation. */
 #define CP_INPUT_MAX 128
 #define CP_GUESS_TARGET_DEFAULT 1e-9

@@ -123,18 +123,24 @@ static const char *reward_text(const struct export *x, uint32_t id)
 static enum cp_status row(struct export *x, const char *code, uint64_t batch, const char *status,
 			  time_t expires, uint32_t reward, struct cp_err *e)
 {
-	char disp[CP_DISPLAY_MAX + 1], line[CP_DISPLAY_MAX + CP_CODE_MAX + 256], when[32] = "";
+	char disp[CP_DISPLAY_MAX + 1], line[2 * (CP_DISPLAY_MAX + CP_CODE_MAX) + 256];
+	char when[32] = "";
 	const char *granted = reward_text(x, reward);
 	struct tm tm;
+	size_t o;
 	int n;
 
 	/* A code stored under an older format of the campaign: show it as stored. */
 	if (cp_code_display(&x->camp.format, code, disp, sizeof disp) != CP_OK)
-		snprintf(disp, sizeof disp, "%s", code);
+		snprintf(disp, sizeof disp, "%.*s", CP_CODE_MAX, code);
 	if (expires != 0 && gmtime_r(&expires, &tm) != NULL)
 		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	n = snprintf(line, sizeof line, "%s,%s,%" PRIu64 ",%s,%s,%s\n", disp, code, batch, status,
-		     when, granted);
+	/* External codes may hold commas and quotes. */
+	o = text_csv(line, disp);
+	line[o++] = ',';
+	o += text_csv(line + o, code);
+	n = (int)o + snprintf(line + o, sizeof line - o, ",%" PRIu64 ",%s,%s,%s\n", batch, status,
+			      when, granted);
 	x->count++;
 	return out(x, line, (size_t)n, e);
 }

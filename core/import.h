@@ -3,7 +3,7 @@
  * bytes as they come, handing out one record at a time; core/import.c stores
  * them.
  *
- * A file is CSV (RFC 4180) when its first line's first field is "code": that
+ * A file is CSV (RFC 4180) when a field of its first line is "code": that
  * line is the header, naming the columns code (required), expires_at and
  * metadata in any order. Otherwise every line is one code, as it stands.
  * Lines end in LF or CRLF; blank lines are skipped; a quoted field may span

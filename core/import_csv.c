@@ -115,8 +115,10 @@ static enum cp_status record(struct imp_parser *p, const char *rec, size_t n, im
 	if (n > 0 && rec[n - 1] == '\r')
 		n--;
 	if (p->mode == IMP_FIRST) {
-		if (split(p, rec, n, f, len, &nf, e) == CP_OK && is_name(f[0], len[0], "code"))
-			return header(p, f, len, nf, e);
+		if (split(p, rec, n, f, len, &nf, e) == CP_OK)
+			for (unsigned int i = 0; i < nf; i++)
+				if (is_name(f[i], len[i], "code"))
+					return header(p, f, len, nf, e);
 		p->mode = IMP_PLAIN;
 	}
 	if (n == 0)

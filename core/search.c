@@ -14,6 +14,7 @@
 
 #include "db.h"
 #include "search.h"
+#include "text.h"
 
 /* A cursor: version, filter hash, redeemed_at in microseconds, id; big-endian. */
 #define CURSOR_VERSION 1
@@ -447,26 +448,6 @@ void cp_search_time(int64_t us, char out[32])
 	snprintf(out + n, 32 - n, ".%06dZ", (int)(us % 1000000));
 }
 
-/* A text field, quoted when it holds a separator, a quote or a line break. */
-static size_t csv_text(char *out, const char *s)
-{
-	size_t o = 0;
-
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		o = strlen(s);
-		memcpy(out, s, o);
-		return o;
-	}
-	out[o++] = '"';
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			out[o++] = '"';
-		out[o++] = *s;
-	}
-	out[o++] = '"';
-	return o;
-}
-
 static void unix_text(time_t t, char out[32])
 {
 	cp_search_time(t > 0 ? (int64_t)t * 1000000 : 0, out);
@@ -483,9 +464,9 @@ size_t cp_search_csv(const struct cp_redemption *r, char out[CP_SEARCH_CSV_MAX])
 	o = (size_t)snprintf(out, CP_SEARCH_CSV_MAX, "%" PRIu64 ",%s,%" PRIu32 ",%s,", r->id,
 			     r->code, r->campaign_id, cp_code_status_name(r->status));
 	/* Each id is at most 64 bytes, 130 quoted: the line always fits. */
-	o += csv_text(out + o, r->user_id);
+	o += text_csv(out + o, r->user_id);
 	out[o++] = ',';
-	o += csv_text(out + o, r->order_id);
+	o += text_csv(out + o, r->order_id);
 	o += (size_t)snprintf(out + o, CP_SEARCH_CSV_MAX - o, ",%s,%s,%s\n", redeemed, reserved,
 			      expires);
 	return o;

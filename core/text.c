@@ -201,3 +201,23 @@ size_t text_json_str(char *out, size_t size, const char *s, size_t len)
 	}
 	return total;
 }
+
+/* A text field, quoted when it holds a separator, a quote or a line break. */
+size_t text_csv(char *out, const char *s)
+{
+	size_t o = 0;
+
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		o = strlen(s);
+		memcpy(out, s, o);
+		return o;
+	}
+	out[o++] = '"';
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			out[o++] = '"';
+		out[o++] = *s;
+	}
+	out[o++] = '"';
+	return o;
+}

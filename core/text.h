@@ -64,4 +64,11 @@ void text_hex(char *out, const void *bytes, size_t n);
  */
 size_t text_json_str(char *out, size_t size, const char *s, size_t len);
 
+/*
+ * S as one CSV field (RFC 4180) at OUT, quoted when it holds a separator, a
+ * quote or a line break: at most 2 * strlen(S) + 2 bytes, not terminated.
+ * Returns the length.
+ */
+size_t text_csv(char *out, const char *s);
+
 #endif
