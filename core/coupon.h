@@ -165,6 +165,7 @@ struct cp_config {
 	char *listen;                /* coupon-fcgi: unix path or host:port */
 	unsigned int threads;        /* coupon-fcgi worker threads */
 	size_t body_max;             /* coupon-fcgi request body cap, bytes */
+	size_t import_max;           /* coupon-fcgi: cap of an import's CSV body, bytes */
 	char *site;                  /* coupon-fcgi: origin accepted for form posts */
 	char *log_file;              /* NULL = stderr */
 	unsigned int idempotency_retention; /* seconds */
