@@ -406,6 +406,20 @@ static const char *bad_byte(unsigned char c)
 	return NULL;
 }
 
+/* Refuses input holding a byte no code may hold, naming it and its position. */
+static enum cp_status check_bytes(const char *in, size_t inlen, struct cp_err *err)
+{
+	for (size_t i = 0; i < inlen; i++) {
+		unsigned char c = (unsigned char)in[i];
+		const char *why = bad_byte(c);
+
+		if (why != NULL)
+			return cp_err_set(err, CP_E_INVALID_CODE, "%s 0x%02X at position %zu",
+					  why, c, i + 1);
+	}
+	return CP_OK;
+}
+
 /*
  * Drops spaces and dashes and folds case (our alphabets have no lowercase).
  * POS keeps each kept byte's 1-based input position for error messages.
@@ -420,13 +434,11 @@ static enum cp_status compact(const char *in, size_t inlen, char *buf, uint8_t *
 				  "the code is too long: %zu bytes, at most %d", inlen,
 				  CP_INPUT_MAX);
 	*n = 0;
+	if (check_bytes(in, inlen, err) != CP_OK)
+		return CP_E_INVALID_CODE;
 	for (size_t i = 0; i < inlen; i++) {
 		unsigned char c = (unsigned char)in[i];
-		const char *why = bad_byte(c);
 
-		if (why != NULL)
-			return cp_err_set(err, CP_E_INVALID_CODE, "%s 0x%02X at position %zu",
-					  why, c, i + 1);
 		if (c == ' ' || c == '-')
 			continue;
 		buf[*n] = (char)(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
@@ -505,15 +517,13 @@ static enum cp_status normalize_external(const struct cp_format *fmt, const char
 {
 	size_t n = 0;
 
+	if (check_bytes(in, inlen, err) != CP_OK)
+		return CP_E_INVALID_CODE;
 	while (inlen > 0 && in[inlen - 1] == ' ')
 		inlen--;
 	for (size_t i = 0; i < inlen; i++) {
 		unsigned char c = (unsigned char)in[i];
-		const char *why = bad_byte(c);
 
-		if (why != NULL)
-			return cp_err_set(err, CP_E_INVALID_CODE, "%s 0x%02X at position %zu",
-					  why, c, i + 1);
 		if ((c == ' ' && n == 0) || (fmt->ignore_separators && (c == ' ' || c == '-')))
 			continue;
 		if (n == CP_EXTERNAL_MAX || n + 1 >= outsz)
