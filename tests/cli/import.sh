@@ -18,13 +18,13 @@ expect_exit $LINENO 0 a campaign create ours --codes 1000
 
 # CSV with a header, expiry and metadata; a duplicate within the file skipped.
 f=$work/a.csv
-printf 'code,expires_at,metadata\nAB-CD-12,,\nkey 9,2031-02-03,"{""tier"":""gold""}"\nab-cd-12,,\n\nZZ,2031-01-01T10:00:00Z,\n' >"$f"
+printf 'code,expires_at,metadata\nAB-CD-12,,\nkey 9,2031-02-03,"{""tier"":""gold \xc3\xa9""}"\nab-cd-12,,\n\nZZ,2031-01-01T10:00:00Z,\n' >"$f"
 expect_exit $LINENO 0 a import --campaign ext --on-duplicate skip "$f"
 check $LINENO "3 codes, 1 duplicate: $out" contains "$out" "3 codes imported from 6 lines, 1 duplicates skipped, complete"
 check $LINENO "duplicate at line 4: $out" contains "$out" "duplicate lines: 4"
 check $LINENO "the file's SHA-256: $out" contains "$out" "sha256 $(sha256sum "$f" | cut -d' ' -f1)"
 check $LINENO "stored normalised" test "$(sqldb "SELECT GROUP_CONCAT(code ORDER BY code) FROM coupon_codes")" = "ABCD12,KEY9,ZZ"
-check $LINENO "expiry and metadata kept" test "$(sqldb "SELECT CONCAT(expires_at, ' ', metadata) FROM coupon_codes WHERE code = 'KEY9'")" = '2031-02-03 00:00:00.000000 {"tier":"gold"}'
+check $LINENO "expiry and metadata kept" test "$(sqldb "SELECT CONCAT(expires_at, ' ', metadata) FROM coupon_codes WHERE code = 'KEY9'")" = '2031-02-03 00:00:00.000000 {"tier":"gold é"}'
 
 # Redeemed as typed: any case, dashes and spaces ignored; the exact campaign as is.
 expect_exit $LINENO 0 a code redeem "a-b c-d-1-2" --user u1
