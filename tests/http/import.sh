@@ -5,7 +5,7 @@
 # wrong content type (415), the admin scope; and redeeming the imported codes
 # as typed, case and dashes ignored as the campaign says.
 . "$top_srcdir/tests/http/lib.sh"
-http_setup import --set import-max=4096
+http_setup import --set import-max=4096 --set rate-limit=4
 
 key=$(make_key ops admin)
 rkey=$(make_key till redeem)
@@ -66,6 +66,12 @@ csv "/api/v1/campaigns/$cid/imports?on_duplicate=maybe" "$work/a.csv"
 expect $LINENO 400 invalid_argument
 csv "/api/v1/campaigns/999999/imports" "$work/a.csv"
 expect $LINENO 404 not_found
+# Guessing external codes is rate limited as guessing ours is.
+for i in 1 2 3 4 5; do
+	key=$rkey api POST /api/v1/redeem "{\"code\":\"GAME-KEY-99$i\",\"user_id\":\"guesser\"}"
+done
+expect $LINENO 429 rate_limited
+check $LINENO "Retry-After" has_header "Retry-After: [0-9]"
 check $LINENO "audited" test "$(sqldb "SELECT COUNT(*) FROM audit_log WHERE action = 'import.start'")" -ge 3
 
 done_tests
