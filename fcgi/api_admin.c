@@ -563,6 +563,10 @@ void h_import(struct api_ctx *c)
 	memset(&res, 0, sizeof res);
 	if ((st = cp_import_create(db, (uint32_t)cid, &o, &bid, &e)) == CP_OK)
 		st = cp_import_run(db, bid, read_csv, &src, &o, &res, &e);
+	/* The client stopped sending: its fault, and the batch stays resumable. */
+	if (st == CP_E_IO && src.left > 0)
+		st = cp_err_set(&e, CP_E_INVALID_ARGUMENT, "the body is shorter than its "
+				"Content-Length");
 	if (st != CP_OK && res.batch.id != 0)
 		cp_err_prefix(&e, "import batch %llu", (unsigned long long)res.batch.id);
 	if (st != CP_OK) {
