@@ -65,12 +65,18 @@ static const char held_sql[] =
 	"SELECT code, assigned_at, assigned_until, COALESCE(reward_id, 0) FROM coupon_codes"
 	" WHERE campaign_id = ? AND assigned_user_id = ? AND (? IS NULL OR order_id = ?)"
 	" ORDER BY assigned_slot DESC LIMIT 1";
-/* An available code has no redemption time: (campaign, status, NULL, id) is a range of ids. */
+/*
+ * An available code has no redemption time: (campaign, status, NULL, id) is a
+ * range of ids. A code of an import that has not completed does not exist yet
+ * (core/import.c): never handed out.
+ */
 #define PICK_SQL                                                                      \
 	"SELECT id, code FROM coupon_codes FORCE INDEX (ix_codes_campaign_status)"         \
 	" WHERE campaign_id = ? AND status = 'available'"                                  \
 	" AND redeemed_at IS NULL AND id >= ?"                                             \
-	" AND (expires_at IS NULL OR expires_at > NOW(6)) LIMIT 1 FOR UPDATE"
+	" AND (expires_at IS NULL OR expires_at > NOW(6))"                                 \
+	" AND NOT EXISTS (SELECT 1 FROM generation_batches b WHERE b.id = coupon_codes.batch_id" \
+	" AND b.method = 'import' AND b.status <> 'complete') LIMIT 1 FOR UPDATE"
 static const char pick_sql[] = PICK_SQL " SKIP LOCKED";
 static const char pick_wait_sql[] = PICK_SQL;
 /* The one-statement hand-out: ? = user, time, time, campaign, order, campaign, campaign, from, campaign. */
@@ -85,7 +91,7 @@ static const char quick_sql[] =
 	" AND EXISTS (SELECT 1 FROM campaigns k WHERE k.id = ? AND k.status = 'active'"
 	" AND (k.starts_at IS NULL OR k.starts_at <= NOW(6))"
 	" AND (k.expires_at IS NULL OR k.expires_at > NOW(6))"
-	" AND k.per_user_limit <= 1 AND k.events_enabled = 0) LIMIT 1";
+	" AND k.per_user_limit <= 1 AND k.events_enabled = 0 AND k.importing = 0) LIMIT 1";
 /* The ids of a campaign's available codes: one index entry each, in index order (no MIN()). */
 static const char range_sql[] =
 	"SELECT COALESCE((SELECT id FROM coupon_codes c FORCE INDEX (ix_codes_campaign_status)"

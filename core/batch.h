@@ -33,4 +33,11 @@ bool batch_params_add(struct batch_params *k, uint64_t start, uint64_t len);
 enum cp_status batch_reserve(struct cp_db *db, uint64_t count, uint64_t capacity,
 			     uint64_t *start, struct cp_err *e);
 
+/*
+ * One run per batch (generation or import): a named lock, waited for up to 30 s
+ * (a killed run's connection may still be closing). CP_E_CONFLICT if held.
+ */
+enum cp_status batch_lock(struct cp_db *db, uint64_t id, struct cp_err *e);
+void batch_unlock(struct cp_db *db, uint64_t id);
+
 #endif

@@ -154,6 +154,15 @@ static enum cp_status check_campaign(struct cp_campaign *c, struct cp_err *e)
 					"planned codes must be at least 1");
 	if ((st = check_reward(&c->reward, e)) != CP_OK)
 		return st;
+	if (c->format.external) {
+		/* Alphabet, prefix, length and check are the maker's business. */
+		memset(c->format.alphabet, 0, sizeof c->format.alphabet);
+		memset(c->format.prefix, 0, sizeof c->format.prefix);
+		c->format.body_len = 0;
+		c->format.check = false;
+		c->format.group = 0;
+		return CP_OK;
+	}
 	if ((st = cp_campaign_choose_length(c, 0, e)) != CP_OK)
 		return st;
 	if ((st = cp_format_allows(&c->format, c->planned_codes, e)) != CP_OK) {
@@ -166,7 +175,7 @@ static enum cp_status check_campaign(struct cp_campaign *c, struct cp_err *e)
 
 /* The columns of a campaign row, bound once for both directions. */
 struct row {
-	MYSQL_BIND b[20];
+	MYSQL_BIND b[24];
 	uint32_t id, limit, reward_id, cap;
 	my_bool reward_null, cap_null;
 	char name[sizeof ((struct cp_campaign *)0)->name], status[16], policy[16];
@@ -176,6 +185,7 @@ struct row {
 	MYSQL_TIME starts, expires, created;
 	my_bool starts_null, expires_null, created_null, nulls[3];
 	uint32_t body_len, check, group, events, transferable, valid_for;
+	uint32_t external, case_sensitive, ignore_separators, importing;
 	uint64_t planned;
 };
 
@@ -183,7 +193,7 @@ struct row {
 	"id, name, status, starts_at, expires_at, per_user_limit, unredeem_policy, "     \
 	"alphabet, prefix, body_length, check_char, group_size, planned_codes, "        \
 	"events_enabled, created_at, reward_id, max_redemptions, time_zone, transferable, "  \
-	"assign_valid_for"
+	"assign_valid_for, external, case_sensitive, ignore_separators, importing"
 
 static void bind_row(struct row *r)
 {
@@ -212,6 +222,10 @@ static void bind_row(struct row *r)
 	db_bind_buf(&b[17], r->time_zone, sizeof r->time_zone, &r->time_zone_len, NULL);
 	db_bind_u32(&b[18], &r->transferable);
 	db_bind_u32(&b[19], &r->valid_for);
+	db_bind_u32(&b[20], &r->external);
+	db_bind_u32(&b[21], &r->case_sensitive);
+	db_bind_u32(&b[22], &r->ignore_separators);
+	db_bind_u32(&b[23], &r->importing);
 }
 
 static void buf_end(char *buf, size_t size, unsigned long len)
@@ -242,6 +256,10 @@ static void row_to_campaign(struct row *r, struct cp_campaign *c)
 	c->format.body_len = r->body_len;
 	c->format.check = r->check != 0;
 	c->format.group = r->group;
+	c->format.external = r->external != 0;
+	c->format.case_sensitive = r->case_sensitive != 0;
+	c->format.ignore_separators = r->ignore_separators != 0;
+	c->importing = r->importing != 0;
 	c->planned_codes = r->planned;
 	c->events = r->events != 0;
 	c->transferable = r->transferable != 0;
@@ -292,8 +310,9 @@ static enum cp_status set_reward(struct cp_db *db, uint32_t id, struct cp_reward
 static const char insert_sql[] =
 	"INSERT INTO campaigns (name, status, starts_at, expires_at, per_user_limit, "
 	"unredeem_policy, alphabet, prefix, body_length, check_char, group_size, "
-	"planned_codes, events_enabled, max_redemptions, time_zone, transferable, assign_valid_for)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?)";
+	"planned_codes, events_enabled, max_redemptions, time_zone, transferable, assign_valid_for,"
+	" external, case_sensitive, ignore_separators)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?, ?, ?, ?)";
 
 enum cp_status cp_campaign_create(struct cp_db *db, struct cp_campaign *c, struct cp_err *e)
 {
@@ -326,6 +345,12 @@ enum cp_status cp_campaign_create(struct cp_db *db, struct cp_campaign *c, struc
 	r.valid_for = c->valid_for;
 	db_bind_u32(&r.b[15], &r.transferable);
 	db_bind_u32(&r.b[16], &r.valid_for);
+	r.external = c->format.external;
+	r.case_sensitive = c->format.case_sensitive;
+	r.ignore_separators = c->format.ignore_separators;
+	db_bind_u32(&r.b[17], &r.external);
+	db_bind_u32(&r.b[18], &r.case_sensitive);
+	db_bind_u32(&r.b[19], &r.ignore_separators);
 	/* The row, its reward, its cap's slots and its audit record commit together. */
 	if ((st = db_begin(db, e)) == CP_OK && (st = db_run(db, insert_sql, r.b, NULL, e)) == CP_OK) {
 		c->id = (uint32_t)db_insert_id(db, insert_sql);

@@ -13,7 +13,8 @@
  * The fast statement (core/redeem.c) is a single-table UPDATE: reading campaigns
  * in the statement costs 15-25 % of redemption throughput (bench/redeem), so it
  * takes the campaigns' state from here instead, as a list of "open" campaigns
- * (active, inside their window, no per-user limit, no events, no cap), and is made exact
+ * (active, inside their window, no per-user limit, no events, no cap, no
+ * unfinished import, whose codes the statement could not tell apart), and is made exact
  * by a fence: the cache is read together with the server's NOW(6) + FENCE_MS,
  * and the statement only matches while the server's NOW(6) is before that
  * instant. Whatever can make an open entry wrong (a pause or archive, and through
@@ -122,10 +123,11 @@ static struct cache_list *list_for(struct cp_db *db)
 #define LOAD_SQL                                                                          \
 	"SELECT id, name, per_user_limit, unredeem_policy = 'restore', alphabet, prefix,"  \
 	" body_length, check_char, group_size, events_enabled,"                            \
-	" status = 'active' AND per_user_limit = 0 AND events_enabled = 0"                 \
+	" status = 'active' AND per_user_limit = 0 AND events_enabled = 0 AND importing = 0" \
 	" AND (starts_at IS NULL OR starts_at <= NOW(6))"                                  \
 	" AND (expires_at IS NULL OR expires_at > " FENCE_SQL "), " FENCE_SQL              \
-	", COALESCE(reward_id, 0), max_redemptions IS NOT NULL"                           \
+	", COALESCE(reward_id, 0), max_redemptions IS NOT NULL, external, case_sensitive,"  \
+	" ignore_separators"                                                              \
 	" FROM campaigns WHERE status <> 'archived' ORDER BY id"
 static const char load_sql[] = LOAD_SQL;
 /*
@@ -158,6 +160,9 @@ static void fill_campaign(struct cache_campaign *k, MYSQL_ROW row)
 	k->events = row[9] != NULL && row[9][0] != '0';
 	k->reward_id = row[12] != NULL ? (uint32_t)strtoul(row[12], NULL, 10) : 0;
 	k->capped = row[13] != NULL && row[13][0] == '1';
+	k->format.external = row[14] != NULL && row[14][0] != '0';
+	k->format.case_sensitive = row[15] != NULL && row[15][0] != '0';
+	k->format.ignore_separators = row[16] != NULL && row[16][0] != '0';
 }
 
 /* "YYYY-MM-DD HH:MM:SS.ffffff" as the server sent it. */

@@ -46,6 +46,7 @@ static const struct opt opts[] = {
 	{"threads", OPT_UINT, OFF(threads), 1, 1024},
 	{"max-connections", OPT_UINT, OFF(max_connections), 1, 1000000},
 	{"body-max", OPT_SIZE, OFF(body_max), 256, 16 * 1024 * 1024},
+	{"import-max", OPT_SIZE, OFF(import_max), 1024, 1ull << 40},
 	{"site", OPT_STR, OFF(site), 0, 0},
 	{"log-file", OPT_STR, OFF(log_file), 0, 0},
 	{"idempotency-retention", OPT_DURATION, OFF(idempotency_retention), 60, 90 * 86400},
@@ -86,6 +87,7 @@ void cp_config_init(struct cp_config *c)
 	c->threads = 16;
 	c->max_connections = 1024;
 	c->body_max = 16 * 1024;
+	c->import_max = 256u << 20;
 	c->idempotency_retention = 24 * 3600;
 	c->idempotency_stale = 120;
 	c->retries = 5;

@@ -68,6 +68,8 @@ extern "C" {
 	  "metadata must be a JSON object of at most 4 KiB")                            \
 	X(E_INVALID_TIME_ZONE, "invalid_time_zone", 400,                                \
 	  "not a time zone of the tz database")                                         \
+	X(E_INVALID_IMPORT, "invalid_import", 400, "the import file is malformed")      \
+	X(E_DUPLICATE_CODE, "duplicate_code", 409, "the code is stored already")        \
 	X(E_ORDER_AMOUNT_REQUIRED, "order_amount_required", 400,                        \
 	  "the campaign has a minimum order: the order amount is required")             \
 	X(E_CURRENCY_MISMATCH, "currency_mismatch", 409,                                \
@@ -172,6 +174,7 @@ struct cp_config {
 	unsigned int threads;        /* coupon-fcgi worker threads */
 	unsigned int max_connections; /* coupon-fcgi: open FastCGI connections at most */
 	size_t body_max;             /* coupon-fcgi request body cap, bytes */
+	size_t import_max;           /* coupon-fcgi: cap of an import's CSV body, bytes */
 	char *site;                  /* coupon-fcgi: origin accepted for form posts */
 	char *log_file;              /* NULL = stderr */
 	unsigned int idempotency_retention; /* seconds */
@@ -269,10 +272,12 @@ enum cp_status cp_schema_check(struct cp_db *, struct cp_err *);
 #define CP_BODY_MIN 6
 #define CP_BODY_MAX 24
 #define CP_PREFIX_MAX 16
-/* Normalised code: prefix + body + check character. */
-#define CP_CODE_MAX (CP_PREFIX_MAX + CP_BODY_MAX + 1)
+/* Codes made elsewhere (external format): 1..CP_EXTERNAL_MAX printable ASCII. */
+#define CP_EXTERNAL_MAX 64
+/* Normalised code: prefix + body + check character, or an external code. */
+#define CP_CODE_MAX CP_EXTERNAL_MAX
 /* Displayed code: prefix, '-', groups separated by '-'. */
-#define CP_DISPLAY_MAX (CP_CODE_MAX + CP_BODY_MAX + 2)
+#define CP_DISPLAY_MAX (CP_PREFIX_MAX + CP_BODY_MAX + 1 + CP_BODY_MAX + 2) /* >= CP_EXTERNAL_MAX */
 /* Longest typed input accepted before normalisation. */
 #define CP_INPUT_MAX 128
 #define CP_GUESS_TARGET_DEFAULT 1e-9
@@ -289,6 +294,15 @@ struct cp_format {
 	 */
 	bool check;
 	unsigned int group;                 /* display group size, 0 = none */
+	/*
+	 * Codes made elsewhere: 1..CP_EXTERNAL_MAX printable ASCII characters, no
+	 * check character; alphabet, prefix, length and grouping do not apply.
+	 * Typed input is trimmed of surrounding spaces, case-folded unless
+	 * case_sensitive, and spaces and dashes dropped when ignore_separators.
+	 */
+	bool external;
+	bool case_sensitive;
+	bool ignore_separators;             /* default on */
 };
 
 /* Crockford Base32, no prefix, body 12, check character on, groups of 4. */
@@ -314,6 +328,7 @@ enum cp_status cp_format_allows(const struct cp_format *, uint64_t count, struct
  * alphabet lacks them, O read as 0, I and L read as 1. Checks prefix, length,
  * symbols and the check character. OUT gets the normalised code (NUL-terminated,
  * at most CP_CODE_MAX chars). CP_E_INVALID_CODE or CP_E_WRONG_CHECK on failure.
+ * An external format reads the input as struct cp_format says.
  */
 enum cp_status cp_code_normalize(const struct cp_format *, const char *in, size_t inlen,
 				 char *out, size_t outsz, struct cp_err *);
@@ -468,6 +483,7 @@ struct cp_campaign {
 	time_t created_at;
 	struct cp_reward reward;         /* what its codes grant now, min order, metadata */
 	uint32_t max_redemptions;        /* redemptions allowed in all, 0 = no cap */
+	bool importing;                  /* an import of it is unfinished (read only) */
 };
 
 /* --- campaigns: declarations (generation work) --- */
@@ -540,7 +556,8 @@ enum cp_status cp_campaign_update(struct cp_db *, const struct cp_campaign *, st
  *   prefix (upper-cased), body_length (default: chosen at create), check,
  *   group, planned_codes (1..CP_PLANNED_MAX), events, max_redemptions
  *   (0..UINT32_MAX; 0, "none" and "" are no cap), transferable, valid_for
- *   (cp_parse_duration, up to CP_VALID_FOR_MAX; 0 or "none": no limit).
+ *   (cp_parse_duration, up to CP_VALID_FOR_MAX; 0 or "none": no limit);
+ *   external, case_sensitive and ignore_separators (codes made elsewhere).
  * Whether the whole is acceptable is cp_campaign_create's decision. Refusals are
  * CP_E_INVALID_ARGUMENT with cp_err.field = FIELD.
  */
@@ -596,7 +613,7 @@ enum cp_status cp_code_counts(struct cp_db *, uint32_t campaign_id, uint64_t bat
 
 /* --- generation: declarations (generation work) --- */
 
-enum cp_gen_method { CP_GEN_RANDOM, CP_GEN_KEYED };
+enum cp_gen_method { CP_GEN_RANDOM, CP_GEN_KEYED, CP_GEN_IMPORT /* codes from a file */ };
 enum cp_batch_status { CP_BATCH_RUNNING, CP_BATCH_COMPLETE, CP_BATCH_FAILED, CP_BATCH_CANCELLED };
 
 const char *cp_gen_method_name(enum cp_gen_method);
@@ -716,6 +733,71 @@ enum cp_status cp_expire_codes(struct cp_db *, uint32_t campaign_id, uint64_t ba
 			       const char *actor, const char *reason, uint64_t *count,
 			       struct cp_err *);
 
+
+/* ---------------------------------------------------------------- import */
+/* Codes made elsewhere, from a file (core/import.c, its reader core/import_csv.c). */
+
+enum cp_import_dup { CP_IMPORT_DUP_FAIL, CP_IMPORT_DUP_SKIP };
+#define CP_IMPORT_DUP_LINES 100       /* duplicate line numbers kept */
+#define CP_IMPORT_CHUNK_DEFAULT 100000u /* as generation's, measured there */
+
+struct cp_import_progress {
+	uint64_t batch_id;
+	uint64_t imported, duplicates, nlines, bytes; /* committed, whole batch */
+	uint64_t size;                   /* of the input when known, else 0 */
+	double elapsed;                  /* seconds since this run started */
+};
+/* After each committed chunk; returning false stops the run (the batch is resumable). */
+typedef bool (*cp_import_progress_fn)(const struct cp_import_progress *, void *arg);
+/* Up to N bytes of the input into BUF: how many, 0 at its end, -1 on an error (in E). */
+typedef long (*cp_import_read_fn)(void *arg, char *buf, size_t n, struct cp_err *e);
+
+struct cp_import_opts {
+	enum cp_import_dup on_duplicate; /* cp_import_create only: the batch keeps it */
+	const char *sha256;  /* hex SHA-256 of the whole input, when known before reading; or NULL */
+	uint64_t size;       /* bytes of the whole input when known, else 0 */
+	unsigned int chunk;  /* codes per transaction; 0 = CP_IMPORT_CHUNK_DEFAULT */
+	cp_import_progress_fn progress; /* may be NULL */
+	void *arg;
+};
+
+struct cp_import_result {
+	struct cp_batch batch;           /* generated = codes stored */
+	enum cp_import_dup on_duplicate;
+	uint64_t duplicates, nlines, bytes; /* skipped, lines read, bytes read (committed) */
+	uint64_t size;                   /* of the input, 0 = not known */
+	uint64_t dup_lines[CP_IMPORT_DUP_LINES]; /* the first duplicates' line numbers */
+	unsigned int ndup_lines;
+	char sha256[65];                 /* of the input, "" until known */
+};
+
+/*
+ * An import batch (method import) for campaign CAMPAIGN_ID (not archived). Its
+ * codes stay invisible to every operation until the batch completes; a failed
+ * import deletes them. Audited.
+ */
+enum cp_status cp_import_create(struct cp_db *, uint32_t campaign_id,
+				const struct cp_import_opts *, uint64_t *batch_id, struct cp_err *);
+/*
+ * Reads the whole input through READ (from its first byte, also when resuming)
+ * and stores what batch ID lacks, in chunks, each one transaction with the
+ * batch's progress: killed at any moment and run again with the same input, the
+ * batch ends with each code once. The input's SHA-256 so far is recorded with
+ * each chunk; a run whose input differs from what the batch read (or from
+ * the SHA-256 recorded for the whole) is refused (CP_E_CONFLICT). A malformed
+ * line (CP_E_INVALID_IMPORT, CP_E_INVALID_CODE, CP_E_INVALID_METADATA) or, with
+ * CP_IMPORT_DUP_FAIL, a duplicate (CP_E_DUPLICATE_CODE) fails the batch, "line N:
+ * why" in E. OUT (may be NULL) gets the batch's state.
+ */
+enum cp_status cp_import_run(struct cp_db *, uint64_t batch_id, cp_import_read_fn read,
+			     void *arg, const struct cp_import_opts *, struct cp_import_result *out,
+			     struct cp_err *);
+/* SHA-256 (HEX, 65 bytes) and size of everything READ gives, for cp_import_opts. */
+enum cp_status cp_import_digest(cp_import_read_fn read, void *arg, char *hex, uint64_t *size,
+				struct cp_err *);
+/* The state of import batch ID. CP_E_NOT_FOUND, or CP_E_CONFLICT if it is no import. */
+enum cp_status cp_import_get(struct cp_db *, uint64_t id, struct cp_import_result *,
+			     struct cp_err *);
 
 /* ---------------------------------------------------------------- redemption */
 /* Owned by the redemption work (core/redeem.c and friends). */

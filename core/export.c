@@ -154,7 +154,8 @@ static enum cp_status row(struct export *x, struct export_row *r, struct cp_err 
 {
 	char disp[CP_DISPLAY_MAX + 1], user[TEXT_CSV_MAX(sizeof r->user)],
 		order[TEXT_CSV_MAX(sizeof r->order)], expires[32], redeemed[32], reserved[32];
-	char line[CP_DISPLAY_MAX + CP_CODE_MAX + sizeof user + sizeof order + 256];
+	char shown[TEXT_CSV_MAX(CP_DISPLAY_MAX)], stored[TEXT_CSV_MAX(CP_CODE_MAX)];
+	char line[sizeof shown + sizeof stored + sizeof user + sizeof order + 256];
 	int n;
 
 	terminate(r->code, r->clen, sizeof r->code);
@@ -163,13 +164,16 @@ static enum cp_status row(struct export *x, struct export_row *r, struct cp_err 
 	terminate(r->order, r->olen, sizeof r->order);
 	/* A code stored under an older format of the campaign: show it as stored. */
 	if (cp_code_display(&x->camp.format, r->code, disp, sizeof disp) != CP_OK)
-		snprintf(disp, sizeof disp, "%s", r->code);
+		snprintf(disp, sizeof disp, "%.*s", CP_CODE_MAX, r->code);
 	utc_text(&r->expires, r->expires_null, expires);
 	utc_text(&r->redeemed, r->redeemed_null, redeemed);
 	utc_text(&r->reserved, r->reserved_null, reserved);
+	/* External codes may hold commas and quotes; they are kept byte for byte. */
+	text_csv(shown, disp);
+	text_csv(stored, r->code);
 	text_csv_field(user, r->user);
 	text_csv_field(order, r->order);
-	n = snprintf(line, sizeof line, "%s,%s,%" PRIu64 ",%s,%s,%s,%s,%s,%s,%s\n", disp, r->code,
+	n = snprintf(line, sizeof line, "%s,%s,%" PRIu64 ",%s,%s,%s,%s,%s,%s,%s\n", shown, stored,
 		     r->batch, r->status, expires, reward_text(x, r->reward), user, order, redeemed,
 		     reserved);
 	x->count++;

@@ -177,7 +177,8 @@ enum cp_status cp_parse_ttl(const char *s, unsigned int *ttl, struct cp_err *e)
 
 enum cp_status cp_parse_method(const char *s, enum cp_gen_method *m, struct cp_err *e)
 {
-	if (!cp_gen_method_parse(s, m))
+	/* Imports are made from a file, not generated. */
+	if (!cp_gen_method_parse(s, m) || *m == CP_GEN_IMPORT)
 		return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, "method",
 					"method must be random or keyed, not '%.40s'", s);
 	return CP_OK;
@@ -423,6 +424,9 @@ static const struct field_def fields[] = {
 	{"events", set_bool, AT(events), 0, 0},
 	{"transferable", set_bool, AT(transferable), 0, 0},
 	{"valid_for", set_duration, AT(valid_for), 0, CP_VALID_FOR_MAX},
+	{"external", set_bool, AT(format.external), 0, 0},
+	{"case_sensitive", set_bool, AT(format.case_sensitive), 0, 0},
+	{"ignore_separators", set_bool, AT(format.ignore_separators), 0, 0},
 	{"reward", set_reward, offsetof(struct cp_campaign, reward.type),
 	 offsetof(struct cp_campaign, reward.min_order) - offsetof(struct cp_campaign, reward.type),
 	 0, 0},

@@ -45,6 +45,8 @@
 #include "format_internal.h"
 #include "text.h"
 
+_Static_assert(CP_PREFIX_MAX + CP_BODY_MAX + 1 <= CP_CODE_MAX, "our codes fit CP_CODE_MAX");
+
 #define XSTR(x) #x
 #define STR(x) XSTR(x)
 
@@ -183,6 +185,7 @@ void cp_format_default(struct cp_format *fmt)
 	fmt->body_len = 12;
 	fmt->check = true;
 	fmt->group = 4;
+	fmt->ignore_separators = true;
 }
 
 static enum cp_status validate_alphabet(const char *a, struct cp_err *err)
@@ -251,6 +254,8 @@ enum cp_status cp_format_validate(const struct cp_format *fmt, struct cp_err *er
 
 	if (fmt == NULL)
 		return cp_err_set(err, CP_E_INVALID_ARGUMENT, "no format");
+	if (fmt->external)
+		return CP_OK;
 	if ((st = validate_alphabet(fmt->alphabet, err)) != CP_OK)
 		return st;
 	if ((st = validate_prefix(fmt->prefix, err)) != CP_OK)
@@ -372,6 +377,9 @@ enum cp_status cp_format_allows(const struct cp_format *fmt, uint64_t count, str
 
 	if ((st = cp_format_validate(fmt, err)) != CP_OK)
 		return st;
+	/* Codes made elsewhere: their guessing is the maker's; rate limits guard lookups. */
+	if (fmt->external)
+		return CP_OK;
 	radix = cp_format_radix(fmt);
 	cap = capacity(radix, fmt->body_len);
 	if (count > cap)
@@ -398,6 +406,20 @@ static const char *bad_byte(unsigned char c)
 	return NULL;
 }
 
+/* Refuses input holding a byte no code may hold, naming it and its position. */
+static enum cp_status check_bytes(const char *in, size_t inlen, struct cp_err *err)
+{
+	for (size_t i = 0; i < inlen; i++) {
+		unsigned char c = (unsigned char)in[i];
+		const char *why = bad_byte(c);
+
+		if (why != NULL)
+			return cp_err_set(err, CP_E_INVALID_CODE, "%s 0x%02X at position %zu",
+					  why, c, i + 1);
+	}
+	return CP_OK;
+}
+
 /*
  * Drops spaces and dashes and folds case (our alphabets have no lowercase).
  * POS keeps each kept byte's 1-based input position for error messages.
@@ -412,13 +434,11 @@ static enum cp_status compact(const char *in, size_t inlen, char *buf, uint8_t *
 				  "the code is too long: %zu bytes, at most %d", inlen,
 				  CP_INPUT_MAX);
 	*n = 0;
+	if (check_bytes(in, inlen, err) != CP_OK)
+		return CP_E_INVALID_CODE;
 	for (size_t i = 0; i < inlen; i++) {
 		unsigned char c = (unsigned char)in[i];
-		const char *why = bad_byte(c);
 
-		if (why != NULL)
-			return cp_err_set(err, CP_E_INVALID_CODE, "%s 0x%02X at position %zu",
-					  why, c, i + 1);
 		if (c == ' ' || c == '-')
 			continue;
 		buf[*n] = (char)(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
@@ -486,6 +506,38 @@ static enum cp_status check_body(const struct cp_format *fmt, const char *body, 
 	return CP_OK;
 }
 
+/*
+ * An external code: printable ASCII, surrounding spaces trimmed, spaces and
+ * dashes dropped when the campaign ignores them, case folded unless it is
+ * case-sensitive; 1..CP_EXTERNAL_MAX characters left.
+ */
+static enum cp_status normalize_external(const struct cp_format *fmt, const char *in,
+					 size_t inlen, char *out, size_t outsz,
+					 struct cp_err *err)
+{
+	size_t n = 0;
+
+	if (check_bytes(in, inlen, err) != CP_OK)
+		return CP_E_INVALID_CODE;
+	while (inlen > 0 && in[inlen - 1] == ' ')
+		inlen--;
+	for (size_t i = 0; i < inlen; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if ((c == ' ' && n == 0) || (fmt->ignore_separators && (c == ' ' || c == '-')))
+			continue;
+		if (n == CP_EXTERNAL_MAX || n + 1 >= outsz)
+			return cp_err_set(err, CP_E_INVALID_CODE,
+					  "the code is longer than %d characters", CP_EXTERNAL_MAX);
+		out[n++] = (char)(!fmt->case_sensitive && c >= 'a' && c <= 'z' ? c - 'a' + 'A'
+									      : c);
+	}
+	out[n] = '\0';
+	if (n == 0)
+		return cp_err_set(err, CP_E_INVALID_CODE, "the code is empty");
+	return CP_OK;
+}
+
 enum cp_status cp_code_normalize(const struct cp_format *fmt, const char *in, size_t inlen,
 				 char *out, size_t outsz, struct cp_err *err)
 {
@@ -500,6 +552,12 @@ enum cp_status cp_code_normalize(const struct cp_format *fmt, const char *in, si
 		out[0] = '\0';
 	if ((st = cp_format_validate(fmt, err)) != CP_OK)
 		return st;
+	if (inlen > CP_INPUT_MAX)
+		return cp_err_set(err, CP_E_INVALID_CODE,
+				  "the code is too long: %zu bytes, at most %d", inlen,
+				  CP_INPUT_MAX);
+	if (fmt->external)
+		return normalize_external(fmt, in, inlen, out, outsz, err);
 	plen = strlen(fmt->prefix);
 	if (outsz < plen + fmt->body_len + fmt->check + 1)
 		return cp_err_set(err, CP_E_INVALID_ARGUMENT,
@@ -567,6 +625,14 @@ enum cp_status cp_code_display(const struct cp_format *fmt, const char *norm, ch
 
 	if (fmt == NULL || norm == NULL || out == NULL)
 		return CP_E_INVALID_ARGUMENT;
+	if (fmt->external) {
+		/* Shown as stored: the maker's own form. */
+		if (strnlen(norm, CP_EXTERNAL_MAX + 1) > CP_EXTERNAL_MAX ||
+		    strlen(norm) + 1 > outsz)
+			return CP_E_INVALID_ARGUMENT;
+		memcpy(out, norm, strlen(norm) + 1);
+		return CP_OK;
+	}
 	plen = strnlen(fmt->prefix, sizeof fmt->prefix);
 	blen = fmt->body_len + fmt->check;
 	if (strnlen(norm, CP_CODE_MAX + 1) != plen + blen ||

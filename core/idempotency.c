@@ -128,40 +128,72 @@ enum cp_status idem_init(struct idem *k, enum cp_op op, const struct cp_redeem_r
 /* ------------------------------------------------------------ the stored reply */
 
 /*
- * "v2 STATUS CAMPAIGN REDEEMED_AT RESERVED_UNTIL RETRIES CODE REWARD\nCAMPAIGN NAME".
+ * "v3 STATUS CAMPAIGN REDEEMED_AT RESERVED_UNTIL RETRIES CODE REWARD\nCAMPAIGN NAME".
  * REWARD is the campaign_rewards id: its row never changes, so a replay reads
- * back the very reward (and minimum) the first reply had. v1 (before rewards)
- * is still read, as no reward.
+ * back the very reward (and minimum) the first reply had. CODE is in hex ("-"
+ * for none): an external code may hold spaces. v2 (the code as is) and v1
+ * (before rewards, read as no reward) are still read.
  */
 static void serialise(const struct cp_redeem_result *r, char *out, size_t sz)
 {
-	snprintf(out, sz, "v2 %s %" PRIu32 " %lld %lld %u %s %" PRIu32 "\n%s",
+	char hex[2 * CP_CODE_MAX + 1] = "-";
+	size_t n = strnlen(r->code, CP_CODE_MAX);
+
+	if (n > 0)
+		text_hex(hex, r->code, n);
+	snprintf(out, sz, "v3 %s %" PRIu32 " %lld %lld %u %s %" PRIu32 "\n%s",
 		 cp_status_code(r->status), r->campaign_id, (long long)r->redeemed_at,
-		 (long long)r->reserved_until, r->retries, r->code[0] ? r->code : "-",
-		 r->reward.id, r->campaign_name);
+		 (long long)r->reserved_until, r->retries, hex, r->reward.id, r->campaign_name);
+}
+
+/* CODE as stored by version V into OUT (CP_CODE_MAX + 1 bytes); false if malformed. */
+static bool parse_code(char v, const char *code, char *out)
+{
+	size_t n = strlen(code);
+
+	if (strcmp(code, "-") == 0)
+		n = 0;
+	if (n == 0 || v != '3') {
+		if (n > CP_CODE_MAX)
+			return false;
+		memcpy(out, code, n);
+		out[n] = '\0';
+		return true;
+	}
+	if (n % 2 != 0 || n / 2 > CP_CODE_MAX)
+		return false;
+	for (size_t i = 0; i < n; i += 2) {
+		int hi = text_hexval(code[i]), lo = text_hexval(code[i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return false;
+		out[i / 2] = (char)(hi << 4 | lo);
+	}
+	out[n / 2] = '\0';
+	return true;
 }
 
 static bool parse(const char *s, struct cp_redeem_result *r)
 {
-	char status[64], code[49]; /* %48s: the column's width, checked against CP_CODE_MAX */
+	char status[64], code[2 * CP_CODE_MAX + 1];
 	long long red, res;
 	const char *nl = strchr(s, '\n');
 	size_t nlen;
 	enum cp_status st;
-	bool v2 = strncmp(s, "v2 ", 3) == 0;
+	char v = s[0] == 'v' && s[1] >= '1' && s[1] <= '3' && s[2] == ' ' ? s[1] : '\0';
 
-	if (nl == NULL || (!v2 && strncmp(s, "v1 ", 3) != 0) ||
-	    sscanf(s + 3, "%63s %" SCNu32 " %lld %lld %u %48s", status, &r->campaign_id, &red,
+	_Static_assert(2 * CP_CODE_MAX == 128, "the %128s below");
+	if (nl == NULL || v == '\0' ||
+	    sscanf(s + 3, "%63s %" SCNu32 " %lld %lld %u %128s", status, &r->campaign_id, &red,
 		   &res, &r->retries, code) != 6)
 		return false;
-	if (v2 && sscanf(s + 3, "%*s %*s %*s %*s %*s %*s %" SCNu32, &r->reward.id) != 1)
+	if (v != '1' && sscanf(s + 3, "%*s %*s %*s %*s %*s %*s %" SCNu32, &r->reward.id) != 1)
 		return false;
-	if ((st = cp_status_from_code(status)) == CP_STATUS_COUNT || strlen(code) > CP_CODE_MAX)
+	if ((st = cp_status_from_code(status)) == CP_STATUS_COUNT || !parse_code(v, code, r->code))
 		return false;
 	r->status = st;
 	r->redeemed_at = (time_t)red;
 	r->reserved_until = (time_t)res;
-	snprintf(r->code, sizeof r->code, "%s", strcmp(code, "-") == 0 ? "" : code);
 	nlen = strnlen(nl + 1, sizeof r->campaign_name - 1);
 	memcpy(r->campaign_name, nl + 1, nlen);
 	r->campaign_name[nlen] = '\0';

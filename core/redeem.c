@@ -55,12 +55,21 @@
 #include "text.h"
 #include "xmalloc.h"
 
-/* Campaign active, inside its window; code not past its own expiry nor its hand-out's. */
+/*
+ * A code of an import that has not completed does not exist yet, for every
+ * operation and for the refusal lookup alike (so it is an unknown code, counted
+ * as a failed lookup). Only campaigns with such an import (k.importing) look at
+ * the batch; the fast statement never meets their codes (core/campaign_cache.c).
+ */
+#define VISIBLE_SQL                                                                   \
+	" AND (k.importing = 0 OR NOT EXISTS (SELECT 1 FROM generation_batches b"    \
+	" WHERE b.id = c.batch_id AND b.method = 'import' AND b.status <> 'complete'))"
+/* Campaign active, inside its window; code not past its own expiry nor its hand-out's; imported. */
 #define OPEN_SQL                                                                       \
 	" AND k.status = 'active' AND (k.starts_at IS NULL OR k.starts_at <= NOW(6))" \
 	" AND (k.expires_at IS NULL OR k.expires_at > NOW(6))"                        \
 	" AND (c.expires_at IS NULL OR c.expires_at > NOW(6))"                        \
-	" AND (c.assigned_until IS NULL OR c.assigned_until > NOW(6))"
+	" AND (c.assigned_until IS NULL OR c.assigned_until > NOW(6))" VISIBLE_SQL
 /* A handed-out code, for its holder (bound: the request's user) or anyone's if transferable. */
 #define HELD_SQL " OR (c.status = 'assigned' AND (c.assigned_user_id = ? OR k.transferable))"
 /*
@@ -236,7 +245,8 @@ static const char why_sql[] =
 	" (SELECT 1 FROM campaign_cap_slots s WHERE s.campaign_id = k.id AND s.used < s.quota),"
 	" COALESCE((SELECT s.slot FROM campaign_cap_slots s WHERE s.campaign_id = k.id"
 	" AND s.used < s.quota ORDER BY RAND() LIMIT 1), 0)"
-	" FROM coupon_codes c JOIN campaigns k ON k.id = c.campaign_id WHERE c.code = ?";
+	" FROM coupon_codes c JOIN campaigns k ON k.id = c.campaign_id WHERE c.code = ?"
+	VISIBLE_SQL;
 
 /* Bound parameters, in statement order. */
 enum param { P_END, P_USER, P_ORDER, P_TIME, P_CODE };

@@ -202,9 +202,9 @@ size_t text_json_str(char *out, size_t size, const char *s, size_t len)
 	return total;
 }
 
-size_t text_csv_field(char *out, const char *s)
+/* S as a CSV field, quoted when it must be or when FORMULA asks for the apostrophe. */
+static size_t csv_quote(char *out, const char *s, bool formula)
 {
-	bool formula = s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
 	size_t o = 0;
 
 	if (!formula && strpbrk(s, ",\"\r\n") == NULL) {
@@ -223,4 +223,14 @@ size_t text_csv_field(char *out, const char *s)
 	out[o++] = '"';
 	out[o] = '\0';
 	return o;
+}
+
+size_t text_csv(char *out, const char *s)
+{
+	return csv_quote(out, s, false);
+}
+
+size_t text_csv_field(char *out, const char *s)
+{
+	return csv_quote(out, s, s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL);
 }

@@ -64,18 +64,21 @@ void text_hex(char *out, const void *bytes, size_t n);
  */
 size_t text_json_str(char *out, size_t size, const char *s, size_t len);
 
-/* The longest CSV field text_csv_field() writes for a value of N bytes. */
+/* The longest CSV field text_csv() or text_csv_field() writes for a value of N bytes. */
 #define TEXT_CSV_MAX(n) (2 * (n) + 4)
 
 /*
  * S (NUL-terminated) as one RFC 4180 CSV field in OUT, which has room for
  * TEXT_CSV_MAX(strlen(S)) bytes and gets a NUL; returns the field's length.
- *
- * The field is quoted when it holds a separator, a quote or a line break, with
- * each quote doubled. A value that a spreadsheet would run as a formula (it
- * starts with '=', '+', '-', '@', a tab or a carriage return) is written with a
- * leading apostrophe, inside quotes: the export is opened in spreadsheets by
- * finance and support, and a user or order id is text a customer may choose.
+ * Quoted when it holds a separator, a quote or a line break, each quote doubled.
+ * For values that must come back byte for byte: codes.
+ */
+size_t text_csv(char *out, const char *s);
+/*
+ * The same for text a person or a customer chose (user and order ids): a value
+ * that a spreadsheet would run as a formula (it starts with '=', '+', '-', '@', a
+ * tab or a carriage return) is written with a leading apostrophe, inside quotes:
+ * exports and searches are opened in spreadsheets by finance and support.
  */
 size_t text_csv_field(char *out, const char *s);
 

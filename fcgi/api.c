@@ -38,6 +38,7 @@ static const struct route routes[] = {
 	{"batch_create", "POST", "/api/v1/campaigns/*/batches", BODY_JSON, AS, f_batch,
 	 h_batch_create, -1},
 	{"batch_get", "GET", "/api/v1/batches/*", BODY_NONE, AS, NULL, h_batch_get, -1},
+	{"import", "POST", "/api/v1/campaigns/*/imports", BODY_CSV, AS, NULL, h_import, -1},
 	{"batch_expire", "POST", "/api/v1/batches/*/expire", BODY_JSON_OPT, AS, f_reason,
 	 h_batch_expire, -1},
 	{"campaign_expire", "POST", "/api/v1/campaigns/*/expire", BODY_JSON_OPT, AS, f_reason,
@@ -199,6 +200,8 @@ static const struct route *route(struct api_ctx *c)
 
 static const char *body_type(enum body_kind k)
 {
+	if (k == BODY_CSV)
+		return "text/csv";
 	return k == BODY_FORM ? "application/x-www-form-urlencoded" : "application/json";
 }
 
@@ -223,14 +226,17 @@ static bool admit(struct api_ctx *c, size_t *want)
 	if (!(n == 0 && c->rt->body == BODY_JSON_OPT &&
 	      (c->req->content_type == NULL || *c->req->content_type == '\0')) &&
 	    !http_media_type_is(c->req->content_type, body_type(c->rt->body))) {
-		reply_error(c->resp, CP_E_MEDIA_TYPE, c->rt->body == BODY_FORM ?
-			    "expected application/x-www-form-urlencoded" : "expected application/json");
-		return false;
-	}
-	if (n > c->w->cfg->body_max) {
 		char msg[64];
 
-		snprintf(msg, sizeof msg, "the body is limited to %zu bytes", c->w->cfg->body_max);
+		snprintf(msg, sizeof msg, "expected %s", body_type(c->rt->body));
+		reply_error(c->resp, CP_E_MEDIA_TYPE, msg);
+		return false;
+	}
+	if (n > (c->rt->body == BODY_CSV ? c->w->cfg->import_max : c->w->cfg->body_max)) {
+		char msg[64];
+
+		snprintf(msg, sizeof msg, "the body is limited to %zu bytes",
+			 c->rt->body == BODY_CSV ? c->w->cfg->import_max : c->w->cfg->body_max);
 		reply_error(c->resp, CP_E_TOO_LARGE, msg);
 		return false;
 	}
@@ -240,8 +246,16 @@ static bool admit(struct api_ctx *c, size_t *want)
 
 static bool read_body(struct api_ctx *c, size_t want, api_read_fn rd, void *src)
 {
-	size_t got = want > 0 ? rd(src, c->w->body, want) : 0;
+	size_t got;
 
+	if (c->rt->body == BODY_CSV) {
+		/* Streamed by the handler, after the API key is checked. */
+		c->rd = rd;
+		c->src = src;
+		c->body_want = want;
+		want = 0;
+	}
+	got = want > 0 ? rd(src, c->w->body, want) : 0;
 	c->w->body[got] = '\0';
 	c->req->body = c->w->body;
 	c->req->body_len = got;
@@ -531,6 +545,7 @@ static bool parse(struct api_ctx *c)
 	cp_err_clear(&e);
 	switch (c->rt->body) {
 	case BODY_NONE:
+	case BODY_CSV: /* the handler's to read */
 		return true;
 	case BODY_FORM:
 		st = http_parse_form(c->req->body, c->req->body_len, f, &c->ps, &e);

@@ -43,6 +43,7 @@ const struct field f_campaign[] = {
 	{"min_order", FT_OBJ, P_MIN_ORDER, 0, false},
 	{"metadata", FT_OBJ, P_METADATA, 0, false},
 	{"max_redemptions", FT_UINT, P_MAX_REDEMPTIONS, FIELD_NUM_ANY, false},
+	{"format", FT_OBJ, P_FORMAT, 0, false},
 	{NULL, FT_STR, 0, 0, false},
 };
 /* What PATCH may change: the terms cp_campaign_update writes, and the status. */
@@ -120,12 +121,15 @@ static void campaign_json(struct buf *b, const struct cp_campaign *cp,
 	buf_puts(b, ",\"expires_at\":");
 	buf_json_time_in(b, (long long)cp->expires_at, cp->time_zone);
 	buf_printf(b, ",\"per_user_limit\":%u,\"unredeem\":\"%s\",\"planned_codes\":%llu,"
-		      "\"events\":%s,\"transferable\":%s,\"valid_for\":%u,\"format\":{\"alphabet\":\"%s\",\"prefix\":\"%s\","
-		      "\"body_length\":%u,\"check\":%s,\"group\":%u},\"created_at\":",
+		      "\"events\":%s,\"transferable\":%s,\"valid_for\":%u,\"format\":{\"alphabet\":\"%s\","
+		      "\"prefix\":\"%s\",\"body_length\":%u,\"check\":%s,\"group\":%u,\"external\":%s,"
+		      "\"case_sensitive\":%s,\"ignore_separators\":%s},\"created_at\":",
 		   (unsigned int)cp->per_user_limit, cp_unredeem_name(cp->unredeem_restores),
 		   (unsigned long long)cp->planned_codes, cp->events ? "true" : "false",
 		   cp->transferable ? "true" : "false", (unsigned int)cp->valid_for,
-		   f->alphabet, f->prefix, f->body_len, f->check ? "true" : "false", f->group);
+		   f->alphabet, f->prefix, f->body_len, f->check ? "true" : "false", f->group,
+		   f->external ? "true" : "false", f->case_sensitive ? "true" : "false",
+		   f->ignore_separators ? "true" : "false");
 	buf_json_time_in(b, (long long)cp->created_at, cp->time_zone);
 	api_reward_members(b, &cp->reward);
 	if (cp->max_redemptions != 0)
@@ -303,7 +307,25 @@ void h_campaign_get(struct api_ctx *c)
 	buf_puts(&c->resp->body, "\n");
 }
 
-/* Times on the clock of ZONE, its campaign's. */
+/* An import batch's own state, inside its batch object. */
+static void import_json(struct buf *b, const struct cp_import_result *r)
+{
+	buf_printf(b, ",\"import\":{\"on_duplicate\":\"%s\",\"lines\":%llu,\"bytes\":%llu,"
+		      "\"size\":%llu,\"duplicates\":%llu,\"duplicate_lines\":[",
+		   r->on_duplicate == CP_IMPORT_DUP_SKIP ? "skip" : "fail",
+		   (unsigned long long)r->nlines, (unsigned long long)r->bytes,
+		   (unsigned long long)r->size, (unsigned long long)r->duplicates);
+	for (unsigned int i = 0; i < r->ndup_lines; i++)
+		buf_printf(b, "%s%llu", i ? "," : "", (unsigned long long)r->dup_lines[i]);
+	buf_puts(b, "],\"sha256\":");
+	if (r->sha256[0] != '\0')
+		buf_printf(b, "\"%s\"", r->sha256);
+	else
+		buf_puts(b, "null");
+	buf_puts(b, "}");
+}
+
+/* Times on the clock of ZONE, its campaign's; the caller closes the object. */
 static void batch_json(struct buf *b, const struct cp_batch *bt, const char *zone)
 {
 	buf_printf(b, "{\"id\":%llu,\"campaign_id\":%u,\"method\":\"%s\",\"requested\":%llu,"
@@ -321,7 +343,6 @@ static void batch_json(struct buf *b, const struct cp_batch *bt, const char *zon
 		buf_json_str(b, bt->error, strlen(bt->error));
 	else
 		buf_puts(b, "null");
-	buf_puts(b, "}");
 }
 
 struct gen_job {
@@ -457,12 +478,13 @@ void h_batch_create(struct api_ctx *c)
 	reply_json(c->resp, 202);
 	http_header(c->resp, "Location: /api/v1/batches/%llu", (unsigned long long)bid);
 	batch_json(&c->resp->body, &bt, cp.time_zone);
-	buf_puts(&c->resp->body, "\n");
+	buf_puts(&c->resp->body, "}\n");
 }
 
 void h_batch_get(struct api_ctx *c)
 {
 	struct cp_campaign cp;
+	struct cp_import_result imp;
 	struct cp_batch bt;
 	struct cp_db *db;
 	struct cp_err e;
@@ -477,9 +499,109 @@ void h_batch_get(struct api_ctx *c)
 		api_fail(c, st, &e);
 		return;
 	}
+	if (bt.method == CP_GEN_IMPORT && (st = cp_import_get(db, id, &imp, &e)) != CP_OK) {
+		api_fail(c, st, &e);
+		return;
+	}
 	reply_json(c->resp, 200);
 	batch_json(&c->resp->body, &bt, cp.time_zone);
-	buf_puts(&c->resp->body, "\n");
+	if (bt.method == CP_GEN_IMPORT)
+		import_json(&c->resp->body, &imp);
+	buf_puts(&c->resp->body, "}\n");
+}
+
+static const struct field f_import_query[] = {
+	{"on_duplicate", FT_STR, P_METHOD, 8, false},
+	{NULL, FT_STR, 0, 0, false},
+};
+
+struct body_src {
+	api_read_fn rd;
+	void *src;
+	size_t left;
+};
+
+/* Exactly Content-Length bytes of the request body, as they arrive. */
+static long read_csv(void *arg, char *buf, size_t n, struct cp_err *e)
+{
+	struct body_src *s = arg;
+	size_t got;
+
+	if (s->left == 0)
+		return 0;
+	got = s->rd(s->src, buf, n < s->left ? n : s->left);
+	if (got == 0) {
+		cp_err_set(e, CP_E_INVALID_ARGUMENT, "the body is shorter than its Content-Length");
+		return -1;
+	}
+	s->left -= got;
+	return (long)got;
+}
+
+static bool import_query(struct api_ctx *c, struct cp_import_opts *o)
+{
+	struct params q;
+	struct cp_err e;
+	enum cp_status st;
+	const char *v;
+	bool ok;
+
+	memset(&q, 0, sizeof q);
+	cp_err_clear(&e);
+	if ((st = http_parse_form(c->req->query, strlen(c->req->query), f_import_query, &q,
+				  &e)) != CP_OK) {
+		reply_error(c->resp, st, e.msg);
+		params_free(&q);
+		return false;
+	}
+	v = q.v[P_METHOD].set ? q.v[P_METHOD].s : "fail";
+	o->on_duplicate = strcmp(v, "skip") == 0 ? CP_IMPORT_DUP_SKIP : CP_IMPORT_DUP_FAIL;
+	ok = strcmp(v, "skip") == 0 || strcmp(v, "fail") == 0;
+	params_free(&q);
+	if (!ok)
+		reply_error_field(c->resp, CP_E_INVALID_ARGUMENT, "on_duplicate",
+				  "on_duplicate is skip or fail");
+	return ok;
+}
+
+/*
+ * The body streams into the core as it arrives; nothing of it is kept. The
+ * batch exists (and GET /api/v1/batches/ID shows its progress) from the first
+ * byte; the reply comes when the body has been read.
+ */
+void h_import(struct api_ctx *c)
+{
+	struct body_src src = {c->rd, c->src, c->body_want};
+	struct cp_import_opts o = {.size = c->body_want};
+	struct cp_import_result res;
+	struct cp_campaign cp;
+	struct cp_db *db;
+	struct cp_err e;
+	enum cp_status st;
+	uint64_t cid, bid = 0;
+
+	if (!path_id(c, 0, UINT32_MAX, &cid) || !import_query(c, &o) || (db = api_db(c)) == NULL)
+		return;
+	cp_err_clear(&e);
+	memset(&res, 0, sizeof res);
+	if ((st = cp_import_create(db, (uint32_t)cid, &o, &bid, &e)) == CP_OK)
+		st = cp_import_run(db, bid, read_csv, &src, &o, &res, &e);
+	/* The client stopped sending: its fault, and the batch stays resumable. */
+	if (st == CP_E_IO && src.left > 0)
+		st = cp_err_set(&e, CP_E_INVALID_ARGUMENT, "the body is shorter than its "
+				"Content-Length");
+	if (st != CP_OK && res.batch.id != 0)
+		cp_err_prefix(&e, "import batch %llu", (unsigned long long)res.batch.id);
+	if (st != CP_OK) {
+		api_fail(c, st, &e);
+		return;
+	}
+	reply_json(c->resp, 202);
+	http_header(c->resp, "Location: /api/v1/batches/%llu", (unsigned long long)bid);
+	batch_json(&c->resp->body, &res.batch,
+		   cp_campaign_get(db, (uint32_t)cid, &cp, &e) == CP_OK ? cp.time_zone : "UTC");
+	import_json(&c->resp->body, &res);
+	buf_puts(&c->resp->body, "}\n");
 }
 
 /* The export file, streamed after the headers, then removed. */

@@ -8,7 +8,8 @@
 
 #define ARG_MAX CP_INPUT_MAX
 
-enum body_kind { BODY_NONE, BODY_JSON, BODY_JSON_OPT, BODY_FORM };
+/* BODY_CSV is not read here: the handler streams it (c->rd, up to c->body_want bytes). */
+enum body_kind { BODY_NONE, BODY_JSON, BODY_JSON_OPT, BODY_FORM, BODY_CSV };
 
 struct api_ctx;
 typedef void (*handler_fn)(struct api_ctx *);
@@ -33,6 +34,9 @@ struct api_ctx {
 	char args[2][ARG_MAX + 1];
 	uint32_t key_id;
 	unsigned int scopes;
+	api_read_fn rd;             /* the request body, for BODY_CSV */
+	void *src;
+	size_t body_want;
 	char code[CP_CODE_MAX + 1]; /* normalised code of a successful operation */
 	char display[CP_DISPLAY_MAX + 1]; /* the same as printed, "" when unknown */
 	char campaign[CP_NAME_MAX * 4 + 1]; /* its campaign's name, for the form's page */
@@ -51,6 +55,7 @@ enum {
 	P_TIME_ZONE,
 	P_BUCKET,
 	P_TRANSFERABLE, P_VALID_FOR,
+	P_FORMAT,
 	P_SLOTS
 };
 _Static_assert(P_SLOTS <= HTTP_PARAMS_MAX, "struct params holds every slot");
@@ -71,7 +76,7 @@ const char *api_actor(struct api_ctx *, struct cp_db *);
 /* {"amount":"59.90","currency":"EUR"} (a cJSON object) into M; refusals name FIELD. */
 enum cp_status api_money(const void *obj, const char *field, struct cp_money *m,
 			 struct cp_err *e);
-/* A campaign member that is an object (reward, min_order, metadata) into CP. */
+/* A campaign member that is an object (reward, min_order, metadata, format) into CP. */
 enum cp_status api_campaign_object(const struct api_ctx *, const struct field *,
 				   const struct param *, struct cp_campaign *cp,
 				   struct cp_err *e);
@@ -99,6 +104,7 @@ void h_campaign_list(struct api_ctx *);
 void h_campaign_get(struct api_ctx *);
 void h_batch_create(struct api_ctx *);
 void h_batch_get(struct api_ctx *);
+void h_import(struct api_ctx *);
 void h_export(struct api_ctx *);
 void h_code_get(struct api_ctx *);
 void h_audit_list(struct api_ctx *);

@@ -85,6 +85,47 @@ static enum cp_status reward_text(const cJSON *obj, char *out, size_t outsz, str
 	return CP_OK;
 }
 
+/*
+ * "format":{"external":true,"case_sensitive":false,...}: each member through
+ * core's reading of the campaign field of its name; an unknown one is refused.
+ */
+static enum cp_status format_members(const cJSON *obj, struct cp_campaign *cp, struct cp_err *e)
+{
+	static const char *const names[] = {"alphabet", "prefix", "body_length", "check", "group",
+					    "external", "case_sensitive", "ignore_separators"};
+	const cJSON *m;
+	char num[24], field[40];
+	enum cp_status st;
+
+	cJSON_ArrayForEach(m, obj) {
+		const char *text = NULL;
+		bool known = false;
+
+		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+			known |= strcmp(m->string, names[i]) == 0;
+		snprintf(field, sizeof field, "format.%.24s", m->string);
+		if (!known)
+			return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, field, "no format member '%.24s'",
+						m->string);
+		if (cJSON_IsBool(m))
+			text = cJSON_IsTrue(m) ? "true" : "false";
+		else if (cJSON_IsString(m))
+			text = m->valuestring;
+		else if (cJSON_IsNull(m))
+			text = "";
+		else if (cJSON_IsNumber(m) && m->valuedouble >= 0 && m->valuedouble <= 1e9 &&
+			 m->valuedouble == (double)(long long)m->valuedouble)
+			text = (snprintf(num, sizeof num, "%lld", (long long)m->valuedouble), num);
+		if (text == NULL)
+			return cp_err_set_field(e, CP_E_INVALID_ARGUMENT, field, "%s: wrong type", field);
+		if ((st = cp_campaign_set(cp, m->string, text, e)) != CP_OK) {
+			cp_err_field(e, field);
+			return st;
+		}
+	}
+	return CP_OK;
+}
+
 enum cp_status api_campaign_object(const struct api_ctx *c, const struct field *f,
 				   const struct param *p, struct cp_campaign *cp,
 				   struct cp_err *e)
@@ -99,6 +140,8 @@ enum cp_status api_campaign_object(const struct api_ctx *c, const struct field *
 			return st;
 		return cp_campaign_set(cp, "reward", text, e);
 	}
+	if (strcmp(f->name, "format") == 0)
+		return format_members(p->obj, cp, e);
 	if (strcmp(f->name, "min_order") == 0) {
 		if ((st = api_money(p->obj, "min_order", &m, e)) != CP_OK)
 			return st;

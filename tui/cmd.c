@@ -23,6 +23,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_campaign_pause_entry,
 	&cmd_campaign_resume_entry,
 	&cmd_generate_entry,
+	&cmd_import_entry,
 	&cmd_export_entry,
 	&cmd_expire_entry,
 	&cmd_assign_entry,

@@ -57,6 +57,7 @@ extern const struct cmd_entry cmd_campaign_show_entry;
 extern const struct cmd_entry cmd_campaign_pause_entry;
 extern const struct cmd_entry cmd_campaign_resume_entry;
 extern const struct cmd_entry cmd_generate_entry;
+extern const struct cmd_entry cmd_import_entry;
 extern const struct cmd_entry cmd_export_entry;
 extern const struct cmd_entry cmd_expire_entry;
 extern const struct cmd_entry cmd_assign_entry;

@@ -43,6 +43,13 @@ static void example(const struct cp_campaign *c, char *out, size_t size)
 	uint8_t digits[CP_BODY_MAX] = {0};
 	char norm[CP_CODE_MAX + 1];
 
+	if (c->format.external) {
+		snprintf(out, size, "external (%s, spaces and dashes %s)",
+			 c->format.case_sensitive ? "case-sensitive" : "any case",
+			 c->format.ignore_separators ? "ignored" : "kept");
+		return;
+	}
+
 	cp_code_compose(&c->format, digits, norm);
 	if (cp_code_display(&c->format, norm, out, size) != CP_OK)
 		snprintf(out, size, "%s", norm);
@@ -141,6 +148,15 @@ static int create_opt(struct create_args *a, int ch, const char *arg)
 	case 'T': /* hand-out: assigned codes redeemable by anyone */
 		a->c.transferable = true;
 		return 0;
+	case 'X': /* codes made elsewhere (couponadm import) */
+		a->c.format.external = true;
+		return 0;
+	case 'S':
+		a->c.format.case_sensitive = true;
+		return 0;
+	case 'K':
+		a->c.format.ignore_separators = false;
+		return 0;
 	}
 	return field_opt(&a->c, ch, arg);
 }
@@ -172,6 +188,11 @@ static int create(const struct cmd_entry *self, struct cli *cli, int argc, char 
 	if ((st = cp_campaign_create(db, &a.c, &e)) != CP_OK)
 		return cli_fail(st, &e);
 	example(&a.c, shape, sizeof shape);
+	if (a.c.format.external) {
+		printf("campaign %" PRIu32 " '%s' created: codes made elsewhere, %s; import them "
+		       "with couponadm import\n", a.c.id, a.c.name, shape);
+		return EXIT_SUCCESS;
+	}
 	printf("campaign %" PRIu32 " '%s' created: codes like %s (body %u of %zu symbols%s), "
 	       "guess probability %.1e for %" PRIu64 " codes\n",
 	       a.c.id, a.c.name, shape, a.c.format.body_len, strlen(a.c.format.alphabet),
@@ -440,6 +461,9 @@ static const struct option create_opts[] = {
 	{"max-redemptions", required_argument, NULL, 'x'},
 	{"transferable", no_argument, NULL, 'T'},
 	{"valid-for", required_argument, NULL, 'V'},
+	{"external", no_argument, NULL, 'X'},
+	{"case-sensitive", no_argument, NULL, 'S'},
+	{"keep-separators", no_argument, NULL, 'K'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -468,6 +492,11 @@ const struct cmd_entry cmd_campaign_create_entry = {
 	.name = "campaign create",
 	.synopsis = "NAME [--codes N] [--alphabet SYMBOLS] [--prefix PREFIX] "
 		    "[--length N | --guess P] [--no-check] [--group N] [--starts TIME] "
+		    "[--expires TIME] [--time-zone ZONE] [--per-user-limit N] "
+		    "[--unredeem restore|spend] [--events] "
+		    "[--reward REWARD] [--min-order AMOUNT] [--metadata JSON] "
+		    "[--max-redemptions N] [--transferable] [--valid-for DURATION]\n"
+		    "NAME --external [--case-sensitive] [--keep-separators] [--starts TIME] "
 		    "[--expires TIME] [--time-zone ZONE] [--per-user-limit N] "
 		    "[--unredeem restore|spend] [--events] "
 		    "[--reward REWARD] [--min-order AMOUNT] [--metadata JSON] "

@@ -64,7 +64,7 @@ done <"$work/names"
 # A command alone or with an unknown verb: the forms of that command, exit 2.
 expect_exit $LINENO 2 "$adm" -c /dev/null campaign
 check $LINENO "campaign alone: every campaign form" \
-	test "$(echo "$out" | grep -c 'couponadm \[options\] campaign ')" = 6
+	test "$(echo "$out" | grep -c 'couponadm \[options\] campaign ')" = 7
 expect_exit $LINENO 2 "$adm" -c /dev/null code frob X
 check $LINENO "unknown verb named" contains "$out" "unknown code command 'frob'"
 expect_exit $LINENO 0 "$adm" -c /dev/null code --help

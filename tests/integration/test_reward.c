@@ -21,7 +21,7 @@ static struct cp_config cfg;
 
 static long long code_reward(const char *code)
 {
-	char sql[512];
+	char sql[1024];
 
 	snprintf(sql, sizeof sql, "SELECT reward_id FROM coupon_codes WHERE code = '%s'", code);
 	return tl_query_int(db, sql);
@@ -29,7 +29,7 @@ static long long code_reward(const char *code)
 
 static long long code_status_is(const char *code, const char *status)
 {
-	char sql[512];
+	char sql[1024];
 
 	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM coupon_codes WHERE code = '%s' AND status = '%s'",
 		 code, status);
