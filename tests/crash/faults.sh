@@ -93,7 +93,7 @@ check $LINENO "replies and database reconcile" \
 	awk -v faults=$faults -f "$top_srcdir/tests/crash/reconcile.awk" \
 	"$work/db.tsv" "$work/keys.tsv" "$work/log"
 check $LINENO "no code stored twice" test "$(sqldb "SELECT COUNT(*) - COUNT(DISTINCT code) FROM coupon_codes")" = 0
-if [ "${COUPON_TEST_GROUP_COMMIT:-on}" = on ]; then
+if [ "${COUPON_TEST_GROUP_COMMIT:-off}" = on ]; then
 	groups=$(curl -s "$base/metrics" | awk '$1 == "coupon_redeem_group_size_count" { print $2 }')
 	alone=$(curl -s "$base/metrics" | sed -n 's/^coupon_redeem_group_size_bucket{le="1"} //p')
 	echo "since the last restart of coupon-fcgi: $groups groups, $alone of one request"
