@@ -161,6 +161,21 @@ bool db_retryable(enum cp_status st)
 	return st == CP_E_BUSY;
 }
 
+bool db_retry_again(struct cp_db *db, struct db_retry *r, enum cp_status st, unsigned int *retries,
+		    struct cp_err *e)
+{
+	if (db_retryable(st) && r->busy++ < r->limit) {
+		(*retries)++;
+		db_backoff(r->busy);
+		return true;
+	}
+	if (st == CP_E_DB_UNAVAILABLE && !r->reconnected) {
+		r->reconnected = true;
+		return cp_db_ensure(db, e) == CP_OK;
+	}
+	return false;
+}
+
 void db_backoff(unsigned int attempt)
 {
 	unsigned int r = 0, cap_ms = 1u << (attempt < 8 ? attempt : 8);

@@ -46,6 +46,20 @@ bool db_retryable(enum cp_status);
 void db_backoff(unsigned int attempt);
 
 /*
+ * The retry policy of an operation, after an attempt failed with ST: a conflict
+ * (db_retryable) is retried up to the configured number of times, after a
+ * backoff, counting in *RETRIES; a lost connection is re-established and retried
+ * once. True: attempt again. Initialise with DB_RETRY_INIT(db).
+ */
+struct db_retry {
+	unsigned int busy, limit;
+	bool reconnected;
+};
+#define DB_RETRY_INIT(db) {0, db_config(db)->retries, false}
+bool db_retry_again(struct cp_db *, struct db_retry *, enum cp_status st, unsigned int *retries,
+		    struct cp_err *);
+
+/*
  * The condition of a statement that must change nothing unless it runs inside
  * the transaction it was written for. A Galera node's brute-force abort of a
  * transaction between two of its statements is not always reported to the

@@ -951,8 +951,9 @@ static void reset_result(struct ctx *x)
  */
 static enum cp_status run(struct ctx *x)
 {
-	unsigned int busy = 0, races = 0, limit = db_config(x->db)->retries;
-	bool reconnected = false, stored = false;
+	struct db_retry retry = DB_RETRY_INIT(x->db);
+	unsigned int races = 0;
+	bool stored = false;
 	enum cp_status st;
 
 	for (;;) {
@@ -969,16 +970,8 @@ static enum cp_status run(struct ctx *x)
 			continue;
 		if (st == CP_OK)
 			st = cp_err_set(x->e, CP_E_BUSY, "the code kept changing under the operation");
-		if (db_retryable(st) && busy++ < limit) {
-			x->res->retries++;
-			db_backoff(busy);
+		if (db_retry_again(x->db, &retry, st, &x->res->retries, x->e))
 			continue;
-		}
-		if (st == CP_E_DB_UNAVAILABLE && !reconnected) {
-			reconnected = true;
-			if (cp_db_ensure(x->db, x->e) == CP_OK)
-				continue;
-		}
 		break;
 	}
 	if (x->idem && st != CP_E_IDEMPOTENCY_CONFLICT && st != CP_E_IN_PROGRESS)
