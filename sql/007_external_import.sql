@@ -12,11 +12,11 @@ ALTER TABLE coupon_codes
   MODIFY code VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   ADD COLUMN IF NOT EXISTS metadata TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL
       COMMENT 'imported codes: the JSON object of the file''s metadata column',
-  ALGORITHM=INSTANT;
+  ALGORITHM=INSTANT, LOCK=NONE;
 
 ALTER TABLE outbox
   MODIFY code VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
-  ALGORITHM=INSTANT;
+  ALGORITHM=INSTANT, LOCK=NONE;
 
 -- external: codes made elsewhere (1..64 printable ASCII, no check character);
 -- case_sensitive and ignore_separators say how typed input is read.
@@ -28,7 +28,7 @@ ALTER TABLE campaigns
   ADD COLUMN IF NOT EXISTS case_sensitive BOOLEAN NOT NULL DEFAULT FALSE,
   ADD COLUMN IF NOT EXISTS ignore_separators BOOLEAN NOT NULL DEFAULT TRUE,
   ADD COLUMN IF NOT EXISTS importing BOOLEAN NOT NULL DEFAULT FALSE,
-  ALGORITHM=INSTANT;
+  ALGORITHM=INSTANT, LOCK=NONE;
 
 -- An import's state lives in params like a keyed batch's; the line numbers of
 -- the first duplicates it skipped do not fit there.
@@ -36,4 +36,4 @@ ALTER TABLE generation_batches
   MODIFY method ENUM('random','keyed','import') NOT NULL,
   ADD COLUMN IF NOT EXISTS duplicate_lines TEXT CHARACTER SET ascii COLLATE ascii_bin NULL
       COMMENT 'imports: the first 100 duplicate lines skipped, comma-separated',
-  ALGORITHM=INSTANT;
+  ALGORITHM=INSTANT, LOCK=NONE;
