@@ -201,10 +201,14 @@ static void status_chart(FILE *f, const struct cp_report *r)
 			status_colours[s]);
 		x += w;
 	}
+	/* The labels share the bar's width, however many statuses there are. */
 	for (int s = 0; s < CP_REPORT_STATUSES; s++) {
-		fprintf(f, "<rect x=\"%d\" y=\"60\" width=\"12\" height=\"12\" fill=\"%s\"/>",
-			LEFT + s * 210, status_colours[s]);
-		fprintf(f, "<text x=\"%d\" y=\"71\">%s %" PRIu64 " (%.1f%%)</text>", LEFT + s * 210 + 18,
+		int at = LEFT + s * (W / CP_REPORT_STATUSES);
+
+		fprintf(f, "<rect x=\"%d\" y=\"60\" width=\"12\" height=\"12\" fill=\"%s\"/>", at,
+			status_colours[s]);
+		fprintf(f, "<text x=\"%d\" y=\"71\" font-size=\"12\">%s %" PRIu64 " (%.1f%%)</text>",
+			at + 18,
 			cp_code_status_name((enum cp_code_status)s), r->status[s],
 			total ? 100.0 * (double)r->status[s] / (double)total : 0.0);
 	}

@@ -70,6 +70,11 @@ async function main() {
 				cumulative: document.querySelectorAll(
 					'svg[aria-label="redeemed to date against codes issued"] polyline').length,
 				status: document.querySelector('svg[aria-label="codes by status"]').textContent,
+				// Each status label ends inside its chart (none cut off at the edge).
+				clipped: [...document.querySelectorAll('svg[aria-label="codes by status"] text')]
+					.filter((t) => t.getBBox().x + t.getBBox().width >
+						t.ownerSVGElement.viewBox.baseVal.width)
+					.map((t) => t.textContent),
 				rows: document.querySelectorAll('details tr').length,
 				overflow: document.documentElement.scrollWidth > window.innerWidth,
 				meta: document.querySelector('.meta').textContent,
@@ -85,8 +90,9 @@ async function main() {
 		check('reservations and refunds as lines', shown.lines === 2, shown.lines);
 		check('issued and redeemed to date as lines', shown.cumulative === 2, shown.cumulative);
 		check('the status breakdown names each status',
-			['available', 'pending', 'redeemed', 'expired'].every((s) => shown.status.includes(s)),
-			shown.status);
+			['available', 'pending', 'redeemed', 'expired', 'assigned'].every(
+				(s) => shown.status.includes(s)), shown.status);
+		check('every status label fits its chart', shown.clipped.length === 0, shown.clipped);
 		check('the series as a table: 72 hours and a heading', shown.rows === 73, shown.rows);
 		check('the zone is named', shown.meta.includes('Europe/Berlin'), shown.meta);
 		check('no horizontal scrolling at 1280 px', !shown.overflow);
