@@ -712,9 +712,12 @@ void h_export(struct api_ctx *c)
 
 static void code_json(struct buf *b, const struct cp_code_info *ci)
 {
-	buf_printf(b, "{\"code\":\"%s\",\"display\":\"%s\",\"status\":\"%s\",\"redeemable\":\"%s\","
-		      "\"campaign\":{\"id\":%u,\"name\":",
-		   ci->code, ci->display, cp_code_status_name(ci->status),
+	/* Codes made elsewhere may hold quotes and backslashes: the JSON writer, always. */
+	buf_puts(b, "{");
+	buf_json_kv(b, "code", ci->code, 1);
+	buf_json_kv(b, "display", ci->display, 0);
+	buf_printf(b, ",\"status\":\"%s\",\"redeemable\":\"%s\",\"campaign\":{\"id\":%u,\"name\":",
+		   cp_code_status_name(ci->status),
 		   cp_status_code(ci->redeemable), (unsigned int)ci->campaign_id);
 	buf_json_str(b, ci->campaign_name, strlen(ci->campaign_name));
 	buf_printf(b, "},\"batch_id\":%llu", (unsigned long long)ci->batch_id);

@@ -21,9 +21,11 @@ static void assigned_body(struct api_ctx *c, const struct cp_assign_result *r,
 	struct buf *b = &c->resp->body;
 
 	reply_json(c->resp, 200);
-	buf_printf(b, "{\"result\":\"assigned\",\"code\":\"%s\"", r->code);
+	/* Codes made elsewhere may hold quotes and backslashes: the JSON writer, always. */
+	buf_puts(b, "{\"result\":\"assigned\"");
+	buf_json_kv(b, "code", r->code, 0);
 	if (r->display[0] != '\0')
-		buf_printf(b, ",\"display\":\"%s\"", r->display);
+		buf_json_kv(b, "display", r->display, 0);
 	buf_json_kv(b, "user_id", rq->user_id, 0);
 	if (rq->order_id != NULL)
 		buf_json_kv(b, "order_id", rq->order_id, 0);

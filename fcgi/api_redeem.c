@@ -166,9 +166,11 @@ static void success_body(struct api_ctx *c, enum cp_op op, const struct cp_redee
 	struct buf *b = &c->resp->body;
 
 	reply_json(c->resp, 200);
-	buf_printf(b, "{\"result\":\"%s\",\"code\":\"%s\"", op_state[op], r->code);
+	/* Codes made elsewhere may hold quotes and backslashes: the JSON writer, always. */
+	buf_printf(b, "{\"result\":\"%s\"", op_state[op]);
+	buf_json_kv(b, "code", r->code, 0);
 	if (r->display[0] != '\0')
-		buf_printf(b, ",\"display\":\"%s\"", r->display);
+		buf_json_kv(b, "display", r->display, 0);
 	if (rq->user_id != NULL)
 		buf_json_kv(b, "user_id", rq->user_id, 0);
 	if (rq->order_id != NULL)

@@ -40,9 +40,10 @@ static bool json_row(const struct cp_redemption *r, void *arg_)
 	struct page *pg = arg_;
 	char t[32];
 
-	buf_printf(pg->b, "%s{\"id\":%llu,\"code\":\"%s\",\"campaign_id\":%u,\"status\":\"%s\"",
-		   pg->first ? "" : ",", (unsigned long long)r->id, r->code,
-		   (unsigned int)r->campaign_id, cp_code_status_name(r->status));
+	buf_printf(pg->b, "%s{\"id\":%llu", pg->first ? "" : ",", (unsigned long long)r->id);
+	buf_json_kv(pg->b, "code", r->code, 0);
+	buf_printf(pg->b, ",\"campaign_id\":%u,\"status\":\"%s\"", (unsigned int)r->campaign_id,
+		   cp_code_status_name(r->status));
 	buf_json_kv(pg->b, "user_id", r->user_id[0] ? r->user_id : NULL, 0);
 	buf_json_kv(pg->b, "order_id", r->order_id[0] ? r->order_id : NULL, 0);
 	cp_search_time(r->redeemed_us, t);

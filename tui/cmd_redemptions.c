@@ -27,8 +27,9 @@ static bool print_json(const struct cp_redemption *r, void *arg)
 	char t[32];
 
 	(void)arg;
-	printf("{\"id\":%llu,\"code\":\"%s\",\"campaign_id\":%u,\"status\":\"%s\"",
-	       (unsigned long long)r->id, r->code, (unsigned int)r->campaign_id,
+	printf("{\"id\":%llu,\"code\":", (unsigned long long)r->id);
+	cli_json_str(stdout, r->code);
+	printf(",\"campaign_id\":%u,\"status\":\"%s\"", (unsigned int)r->campaign_id,
 	       cp_code_status_name(r->status));
 	json_opt("user_id", r->user_id);
 	json_opt("order_id", r->order_id);

@@ -74,4 +74,17 @@ expect $LINENO 429 rate_limited
 check $LINENO "Retry-After" has_header "Retry-After: [0-9]"
 check $LINENO "audited" test "$(sqldb "SELECT COUNT(*) FROM audit_log WHERE action = 'import.start'")" -ge 3
 
+# A partner's code may hold a quote and a backslash: every reply stays valid JSON.
+printf 'code\n"Q""UO\\TE1"\n' >"$work/q.csv"
+echo 'Q"UO\TE1' >>"$work/secrets"
+csv "/api/v1/campaigns/$cid/imports" "$work/q.csv"
+expect $LINENO 202
+key=$rkey api POST /api/v1/redeem '{"code":"q\"uo\\te1","user_id":"u9"}'
+expect $LINENO 200
+check $LINENO "the reply is JSON with the code escaped: $body" test \
+	"$(printf '%s' "$body" | jq -r .code)" = 'Q"UO\TE1'
+req GET "/api/v1/codes/$(printf '%s' 'Q"UO\TE1' | jq -sRr @uri)" -H "Authorization: Bearer $key"
+expect $LINENO 200
+check $LINENO "the lookup too: $body" test "$(printf '%s' "$body" | jq -r .display)" = 'Q"UO\TE1'
+
 done_tests
