@@ -89,24 +89,27 @@ static void json_or_null(char *buf, size_t size, const char *s)
 /* Room for the longest literal: six bytes a byte (\u00XX), two quotes, a NUL. */
 #define LITERAL_MAX(n) ((n) * 6 + 3)
 /* The body is never cut: the names, numbers and time take under 256 bytes. */
-_Static_assert(RELAY_JSON_MAX >= 256 + CP_EVENT_ID_LEN + CP_CODE_MAX +
+_Static_assert(RELAY_JSON_MAX >= 256 + CP_EVENT_ID_LEN + LITERAL_MAX(CP_CODE_MAX) +
 		LITERAL_MAX(CP_USER_MAX) + LITERAL_MAX(CP_ORDER_MAX),
 	       "RELAY_JSON_MAX cannot hold every event");
 
 size_t relay_event_json(const struct cp_event *ev, char *buf, size_t size)
 {
-	char user[LITERAL_MAX(CP_USER_MAX)], order[LITERAL_MAX(CP_ORDER_MAX)], when[32];
+	char code[LITERAL_MAX(CP_CODE_MAX)], user[LITERAL_MAX(CP_USER_MAX)];
+	char order[LITERAL_MAX(CP_ORDER_MAX)], when[32];
 	struct tm tm;
 
+	/* A partner's imported code may hold a quote or a backslash. */
+	text_json_str(code, sizeof code, ev->code, strlen(ev->code));
 	json_or_null(user, sizeof user, ev->user_id);
 	json_or_null(order, sizeof order, ev->order_id);
 	gmtime_r(&ev->at, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
 	return (size_t)snprintf(buf, size,
 				"{\"event_id\":\"%s\",\"type\":\"%s\",\"seq\":%" PRIu64
-				",\"campaign_id\":%" PRIu32 ",\"code\":\"%s\",\"user_id\":%s"
+				",\"campaign_id\":%" PRIu32 ",\"code\":%s,\"user_id\":%s"
 				",\"order_id\":%s,\"time\":\"%s.%06uZ\",\"reward\":%s}",
-				ev->event_id, ev->type, ev->seq, ev->campaign_id, ev->code, user,
+				ev->event_id, ev->type, ev->seq, ev->campaign_id, code, user,
 				order, when, ev->at_usec, ev->reward[0] != '\0' ? ev->reward : "null");
 }
 
