@@ -37,7 +37,10 @@ function done(summary, latency, requests)
 	local s = summary
 	local secs = s.duration / 1e6
 	local bad = s.errors.status + s.errors.connect + s.errors.read + s.errors.write + s.errors.timeout
-	io.write(string.format("RESULT rps=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f requests=%d errors=%d\n",
+	-- errors: every failed request; status: answered non-2xx; the rest broke at the socket.
+	io.write(string.format("RESULT rps=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f requests=%d errors=%d" ..
+		" status=%d connect=%d read=%d write=%d timeout=%d\n",
 		s.requests / secs, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-		latency.max / 1000, s.requests, bad))
+		latency.max / 1000, s.requests, bad, s.errors.status, s.errors.connect,
+		s.errors.read, s.errors.write, s.errors.timeout))
 end
