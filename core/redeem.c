@@ -1064,13 +1064,15 @@ static char *group_sql[GROUP_CLASSES];
 static pthread_once_t group_sql_once = PTHREAD_ONCE_INIT;
 static unsigned int group_tags;
 
-/* Appends CASE code WHEN ? THEN <THEN> ... END, the row's index in place of %zu. */
+/* Appends CASE code WHEN ? THEN <THEN> ... END; THEN NULL: the row's index. */
 static void put_case(FILE *f, const char *then, size_t rows)
 {
 	fputs("CASE code", f);
 	for (size_t r = 0; r < rows; r++) {
-		fputs(" WHEN ? THEN ", f);
-		fprintf(f, then, r);
+		if (then != NULL)
+			fprintf(f, " WHEN ? THEN %s", then);
+		else
+			fprintf(f, " WHEN ? THEN %zu", r);
 	}
 	fputs(" END", f);
 }
@@ -1095,7 +1097,7 @@ static void make_group_sql(void)
 		put_case(f, "NULLIF(?, 0)", rows);
 		fputs(", campaign_id = campaign_id | (LAST_INSERT_ID(IF(LAST_INSERT_ID() >> 32 = ?,"
 		      " LAST_INSERT_ID(), ? << 32) | (1 << ", f);
-		put_case(f, "%zu", rows);
+		put_case(f, NULL, rows);
 		fputs(")) & 0) WHERE code IN (?", f);
 		for (size_t r = 1; r < rows; r++)
 			fputs(", ?", f);
