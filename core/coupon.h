@@ -904,11 +904,12 @@ enum cp_status cp_confirm(struct cp_db *, const struct cp_redeem_req *,
 enum cp_status cp_release(struct cp_db *, const struct cp_redeem_req *,
 			  struct cp_redeem_result *, struct cp_err *);
 /*
- * Group commit (core/group.c). Plain redemptions (those that take the one-statement
- * path: no per-user limit, idempotency key, events or order minimum) that arrive
- * while CONCURRENCY groups are already running are committed together: the next
- * waiting thread takes every such request waiting, runs them in one transaction on
- * its own connection, commits once, and only then does any of them return. A lone
+ * Group commit (core/group.c). Plain redemptions (those that take the one-campaign
+ * fast statement: no per-user limit, idempotency key, events, cap or order minimum,
+ * a code whose format names its campaign) that arrive while CONCURRENCY groups are
+ * already running are committed together: the next waiting thread takes every such
+ * request waiting, writes them in one autocommit statement on its own connection,
+ * and only once it returned does any of them return. A lone
  * request runs at once as cp_redeem() would; every other request is cp_redeem()'s
  * and never waits for a group. The observer (may be NULL) is told each group's
  * size and how many of its requests repeated a code already in it.

@@ -569,6 +569,20 @@ enum cp_status db_run(struct cp_db *db, const char *sql, MYSQL_BIND *params,
 	return tx_check(db, e);
 }
 
+enum cp_status db_run_commit(struct cp_db *db, const char *sql, MYSQL_BIND *params,
+			     uint64_t *affected, struct cp_err *e)
+{
+	enum cp_status st;
+
+	if (db->fail_commit == 0)
+		return db_run(db, sql, params, affected, e);
+	if ((st = db_begin(db, e)) != CP_OK || (st = db_run(db, sql, params, affected, e)) != CP_OK) {
+		db_rollback(db);
+		return st;
+	}
+	return db_commit(db, e);
+}
+
 enum cp_status db_select1(struct cp_db *db, const char *sql, MYSQL_BIND *params,
 			  MYSQL_BIND *results, bool *found, struct cp_err *e)
 {

@@ -95,6 +95,13 @@ void db_forget(struct cp_db *, const char *sql);
 enum cp_status db_run(struct cp_db *, const char *sql, MYSQL_BIND *params,
 		      uint64_t *affected, struct cp_err *);
 /*
+ * db_run of an autocommit statement whose success is its own commit (group
+ * commit): where the test fault point fails every COMMIT, it runs in a
+ * transaction whose COMMIT fails, so the statement's commit can be failed too.
+ */
+enum cp_status db_run_commit(struct cp_db *, const char *sql, MYSQL_BIND *params,
+			     uint64_t *affected, struct cp_err *);
+/*
  * Executes a SELECT and fetches its first row into RESULTS; *FOUND says whether
  * there was one. Further rows are discarded. NULL columns need is_null bound.
  */

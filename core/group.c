@@ -5,10 +5,9 @@
  * lone member is never kept waiting, so there is no timer and no added latency
  * at low load. Otherwise it sleeps on its own condition until a leader has run
  * its item, or hands it the lead. A leader takes the whole queue, runs it
- * without the mutex, passes the lead to the head of what queued meanwhile (so
- * the next group is as large as the wait for this one made it) and marks every
- * member done. The lead may pass before the batch has ended (group_release):
- * the caller's statements are done one group at a time, their COMMITs overlap.
+ * without the mutex, marks every member done and passes the lead to the head of
+ * what queued meanwhile (so the next group is as large as the wait for this one
+ * made it).
  */
 #include "config.h"
 
@@ -49,15 +48,10 @@ void cp_group_set_observer(struct cp_group *g, cp_group_observer fn, void *arg)
 	g->observe_arg = arg;
 }
 
-struct group_lead {
-	struct cp_group *g;
-	bool released;
-};
-
 /* With the lock held: the lead to the queue's head, or one leader fewer. */
 static void pass(struct cp_group *g)
 {
-	/* The lead passes once: a head already handed it keeps the count for both. */
+	/* A head leading already (it joined with a place free) is counted already. */
 	if (g->head != NULL && g->head->state == GM_WAITING) {
 		g->head->state = GM_LEADING;
 		pthread_cond_signal(&g->head->cond);
@@ -66,21 +60,10 @@ static void pass(struct cp_group *g)
 	}
 }
 
-void group_release(struct group_lead *l)
-{
-	if (l->released)
-		return;
-	pthread_mutex_lock(&l->g->lock);
-	pass(l->g);
-	pthread_mutex_unlock(&l->g->lock);
-	l->released = true;
-}
-
 /* Called with the lock held; returns with it held, SELF's item run. */
 static void lead(struct cp_group *g, struct group_member *self, group_fn fn)
 {
 	struct group_member *batch = g->head, *m;
-	struct group_lead gl = {g, false};
 	unsigned int duplicates = 0;
 	void **items;
 	size_t n = 0, i = 0;
@@ -93,7 +76,7 @@ static void lead(struct cp_group *g, struct group_member *self, group_fn fn)
 	items = xreallocarray(NULL, n, sizeof *items);
 	for (m = batch; m != NULL; m = m->next)
 		items[i++] = m->item;
-	fn(self->item, items, n, &duplicates, &gl);
+	fn(self->item, items, n, &duplicates);
 	free(items);
 	if (g->observe != NULL)
 		g->observe(g->observe_arg, (unsigned int)n, duplicates);
@@ -104,8 +87,7 @@ static void lead(struct cp_group *g, struct group_member *self, group_fn fn)
 		if (m != self)
 			pthread_cond_signal(&m->cond);
 	}
-	if (!gl.released)
-		pass(g);
+	pass(g);
 }
 
 void group_join(struct cp_group *g, struct group_member *m, void *item, group_fn fn)

@@ -14,16 +14,8 @@
 
 #include "coupon.h"
 
-struct group_lead;
-
-/*
- * Runs ITEMS[0..N) together; LEADER is the item whose thread (and connection)
- * runs them. It may hand the lead on early (group_release), once what must not
- * overlap with the next group is done: the next group's statements then run
- * while this one commits, and the server merges the two COMMITs.
- */
-typedef void (*group_fn)(void *leader, void **items, size_t n, unsigned int *duplicates,
-			 struct group_lead *);
+/* Runs ITEMS[0..N) together; LEADER is the item whose thread (and connection) runs them. */
+typedef void (*group_fn)(void *leader, void **items, size_t n, unsigned int *duplicates);
 
 struct group_member {
 	struct group_member *next;
@@ -33,7 +25,5 @@ struct group_member {
 };
 
 void group_join(struct cp_group *, struct group_member *, void *item, group_fn fn);
-/* Hands the lead on; later calls do nothing. */
-void group_release(struct group_lead *);
 
 #endif

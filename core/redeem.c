@@ -323,6 +323,7 @@ struct ctx {
 	bool cap_sql;    /* the last change ran a capped statement */
 	uint32_t slot;
 	unsigned int moves; /* to another slot, the one tried being full */
+	MYSQL_TIME fence; /* group commit: redeem_one_sql's fence, as checked */
 	enum grouped grouped; /* what group commit made of the request */
 	enum cp_status ran;   /* GR_RAN: what run() returned */
 };
@@ -1004,72 +1005,253 @@ static enum cp_status find_owner(struct ctx *x)
 /* ------------------------------------------------------------ group commit */
 
 /*
- * Whether the request takes the one-statement path, which group commit may run
- * in its transaction: a redemption without key, whose campaign has no limit,
- * events, cap or minimum order as far as the cache knows, with one reading of its
- * code. Never on a connection whose COMMIT may commit nothing unreported (a
- * Galera node, db.h): a group's members would be acknowledged by that COMMIT.
+ * Whether the request may join a group: a redemption without key, whose code's
+ * format names its campaign, open in the connection's cache with no limit,
+ * events, cap or minimum order: the request that takes redeem_one_sql. Its
+ * campaign, reward and fence are kept with it, so the group's statement checks
+ * each code against what its own request was checked against. Never on a
+ * connection whose COMMIT may commit nothing unreported (a Galera node, db.h).
+ * Anything else takes its own path at once, never waiting behind a group.
  */
 static bool groupable(struct ctx *x)
 {
 	const MYSQL_TIME *fence;
-	const char *sql;
 	bool one;
 
 	if (x->op != CP_OP_REDEEM || x->idem || x->alt[0] != '\0' || x->hint.any_min ||
 	    x->capped || db_commits_unsure(x->db))
 		return false;
-	sql = statement(x, &fence, &one);
-	return sql == x->def->hot_sql || x->open_sql;
+	if (statement(x, &fence, &one) != redeem_one_sql)
+		return false;
+	x->fence = *fence;
+	return true;
 }
 
 /*
- * A group's codes in one statement: a derived table of (code, user, order, time,
- * campaign, reward) rows, GROUP_ROWS at most, joined in that order (the codes
- * sorted) to the codes and their campaigns. It changes a row only if the code's
- * campaign and reward are still the ones the request was checked against, so
- * when it reports as many rows as it was given, each request's reply is known
- * without reading anything back; fewer, and the transaction is rolled back and
- * the group runs code by code. Prepared once per size class (2, 4, ... rows),
- * the last row repeated to fill it: a row is changed once however often joined.
+ * A group's distinct codes in ONE autocommit statement: redeem_one_sql for each
+ * of them, the per-code values chosen by CASE code, the rows found through the
+ * unique index by code IN (...) (no derived table, no temporary table, no
+ * BEGIN or COMMIT of ours: the statement's own commit is the group's). A code
+ * is changed only if it is in the campaign its request was checked against and
+ * takes the reward it was checked against, before the earliest of the members'
+ * fences (core/campaign_cache.c), so a change is exactly the change that
+ * member's own redeem_one_sql would have made. Assigned codes are left to the
+ * member's own statement (their holder check). The unique index is read in
+ * code order, so two groups lock their rows alike and cannot deadlock.
+ *
+ * Which rows it changed comes back in the OK packet, exactly, as a bit mask:
+ * every row it changes evaluates the SET list once, just before the row is
+ * written (a row it only looked at, or re-read after a lock wait, evaluates the
+ * WHERE only), and the last assignment ORs the row's member bit into
+ * LAST_INSERT_ID(), whose value a statement reads back as it sets it. The
+ * statement's tag (bit 63 and a counter) in the upper half starts the mask
+ * afresh at the first row it changes; whatever the session held before cannot
+ * add a bit unnoticed, because the mask must then have exactly as many bits as
+ * the statement reported rows (it has at least the changed rows' bits, one
+ * each). A mask that fails that check (a stale value with the same tag: only
+ * after 2^31 statements or with a campaign id of 2^30 or more) leaves every
+ * member in doubt, like a lost connection: each runs on its own, and a code the
+ * statement took is found redeemed by its own user (a replay, never a refusal).
+ *
+ * Prepared once per size class (2, 4, 8, 16 rows), the last row repeated to fill
+ * it: the first WHEN of a code decides, and a row is changed once however often
+ * it is named.
  */
-#define GROUP_ROWS 64
-#define GROUP_CLASSES 6
-#define GROUP_PARAMS 6
-/* After a bulk statement came up short, this many groups go code by code (contention). */
-#define BULK_BACKOFF 16
+#define GROUP_ROWS 16
+#define GROUP_CLASSES 4
+#define GROUP_PARAMS(rows) (12 * (rows) + 3)
 static char *group_sql[GROUP_CLASSES];
-static unsigned int bulk_skip;
 static pthread_once_t group_sql_once = PTHREAD_ONCE_INIT;
+static unsigned int group_tags;
+
+/* Appends CASE code WHEN ? THEN <THEN> ... END; THEN NULL: the row's index. */
+static void put_case(FILE *f, const char *then, size_t rows)
+{
+	fputs("CASE code", f);
+	for (size_t r = 0; r < rows; r++) {
+		if (then != NULL)
+			fprintf(f, " WHEN ? THEN %s", then);
+		else
+			fprintf(f, " WHEN ? THEN %zu", r);
+	}
+	fputs(" END", f);
+}
 
 static void make_group_sql(void)
 {
-	static const char head[] = "UPDATE (SELECT ? AS code, ? AS usr, ? AS ord, ? AS at,"
-				   " ? AS cid, ? AS rew";
-	static const char row[] = " UNION ALL SELECT ?, ?, ?, ?, ?, ?";
-	static const char tail[] =
-		") v STRAIGHT_JOIN coupon_codes c ON c.code = v.code"
-		" STRAIGHT_JOIN campaigns k ON k.id = c.campaign_id"
-		" SET c.status = 'redeemed', c.redeemed_by_user_id = v.usr, c.order_id = v.ord,"
-		" c.redeemed_at = v.at, c.reserved_until = NULL, c.reward_id = k.reward_id"
-		" WHERE c.campaign_id = v.cid AND k.reward_id <=> NULLIF(v.rew, 0)"
-		" AND (c.status = 'available' OR"
-		" (c.status = 'pending' AND c.reserved_until < NOW(6)))" OPEN_SQL NO_LIMIT_SQL
-		NO_EVENTS_SQL NO_CAP_SQL;
-
 	for (unsigned int k = 0; k < GROUP_CLASSES; k++) {
-		size_t rows = (size_t)2 << k, len = sizeof head + rows * sizeof row + sizeof tail;
-		char *sql = xmalloc(len), *p = sql;
+		size_t rows = (size_t)2 << k, len;
+		char *sql = NULL;
+		FILE *f = open_memstream(&sql, &len);
 
-		p += snprintf(p, len, "%s", head);
-		for (size_t i = 1; i < rows; i++)
-			p += snprintf(p, len - (size_t)(p - sql), "%s", row);
-		snprintf(p, len - (size_t)(p - sql), "%s", tail);
+		if (f == NULL)
+			abort(); /* out of memory, as xmalloc */
+		fputs("UPDATE coupon_codes FORCE INDEX (uq_codes_code) SET status = 'redeemed',"
+		      " redeemed_by_user_id = ", f);
+		put_case(f, "?", rows);
+		fputs(", order_id = ", f);
+		put_case(f, "?", rows);
+		fputs(", redeemed_at = ", f);
+		put_case(f, "?", rows);
+		fputs(", reserved_until = NULL, reward_id = ", f);
+		put_case(f, "NULLIF(?, 0)", rows);
+		fputs(", campaign_id = campaign_id | (LAST_INSERT_ID(IF(LAST_INSERT_ID() >> 32 = ?,"
+		      " LAST_INSERT_ID(), ? << 32) | (1 << ", f);
+		put_case(f, NULL, rows);
+		fputs(")) & 0) WHERE code IN (?", f);
+		for (size_t r = 1; r < rows; r++)
+			fputs(", ?", f);
+		fputs(") AND (status = 'available' OR (status = 'pending' AND reserved_until < NOW(6)))"
+		      " AND (expires_at IS NULL OR expires_at > NOW(6))"
+		      " AND (assigned_until IS NULL OR assigned_until > NOW(6))"
+		      " AND NOW(6) < ? AND campaign_id = ", f);
+		put_case(f, "?", rows);
+		if (fclose(f) != 0 || sql == NULL)
+			abort();
 		group_sql[k] = sql;
 	}
 }
 
-/* Codes in one order, so two groups lock their rows alike and cannot deadlock. */
+enum group_col { G_CODE, G_USER, G_ORDER, G_AT, G_REWARD, G_CAMPAIGN };
+
+/* Binds ROWS rows of XS[0..N) (the last repeated): the code, then COL unless G_CODE. */
+static size_t bind_rows(MYSQL_BIND *b, unsigned long *len, struct ctx **xs, size_t n,
+			size_t rows, enum group_col col)
+{
+	size_t i = 0;
+
+	for (size_t r = 0; r < rows; r++) {
+		struct ctx *x = xs[r < n ? r : n - 1];
+
+		db_bind_str(&b[i], x->code, &len[i]);
+		i++;
+		switch (col) {
+		case G_CODE:
+			continue;
+		case G_USER:
+			db_bind_str(&b[i], x->req->user_id, &len[i]);
+			break;
+		case G_ORDER:
+			db_bind_str(&b[i], x->req->order_id, &len[i]);
+			break;
+		case G_AT:
+			db_bind_time(&b[i], &x->when, NULL);
+			break;
+		case G_REWARD:
+			db_bind_u32(&b[i], &x->reward_id);
+			break;
+		case G_CAMPAIGN:
+			db_bind_u32(&b[i], &x->hint.campaign_id);
+			break;
+		}
+		i++;
+	}
+	return i;
+}
+
+static bool earlier(const MYSQL_TIME *a, const MYSQL_TIME *b)
+{
+	const unsigned long x[] = {a->year, a->month, a->day, a->hour, a->minute, a->second,
+				   a->second_part};
+	const unsigned long y[] = {b->year, b->month, b->day, b->hour, b->minute, b->second,
+				   b->second_part};
+
+	for (size_t i = 0; i < sizeof x / sizeof x[0]; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i];
+	return false;
+}
+
+/*
+ * The statement for XS[0..N), 2 <= N <= GROUP_ROWS distinct codes, on DB.
+ * *TAKEN gets bit i for each XS[i] it changed; *SURE whether that is exact.
+ */
+static enum cp_status group_statement(struct cp_db *db, struct ctx **xs, size_t n,
+				      uint32_t *taken, bool *sure, struct cp_err *e)
+{
+	MYSQL_BIND b[GROUP_PARAMS(GROUP_ROWS)];
+	unsigned long len[GROUP_PARAMS(GROUP_ROWS)];
+	MYSQL_TIME fence = xs[0]->fence;
+	uint64_t tag, rows = 0, packed;
+	unsigned int k = 0;
+	size_t i = 0, size;
+	const char *sql;
+	enum cp_status st;
+
+	pthread_once(&group_sql_once, make_group_sql);
+	while (((size_t)2 << k) < n)
+		k++;
+	sql = group_sql[k];
+	size = (size_t)2 << k;
+	for (size_t r = 1; r < n; r++)
+		if (earlier(&xs[r]->fence, &fence))
+			fence = xs[r]->fence;
+	tag = 1U << 31 | (__atomic_fetch_add(&group_tags, 1, __ATOMIC_RELAXED) & 0x7fffffff);
+	memset(b, 0, sizeof b);
+	i += bind_rows(&b[i], &len[i], xs, n, size, G_USER);
+	i += bind_rows(&b[i], &len[i], xs, n, size, G_ORDER);
+	i += bind_rows(&b[i], &len[i], xs, n, size, G_AT);
+	i += bind_rows(&b[i], &len[i], xs, n, size, G_REWARD);
+	db_bind_u64(&b[i++], &tag);
+	db_bind_u64(&b[i++], &tag);
+	i += bind_rows(&b[i], &len[i], xs, n, size, G_CODE);
+	i += bind_rows(&b[i], &len[i], xs, n, size, G_CODE);
+	db_bind_time(&b[i++], &fence, NULL);
+	bind_rows(&b[i], &len[i], xs, n, size, G_CAMPAIGN);
+	*taken = 0;
+	*sure = false;
+	if ((st = db_run_commit(db, sql, b, &rows, e)) != CP_OK)
+		return st;
+	/* Nothing changed: the OK packet carries no mask, and none is needed. */
+	packed = rows > 0 ? db_insert_id(db, sql) : 0;
+	*taken = (uint32_t)packed;
+	*sure = rows == 0 || (packed >> 32 == tag && (uint64_t)__builtin_popcount(*taken) == rows);
+	return CP_OK;
+}
+
+/* A member its group's statement took: answered as its own statement would be. */
+static void group_won(struct cp_db *db, struct ctx *x)
+{
+	struct cp_db *own = x->db;
+
+	x->db = db; /* the leader's thread: its connection's cache */
+	reset_result(x);
+	fill_success(x, x->hint.campaign_id, x->reward_id);
+	x->db = own;
+	x->grouped = GR_WON;
+}
+
+/*
+ * XS[0..N), distinct codes, on the leader LX's connection. A conflict (a
+ * deadlock, a lock wait timeout: the statement rolled back whole) retries it,
+ * bounded, with backoff, as run() does. What the statement did not take, and
+ * every member when it failed otherwise (a lost connection among them: in
+ * doubt) or its mask is not exact, goes to run() on the member's own
+ * connection, which resolves what is in doubt: a code the statement did take is
+ * found redeemed by the same user, its original success.
+ */
+static void group_run(struct ctx *lx, struct ctx **xs, size_t n)
+{
+	unsigned int busy = 0, limit = db_config(lx->db)->retries;
+	uint32_t taken;
+	bool sure;
+	enum cp_status st;
+
+	if (n < 2)
+		return; /* alone: its own path, on its own connection */
+	while ((st = group_statement(lx->db, xs, n, &taken, &sure, lx->e)) != CP_OK) {
+		if (!db_retryable(st) || busy++ >= limit)
+			return;
+		for (size_t i = 0; i < n; i++)
+			xs[i]->res->retries++;
+		db_backoff(busy);
+	}
+	for (size_t i = 0; i < n && sure; i++)
+		if (taken >> i & 1)
+			group_won(lx->db, xs[i]);
+}
+
+/* Codes in one order: the statement's IN list and the duplicates next to each other. */
 static int by_code(const void *a, const void *b)
 {
 	const struct ctx *x = *(struct ctx *const *)a, *y = *(struct ctx *const *)b;
@@ -1077,200 +1259,16 @@ static int by_code(const void *a, const void *b)
 	return strcmp(x->code, y->code);
 }
 
-/* A repeat of the code before it (the group is sorted): the first one decides. */
-static bool repeat(struct ctx **xs, size_t i)
-{
-	return i > 0 && strcmp(xs[i]->code, xs[i - 1]->code) == 0;
-}
-
 /*
- * One member's change in the group's transaction, on the leader's connection DB:
- * its fast statement, decided by its own affected rows. A code it leaves alone
- * (refused, stale cache) is answered by run() after the group.
+ * The leader's work (group_fn). Alone, the request takes today's path at once,
+ * with no statement of the group's. Otherwise the group's distinct codes go in
+ * statements of GROUP_ROWS; a repeat of a code is answered by run() after the
+ * statement that decided the code's first request returned.
  */
-static enum cp_status group_change(struct ctx *x, struct cp_db *db)
+static void group_batch(void *leader, void **items, size_t n, unsigned int *duplicates)
 {
-	struct cp_db *own = x->db;
-	const MYSQL_TIME *fence;
-	const char *sql;
-	uint32_t hint, bound;
-	uint64_t rows = 0, packed;
-	enum cp_status st = CP_OK;
-	bool one;
-
-	x->db = db;
-	x->grouped = GR_FALLBACK;
-	reset_result(x);
-	sql = statement(x, &fence, &one);
-	hint = x->hint.campaign_id;
-	bound = x->reward_id;
-	if (sql == x->def->hot_sql || x->open_sql)
-		st = run_change(x, sql, fence, one ? &hint : NULL, one ? &bound : NULL, &rows);
-	if (st == CP_OK && rows == 1) {
-		/* Before the next member's statement, which may reload the cache. */
-		packed = one ? (uint64_t)hint << 33 | bound : db_insert_id(db, sql);
-		fill_success(x, (uint32_t)(packed >> 33), (uint32_t)packed);
-		x->grouped = GR_WON;
-	}
-	x->db = own;
-	return st;
-}
-
-/* One statement for XS[0..N), 2 <= N <= GROUP_ROWS, distinct codes: *ALL if it took each. */
-static enum cp_status group_statement(struct cp_db *db, struct ctx **xs, size_t n, bool *all,
-				      struct cp_err *e)
-{
-	MYSQL_BIND b[GROUP_ROWS * GROUP_PARAMS];
-	unsigned long len[GROUP_ROWS * GROUP_PARAMS];
-	unsigned int k = 0;
-	uint64_t rows = 0;
-	enum cp_status st;
-
-	pthread_once(&group_sql_once, make_group_sql);
-	while (((size_t)2 << k) < n)
-		k++;
-	memset(b, 0, sizeof b);
-	for (size_t r = 0; r < ((size_t)2 << k); r++) {
-		struct ctx *x = xs[r < n ? r : n - 1];
-		MYSQL_BIND *p = &b[r * GROUP_PARAMS];
-		unsigned long *l = &len[r * GROUP_PARAMS];
-
-		db_bind_str(&p[0], x->code, &l[0]);
-		db_bind_str(&p[1], x->req->user_id, &l[1]);
-		db_bind_str(&p[2], x->req->order_id, &l[2]);
-		db_bind_time(&p[3], &x->when, NULL);
-		db_bind_u32(&p[4], &x->hint.campaign_id);
-		db_bind_u32(&p[5], &x->reward_id);
-	}
-	st = db_run(db, group_sql[k], b, &rows, e);
-	*all = st == CP_OK && rows == n;
-	return st;
-}
-
-/*
- * Whether the group can take the one statement: every code's campaign known,
- * and no recent bulk statement came up short (codes fought over: code by code).
- */
-static bool bulk_ok(struct ctx **xs, size_t n)
-{
-	unsigned int skip = __atomic_load_n(&bulk_skip, __ATOMIC_RELAXED);
-
-	if (skip > 0) {
-		__atomic_compare_exchange_n(&bulk_skip, &skip, skip - 1, false, __ATOMIC_RELAXED,
-					    __ATOMIC_RELAXED);
-		return false;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (xs[i]->hint.campaign_id == 0)
-			return false;
-	return true;
-}
-
-/*
- * In the group's transaction, the distinct codes in statements of GROUP_ROWS:
- * *ALL when every one was taken; then each is a success once COMMIT returns.
- */
-static enum cp_status group_bulk(struct cp_db *db, struct ctx **xs, size_t n, bool *all,
-				 struct cp_err *e)
-{
-	struct ctx *u[GROUP_ROWS];
+	struct ctx *lx = leader, **xs = (struct ctx **)items, *u[GROUP_ROWS];
 	size_t nu = 0;
-	enum cp_status st = CP_OK;
-
-	*all = true;
-	for (size_t i = 0; i < n && *all && st == CP_OK; i++) {
-		if (!repeat(xs, i))
-			u[nu++] = xs[i];
-		if (nu > 0 && (nu == GROUP_ROWS || i == n - 1)) {
-			if (nu > 1)
-				st = group_statement(db, u, nu, all, e);
-			else if ((st = group_change(u[0], db)) == CP_OK)
-				*all = u[0]->grouped == GR_WON;
-			nu = 0;
-		}
-	}
-	return st;
-}
-
-/* After the bulk statement: every distinct code a success, as its request was checked. */
-static void bulk_won(struct cp_db *db, struct ctx **xs, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct ctx *x = xs[i];
-		struct cp_db *own = x->db;
-
-		x->grouped = GR_FALLBACK;
-		if (repeat(xs, i))
-			continue;
-		x->db = db;
-		reset_result(x);
-		fill_success(x, x->hint.campaign_id, x->reward_id);
-		x->db = own;
-		x->grouped = GR_WON;
-	}
-}
-
-/* Code by code, each decided by its own affected rows, in the open transaction. */
-static enum cp_status group_each(struct cp_db *db, struct ctx **xs, size_t n)
-{
-	enum cp_status st;
-
-	for (size_t i = 0; i < n; i++) {
-		xs[i]->grouped = GR_FALLBACK;
-		if (!repeat(xs, i) && (st = group_change(xs[i], db)) != CP_OK)
-			return st;
-	}
-	return CP_OK;
-}
-
-/*
- * One transaction for the whole group, sorted by code: the bulk statement when
- * it can take every code, else code by code. CP_OK once COMMIT returned. The
- * lead passes on before COMMIT, so COMMITs of successive groups overlap.
- */
-static enum cp_status group_attempt(struct cp_db *db, struct ctx **xs, size_t n,
-				    struct group_lead *gl, struct cp_err *e)
-{
-	enum cp_status st;
-	bool all = false;
-
-	if ((st = db_begin(db, e)) != CP_OK)
-		return st;
-	if (bulk_ok(xs, n)) {
-		st = group_bulk(db, xs, n, &all, e);
-		if (st == CP_OK && all) {
-			bulk_won(db, xs, n);
-		} else if (st == CP_OK) {
-			__atomic_store_n(&bulk_skip, BULK_BACKOFF, __ATOMIC_RELAXED);
-			db_rollback(db);
-			st = db_begin(db, e);
-		}
-	}
-	if (st == CP_OK && !all)
-		st = group_each(db, xs, n);
-	/* The rows are locked: the next group may run its statements while this one commits. */
-	group_release(gl);
-	if (st == CP_OK)
-		st = db_commit_open(db, e);
-	if (st != CP_OK)
-		db_rollback(db);
-	return st;
-}
-
-/*
- * The leader's work (group_fn). Alone, the request takes today's path at once.
- * A deadlock or a failed COMMIT retries the group (bounded, with backoff, as
- * run() does); any other failure, a lost connection included, sends every
- * member to run() on its own connection, which resolves what is in doubt: a
- * code the group did commit is found redeemed by the same user, its original
- * success.
- */
-static void group_batch(void *leader, void **items, size_t n, unsigned int *duplicates,
-			struct group_lead *gl)
-{
-	struct ctx *lx = leader, **xs = (struct ctx **)items;
-	unsigned int busy = 0, limit = db_config(lx->db)->retries;
-	enum cp_status st;
 
 	if (n == 1) {
 		lx->ran = run(lx);
@@ -1278,16 +1276,16 @@ static void group_batch(void *leader, void **items, size_t n, unsigned int *dupl
 		return;
 	}
 	qsort(xs, n, sizeof *xs, by_code);
-	for (size_t i = 1; i < n; i++)
-		*duplicates += repeat(xs, i);
-	while ((st = group_attempt(lx->db, xs, n, gl, lx->e)) != CP_OK) {
-		for (size_t i = 0; i < n; i++)
-			xs[i]->grouped = GR_FALLBACK;
-		if (!db_retryable(st) || busy++ >= limit)
-			return;
-		for (size_t i = 0; i < n; i++)
-			xs[i]->res->retries++;
-		db_backoff(busy);
+	for (size_t i = 0; i < n; i++) {
+		xs[i]->grouped = GR_FALLBACK;
+		if (i > 0 && strcmp(xs[i]->code, xs[i - 1]->code) == 0)
+			(*duplicates)++;
+		else
+			u[nu++] = xs[i];
+		if (nu == GROUP_ROWS || (i == n - 1 && nu > 0)) {
+			group_run(lx, u, nu);
+			nu = 0;
+		}
 	}
 }
 

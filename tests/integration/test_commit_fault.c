@@ -14,9 +14,11 @@
  * that then "succeeds" must not be believed, and the retry must leave exactly
  * one redemption, one use counted, one event and one stored reply.
  *
- * Group commit: plain redemptions grouped on connections whose COMMIT fails are
- * retried as a group (a conflict) and then each on its own autocommit statement:
- * every one succeeds exactly once, and none is told so before its change is in.
+ * Group commit: plain redemptions grouped on connections whose COMMIT fails (the
+ * group's autocommit statement runs in a transaction there, db_run_commit, so its
+ * commit fails too) are retried as a group (a conflict) and then each on its own
+ * autocommit statement: every one succeeds exactly once, and none is told so
+ * before its change is in.
  */
 #include "config.h"
 

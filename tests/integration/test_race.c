@@ -133,7 +133,7 @@ static void race(struct job *jobs, enum cp_op op, char (*codes)[CP_CODE_MAX + 1]
 		j->ncodes = distinct ? PER_THREAD : ncodes;
 		j->offset = distinct ? 0 : (size_t)i * (ncodes / THREADS + 1);
 		user_of(i, j->user);
-		if (user_of == one_user) /* each thread a checkout of its own */
+		if (user_of == one_user || distinct) /* each thread a checkout of its own */
 			snprintf(j->order, sizeof j->order, "order-%u", i);
 		j->won = calloc(j->ncodes, 1);
 		if (pthread_create(&t[i], NULL, worker, j) != 0)
@@ -257,9 +257,15 @@ static void distinct(struct job *jobs)
 	struct cp_format f;
 	const char *what = group != NULL ? "distinct grouped" : "distinct";
 	uint32_t id = fx_campaign(db, what, group != NULL ? "DG" : "DI", "", &f);
-	char sql[256];
+	char sql[512];
 
 	fx_codes(db, id, &f, 0, THREADS * PER_THREAD, codes);
+	snprintf(sql, sizeof sql, "INSERT INTO campaign_rewards (campaign_id, reward_type, sku)"
+		 " VALUES (%u, 'item', 'race')", id);
+	tl_exec(db, sql);
+	snprintf(sql, sizeof sql, "UPDATE campaigns SET reward_id = LAST_INSERT_ID() WHERE id = %u",
+		 id);
+	tl_exec(db, sql);
 	race(jobs, CP_OP_REDEEM, codes, THREADS * PER_THREAD, true, own_user);
 	CHECK(total(jobs, CP_OK) == THREADS * PER_THREAD, "%s: %u successes, want %d", what,
 	      total(jobs, CP_OK), THREADS * PER_THREAD);
@@ -268,6 +274,23 @@ static void distinct(struct job *jobs)
 		 "SELECT COUNT(*) FROM coupon_codes WHERE campaign_id = %u AND status = 'redeemed'",
 		 id);
 	CHECK(tl_query_int(db, sql) == THREADS * PER_THREAD, "%s: all redeemed", what);
+	/* Each code holds its own request's user, order and the campaign's reward. */
+	snprintf(sql, sizeof sql,
+		 "SELECT COUNT(*) FROM coupon_codes c JOIN campaigns k ON k.id = c.campaign_id"
+		 " WHERE k.id = %u AND c.reward_id = k.reward_id"
+		 " AND c.order_id = CONCAT('order-', SUBSTRING(c.redeemed_by_user_id, 6))", id);
+	CHECK(tl_query_int(db, sql) == THREADS * PER_THREAD,
+	      "%s: a code holds another request's order or no reward", what);
+	for (unsigned int t = 0; t < THREADS; t++) {
+		char in[PER_THREAD * (CP_CODE_MAX + 3)], *p = in, q[sizeof in + 128];
+
+		for (unsigned int k = 0; k < PER_THREAD; k++)
+			p += sprintf(p, "%s'%s'", k > 0 ? "," : "", codes[t * PER_THREAD + k]);
+		snprintf(q, sizeof q, "SELECT COUNT(*) FROM coupon_codes WHERE code IN (%s)"
+			 " AND redeemed_by_user_id = 'user-%u'", in, t);
+		CHECK(tl_query_int(db, q) == PER_THREAD, "%s: user-%u's codes hold another user",
+		      what, t);
+	}
 	free_jobs(jobs);
 }
 
