@@ -292,7 +292,9 @@ static enum ui_attr batch_attr(enum cp_batch_status s)
 	return a[s];
 }
 
-static void draw_batch(struct ui *ui, WINDOW *win, int y, const struct cp_batch *b, bool sel)
+/* IMP: the batch's import state when loaded (the selected one), else NULL. */
+static void draw_batch(struct ui *ui, WINDOW *win, int y, const struct cp_batch *b, bool sel,
+		       const struct cp_import_result *imp)
 {
 	int w = getmaxx(win);
 	char req[32], gen[32], t[32];
@@ -306,8 +308,15 @@ static void draw_batch(struct ui *ui, WINDOW *win, int y, const struct cp_batch 
 	       cp_batch_status_name(b->status));
 	/* "11-30 01:19:23": the year is noise in a list of recent batches. */
 	ui_put(ui, win, y, 51, 14, base, false, ui_time(b->started_at, t, sizeof t) + 5);
-	if (w - 67 >= 5)
+	if (w - 67 < 5)
+		return;
+	/* An import has as many codes as it read: its progress is the file's, when known. */
+	if (b->method != CP_GEN_IMPORT)
 		ui_bar(ui, win, y, 66, w - 67, b->generated, b->requested);
+	else if (imp != NULL && imp->size != 0)
+		ui_bar(ui, win, y, 66, w - 67, imp->bytes, imp->size);
+	else if (b->status == CP_BATCH_COMPLETE)
+		ui_bar(ui, win, y, 66, w - 67, 1, 1);
 }
 
 /* Bytes read "of" the file's size, when known (not from a pipe). */
@@ -370,7 +379,8 @@ static void detail_draw(struct ui *ui, void *state, WINDOW *win)
 	d->list_rows = h - y - foot;
 	ui_list_fit(&d->list, d->list_rows);
 	for (size_t i = d->list.top; i < d->list.n && y < h - foot; i++, y++)
-		draw_batch(ui, win, y, &d->batches[i], i == d->list.cur);
+		draw_batch(ui, win, y, &d->batches[i], i == d->list.cur,
+			   d->imp_id == d->batches[i].id ? &d->imp : NULL);
 	if (d->imp_id != 0 && d->imp_id == d->batches[d->list.cur].id)
 		draw_import(ui, win, h - 3, &d->imp);
 	if (d->batches[d->list.cur].error[0] != '\0')

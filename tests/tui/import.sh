@@ -2,8 +2,8 @@
 # An import on the console in tmux: the dashboard counts no code of an import
 # that has not completed as available; the campaign screen says how many are
 # importing, and under its batches shows the selected import's file (SHA-256),
-# bytes and lines read, duplicates skipped with their lines and its status;
-# Enter on the unfinished one says how to resume it.
+# bytes and lines read (its bar the file's progress), duplicates skipped with
+# their lines and its status; Enter on the unfinished one says how to resume it.
 . "$top_srcdir/tests/tui/lib.sh"
 start_console import 120 40
 
@@ -42,6 +42,8 @@ expect_screen $LINENO "importing counted apart" "Importing $(grouped "$n") codes
 expect_screen $LINENO "the running import's progress" \
 	"Import 2 running: $(grouped "$n") codes from $(grouped "$lines") lines \($(grouped "$bytes") of $(grouped "$(stat -c %s "$big")") bytes\); a duplicate fails it"
 expect_screen $LINENO "its file's SHA-256" "File SHA-256 $(sha256sum "$big" | cut -d' ' -f1)"
+# Its bar is the file's progress (bytes of the size), not its codes of themselves.
+expect_screen $LINENO "a bar part-way" '^ +2 import .* running .*░+ *$'
 T send-keys Enter
 expect_screen $LINENO "Enter says how to resume it" 'Batch 2 is an import: couponadm import --resume 2 FILE'
 check $LINENO "nothing was resumed" test "$(sqldb "SELECT COUNT(*) FROM coupon_codes WHERE batch_id = 2")" = "$n"
