@@ -2,11 +2,13 @@
  * core/stats.c against plain COUNT(*) queries: the incremental refresh must give
  * the same figures as counting everything, after redemptions, admin expiries,
  * new batches and archived campaigns. The codes of an import that has not
- * completed are in none of them, here nor in cp_code_counts nor the report.
+ * completed are in none of them, here nor in cp_code_counts nor the report, nor
+ * in an export.
  */
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -153,6 +155,29 @@ static void counts(int line, struct cp_stats_watch *w, uint32_t campaign, uint64
 	cp_report_free(rep);
 }
 
+/* Exports the campaign's available codes (of BATCH, if not 0) to a new file: the status. */
+static enum cp_status export(uint32_t campaign, uint64_t batch, uint64_t *count)
+{
+	static unsigned int n;
+	char dir[] = "/tmp/cpt_stats_XXXXXX", path[64];
+	struct cp_export_opts o = {.campaign_id = campaign, .batch_id = batch,
+				   .status = "available", .actor = "test"};
+	struct cp_export_result res = {0};
+	struct cp_err e;
+	enum cp_status st;
+
+	CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+	snprintf(path, sizeof path, "%s/out%u.csv", dir, n++);
+	o.path = path;
+	st = cp_export(db, &o, &res, &e);
+	*count = res.count;
+	unlink(path);
+	strcat(path, ".sha256");
+	unlink(path);
+	rmdir(dir);
+	return st;
+}
+
 /* An import stopped after its first chunk (as a killed one is): stored, in no count. */
 static void unfinished_import(struct cp_stats_watch *w)
 {
@@ -178,6 +203,9 @@ static void unfinished_import(struct cp_stats_watch *w)
 	CHECK(tl_query_intf(db, "SELECT COUNT(*) FROM coupon_codes WHERE batch_id = %llu",
 			    (unsigned long long)bid) == 100, "a chunk stored");
 	counts(__LINE__, w, c.id, bid, 0, 100);
+	/* Nor do they leave in an export of available codes. */
+	CHECK(export(c.id, 0, &n) == CP_OK && n == 0, "exported %llu", (unsigned long long)n);
+	CHECK(export(c.id, bid, &n) == CP_E_CONFLICT, "the batch's export refused");
 	/* The leak response leaves them alone; the batch itself is not in use to expire. */
 	CHECK(cp_expire_codes(db, c.id, 0, "test", "leak", &n, &e) == CP_OK && n == 0,
 	      "campaign expiry: %llu codes, %s", (unsigned long long)n, e.msg);
@@ -188,6 +216,7 @@ static void unfinished_import(struct cp_stats_watch *w)
 	in = (struct input){text, len};
 	CHECK(cp_import_run(db, bid, input_read, &in, &o, NULL, &e) == CP_OK, "resumed: %s", e.msg);
 	counts(__LINE__, w, c.id, bid, 250, 0);
+	CHECK(export(c.id, 0, &n) == CP_OK && n == 250, "exported %llu", (unsigned long long)n);
 }
 
 int main(void)
