@@ -1,4 +1,7 @@
-/* Private to libcoupon: a batch row's keyed parameters, shared by core/batch.c and core/generate.c. */
+/*
+ * Private to libcoupon: a batch row's keyed parameters, shared by core/batch.c and
+ * core/generate.c; which batches' codes are in use.
+ */
 #ifndef BATCH_H
 #define BATCH_H
 
@@ -32,6 +35,17 @@ bool batch_params_add(struct batch_params *k, uint64_t start, uint64_t len);
 /* Reserves COUNT numbers of the global sequence (of CAPACITY): *START the first. */
 enum cp_status batch_reserve(struct cp_db *db, uint64_t count, uint64_t capacity,
 			     uint64_t *start, struct cp_err *e);
+
+/*
+ * The one rule of what is in use: the codes of an import that has not completed
+ * (running, stopped, or failed and not yet removed; core/import.c) are seen by
+ * no operation and counted apart ("importing"), never as available. B names a
+ * generation_batches row; CODES a coupon_codes row (table name or alias).
+ */
+#define BATCH_HIDDEN_SQL(b) "(" b ".method = 'import' AND " b ".status <> 'complete')"
+#define CODE_SHOWN_SQL(codes)                                                        \
+	" AND NOT EXISTS (SELECT 1 FROM generation_batches hb WHERE hb.id = " codes \
+	".batch_id AND " BATCH_HIDDEN_SQL("hb") ")"
 
 /*
  * One run per batch (generation or import): a named lock, waited for up to 30 s

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "batch.h"
 #include "cap.h"
 #include "campaign_cache.h"
 #include "db.h"
@@ -611,11 +612,16 @@ enum cp_status cp_campaign_update(struct cp_db *db, const struct cp_campaign *c,
 	return settle ? cap_settle(db, id, e) : CP_OK;
 }
 
+/* One statement, so one snapshot: the codes by status and those of unfinished imports. */
+#define HIDDEN_COUNT_SQL                                                                  \
+	" UNION ALL SELECT 'importing', CAST(COALESCE(SUM(generated), 0) AS UNSIGNED)"     \
+	" FROM generation_batches b WHERE b.campaign_id = ? AND " BATCH_HIDDEN_SQL("b")
 static const char counts_campaign_sql[] =
-	"SELECT status, COUNT(*) FROM coupon_codes WHERE campaign_id = ? GROUP BY status";
+	"SELECT status, COUNT(*) FROM coupon_codes WHERE campaign_id = ? GROUP BY status"
+	HIDDEN_COUNT_SQL;
 static const char counts_batch_sql[] =
 	"SELECT status, COUNT(*) FROM coupon_codes WHERE campaign_id = ? AND batch_id = ? "
-	"GROUP BY status";
+	"GROUP BY status" HIDDEN_COUNT_SQL " AND b.id = ?";
 
 static void count_into(struct cp_code_counts *k, const char *status, uint64_t n)
 {
@@ -628,19 +634,28 @@ static void count_into(struct cp_code_counts *k, const char *status, uint64_t n)
 		{"redeemed", offsetof(struct cp_code_counts, redeemed)},
 		{"expired", offsetof(struct cp_code_counts, expired)},
 		{"assigned", offsetof(struct cp_code_counts, assigned)},
+		{"importing", offsetof(struct cp_code_counts, importing)},
 	};
 
 	for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)
 		if (strcmp(status, slots[i].name) == 0)
 			*(uint64_t *)((char *)k + slots[i].off) += n;
-	k->total += n;
+}
+
+/* An unfinished import's codes are stored available; they are not in use yet (batch.h). */
+static void count_end(struct cp_code_counts *k)
+{
+	if (k->importing > k->available)
+		k->importing = k->available;
+	k->available -= k->importing;
+	k->total = k->available + k->pending + k->redeemed + k->expired + k->assigned;
 }
 
 enum cp_status cp_code_counts(struct cp_db *db, uint32_t campaign_id, uint64_t batch_id,
 			      struct cp_code_counts *k, struct cp_err *e)
 {
 	const char *sql = batch_id ? counts_batch_sql : counts_campaign_sql;
-	MYSQL_BIND p[2], res[2];
+	MYSQL_BIND p[4], res[2];
 	MYSQL_STMT *stmt;
 	char status[16];
 	unsigned long slen;
@@ -653,8 +668,11 @@ enum cp_status cp_code_counts(struct cp_db *db, uint32_t campaign_id, uint64_t b
 		return st;
 	memset(p, 0, sizeof p);
 	memset(res, 0, sizeof res);
+	/* campaign, batch, campaign, batch; or campaign twice */
 	db_bind_u32(&p[0], &campaign_id);
-	db_bind_u64(&p[1], &batch_id);
+	db_bind_u64(&p[batch_id ? 1 : 2], &batch_id);
+	db_bind_u32(&p[batch_id ? 2 : 1], &campaign_id);
+	db_bind_u64(&p[3], &batch_id);
 	db_bind_buf(&res[0], status, sizeof status, &slen, NULL);
 	db_bind_u64(&res[1], &n);
 	if (mysql_stmt_bind_param(stmt, p) != 0 || mysql_stmt_execute(stmt) != 0 ||
@@ -665,5 +683,8 @@ enum cp_status cp_code_counts(struct cp_db *db, uint32_t campaign_id, uint64_t b
 		count_into(k, status, n);
 	}
 	mysql_stmt_free_result(stmt);
-	return rc == 1 ? db_stmt_fail(db, stmt, e, "count codes") : CP_OK;
+	if (rc == 1)
+		return db_stmt_fail(db, stmt, e, "count codes");
+	count_end(k);
+	return CP_OK;
 }

@@ -599,10 +599,15 @@ char *cp_time_format(time_t t, const char *zone, enum cp_time_style,
 /* A reservation's time to live: 1..CP_TTL_MAX seconds (field "ttl"). */
 enum cp_status cp_parse_ttl(const char *s, unsigned int *ttl, struct cp_err *);
 
-/* Codes of a campaign (or of one batch, when BATCH_ID is not 0) by status. */
+/*
+ * Codes of a campaign (or of one batch, when BATCH_ID is not 0) by status; those of
+ * an import not yet complete, which nothing can use, only as importing (in no
+ * other figure, nor in total).
+ */
 struct cp_code_counts {
 	uint64_t available, pending, redeemed, expired, total;
 	uint64_t assigned; /* handed out, not yet redeemed */
+	uint64_t importing; /* stored by an import that has not completed */
 };
 enum cp_status cp_code_counts(struct cp_db *, uint32_t campaign_id, uint64_t batch_id,
 			      struct cp_code_counts *, struct cp_err *);
@@ -1183,6 +1188,7 @@ struct cp_campaign_stats {
 	uint64_t requested, generated;  /* over all its batches */
 	uint64_t available, pending, redeemed, expired; /* by stored status */
 	uint64_t assigned;              /* handed out, not redeemed: as of the last recount */
+	uint64_t importing;             /* of imports not complete: not in available */
 	uint64_t last_minute, last_hour; /* redemptions */
 	uint32_t batches_running;
 	uint32_t spark[CP_STATS_SPARK_MAX]; /* redemptions per second, oldest first */
@@ -1418,6 +1424,7 @@ struct cp_report {
 	size_t n;
 	struct cp_report_row *rows;
 	uint64_t status[CP_REPORT_STATUSES]; /* the campaign's codes by status now */
+	uint64_t importing;        /* of imports not complete: in no status, nor in issued */
 };
 
 /*

@@ -1,7 +1,8 @@
 /*
  * Leak response: every still-available code of a batch or a campaign expired in
  * one step, each recorded in code_events (and the outbox, for a campaign with
- * events) and the step in the audit log, all in one transaction.
+ * events) and the step in the audit log, all in one transaction. The codes of an
+ * import not yet complete are not in use (batch.h): they are left as they are.
  */
 #include "config.h"
 
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "batch.h"
 #include "db.h"
 
 #define EXPIRE_TRIES 5
@@ -29,23 +31,25 @@ static const char *const events_sql[] = {
 	"INSERT INTO code_events (code_id, campaign_id, action, prior_status, prior_user_id, "
 	"prior_order_id, prior_redeemed_at, actor, reason) SELECT id, campaign_id, "
 	"'campaign_expire', status, redeemed_by_user_id, order_id, redeemed_at, ?, ? FROM "
-	"coupon_codes WHERE campaign_id = ? AND status = 'available' FOR UPDATE",
+	"coupon_codes WHERE campaign_id = ? AND status = 'available'" CODE_SHOWN_SQL("coupon_codes")
+	" FOR UPDATE",
 	"INSERT INTO code_events (code_id, campaign_id, action, prior_status, prior_user_id, "
 	"prior_order_id, prior_redeemed_at, actor, reason) SELECT id, campaign_id, "
 	"'batch_expire', status, redeemed_by_user_id, order_id, redeemed_at, ?, ? FROM "
-	"coupon_codes WHERE campaign_id = ? AND batch_id = ? AND status = 'available' FOR UPDATE",
+	"coupon_codes WHERE campaign_id = ? AND batch_id = ? AND status = 'available'"
+	CODE_SHOWN_SQL("coupon_codes") " FOR UPDATE",
 };
 #define OUTBOX_SQL                                                                        \
 	"INSERT INTO outbox (event_id, event_type, campaign_id, code, created_at)"           \
 	" SELECT UUID(), 'expired', c.campaign_id, c.code, NOW(6) FROM coupon_codes c"      \
 	" JOIN campaigns k ON k.id = c.campaign_id AND k.events_enabled <> 0"               \
-	" WHERE c.campaign_id = ? AND c.status = 'available'"
+	" WHERE c.campaign_id = ? AND c.status = 'available'" CODE_SHOWN_SQL("c")
 static const char *const outbox_sql[] = {OUTBOX_SQL, OUTBOX_SQL " AND c.batch_id = ?"};
 static const char *const expire_sql[] = {
 	"UPDATE coupon_codes SET status = 'expired', expired_reason = ? WHERE campaign_id = ? "
-	"AND status = 'available'",
+	"AND status = 'available'" CODE_SHOWN_SQL("coupon_codes"),
 	"UPDATE coupon_codes SET status = 'expired', expired_reason = ? WHERE campaign_id = ? "
-	"AND batch_id = ? AND status = 'available'",
+	"AND batch_id = ? AND status = 'available'" CODE_SHOWN_SQL("coupon_codes"),
 };
 
 struct expiry {
@@ -114,6 +118,9 @@ enum cp_status cp_expire_codes(struct cp_db *db, uint32_t campaign_id, uint64_t 
 	if (batch_id != 0 && b.campaign_id != campaign_id)
 		return cp_err_set(e, CP_E_NOT_FOUND, "batch %" PRIu64 " is not a batch of campaign "
 				  "'%s'", batch_id, camp.name);
+	if (batch_id != 0 && b.method == CP_GEN_IMPORT && b.status != CP_BATCH_COMPLETE)
+		return cp_err_set(e, CP_E_CONFLICT, "import batch %" PRIu64 " is not complete: its "
+				  "codes are not in use", batch_id);
 	for (unsigned int attempt = 1;; attempt++) {
 		if ((st = db_begin(db, e)) == CP_OK && (st = expire_tx(db, &x, count, e)) == CP_OK &&
 		    (st = db_commit(db, e)) == CP_OK)

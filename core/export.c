@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "audit.h"
+#include "batch.h"
 #include "db.h"
 #include "rewards.h"
 #include "text.h"
@@ -36,12 +37,19 @@
 #define COLUMNS                                                                          \
 	"code, batch_id, status, expires_at, COALESCE(reward_id, 0), "                    \
 	"COALESCE(redeemed_by_user_id, ''), COALESCE(order_id, ''), redeemed_at, reserved_until"
+#define SHOWN CODE_SHOWN_SQL("coupon_codes")
+/* By batch (1), status (2), and (4) for a campaign with an import not complete (batch.h). */
 static const char *const select_sql[] = {
 	"SELECT " COLUMNS " FROM coupon_codes WHERE campaign_id = ?",
 	"SELECT " COLUMNS " FROM coupon_codes WHERE campaign_id = ? AND batch_id = ?",
 	"SELECT " COLUMNS " FROM coupon_codes WHERE campaign_id = ? AND status = ?",
 	("SELECT " COLUMNS " FROM coupon_codes WHERE campaign_id = ? AND batch_id = ? "
 	 "AND status = ?"),
+	"SELECT " COLUMNS " FROM coupon_codes WHERE campaign_id = ?" SHOWN,
+	"SELECT " COLUMNS " FROM coupon_codes WHERE campaign_id = ? AND batch_id = ?" SHOWN,
+	"SELECT " COLUMNS " FROM coupon_codes WHERE campaign_id = ? AND status = ?" SHOWN,
+	("SELECT " COLUMNS " FROM coupon_codes WHERE campaign_id = ? AND batch_id = ? "
+	 "AND status = ?" SHOWN),
 };
 
 struct export {
@@ -184,7 +192,8 @@ static enum cp_status row(struct export *x, struct export_row *r, struct cp_err 
 static enum cp_status stream(struct export *x, struct cp_err *e)
 {
 	const struct cp_export_opts *o = x->o;
-	unsigned int which = (o->batch_id ? 1u : 0u) | (x->status ? 2u : 0u);
+	unsigned int which = (o->batch_id ? 1u : 0u) | (x->status ? 2u : 0u) |
+			     (x->camp.importing ? 4u : 0u);
 	MYSQL_BIND p[3], b[9];
 	MYSQL_STMT *stmt;
 	struct export_row r;
@@ -373,6 +382,9 @@ static enum cp_status check_opts(struct export *x, struct cp_err *e)
 		if (b.campaign_id != o->campaign_id)
 			return cp_err_set(e, CP_E_NOT_FOUND, "batch %" PRIu64 " is not a batch of "
 					  "campaign '%s'", o->batch_id, x->camp.name);
+		if (b.method == CP_GEN_IMPORT && b.status != CP_BATCH_COMPLETE)
+			return cp_err_set(e, CP_E_CONFLICT, "import batch %" PRIu64 " is not "
+					  "complete: its codes are not in use", o->batch_id);
 	}
 	/* --force replaces files, never what a symbolic link points at, nor the link. */
 	if ((lstat(o->path, &sb) == 0 && S_ISLNK(sb.st_mode)) ||

@@ -692,8 +692,8 @@ static enum cp_status on_record(const struct imp_record *rec, void *arg, struct 
 
 static const char campaign_lock_sql[] = "SELECT id FROM campaigns WHERE id = ? FOR UPDATE";
 static const char unfinished_sql[] =
-	"SELECT COUNT(*) FROM generation_batches WHERE campaign_id = ? AND method = 'import'"
-	" AND status <> 'complete' AND (status <> 'failed' OR generated > 0) LOCK IN SHARE MODE";
+	"SELECT COUNT(*) FROM generation_batches b WHERE campaign_id = ? AND "
+	BATCH_HIDDEN_SQL("b") " AND (status <> 'failed' OR generated > 0) LOCK IN SHARE MODE";
 static const char importing_sql[] =
 	"UPDATE campaigns SET importing = ? WHERE id = ? AND " DB_IN_TX_SQL;
 

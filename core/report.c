@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "batch.h"
 #include "db.h"
 #include "report.h"
 #include "text.h"
@@ -178,10 +179,16 @@ static enum cp_status parse_range(const struct cp_report_args *a, time_t created
 #define BEFORE_SQL                                                                      \
 	"SELECT 0, COUNT(*) FROM coupon_codes FORCE INDEX (ix_codes_campaign_status)"    \
 	" WHERE campaign_id = ? AND status = 'redeemed' AND redeemed_at < ?"
-/* Key: when the batch started, in seconds. */
+/* Key: when the batch started, in seconds. An unfinished import issued nothing yet (batch.h). */
 #define BATCHES_SQL                                                                   \
 	"SELECT UNIX_TIMESTAMP(started_at), generated FROM generation_batches"         \
-	" FORCE INDEX (ix_batches_campaign) WHERE campaign_id = ?"
+	" FORCE INDEX (ix_batches_campaign) WHERE campaign_id = ?"                     \
+	" AND NOT " BATCH_HIDDEN_SQL("generation_batches")
+/* Key 0: the codes of those imports, stored available but in no status's count. */
+#define IMPORTING_SQL                                                                 \
+	"SELECT 0, CAST(COALESCE(SUM(generated), 0) AS UNSIGNED) FROM generation_batches" \
+	" FORCE INDEX (ix_batches_campaign) WHERE campaign_id = ?"                     \
+	" AND " BATCH_HIDDEN_SQL("generation_batches")
 /* Key: the status's position in the ENUM, which is cp_code_status's order plus one. */
 #define STATUS_SQL                                                                        \
 	"SELECT status + 0, COUNT(*) FROM coupon_codes FORCE INDEX (ix_codes_campaign_status)" \
@@ -245,6 +252,12 @@ static void add_status(struct cp_report *r, int64_t key, uint64_t n)
 		r->status[key - 1] = n;
 }
 
+static void add_importing(struct cp_report *r, int64_t key, uint64_t n)
+{
+	(void)key;
+	r->importing = n;
+}
+
 struct query {
 	const char *what, *index, *sql, *explain;
 	enum query_params params;
@@ -260,6 +273,7 @@ static const struct query queries[] = {
 	Q("redeemed before", "ix_codes_campaign_status", BEFORE_SQL, QP_BEFORE, add_before),
 	Q("batches", "ix_batches_campaign", BATCHES_SQL, QP_NONE, add_batch),
 	Q("codes by status", "ix_codes_campaign_status", STATUS_SQL, QP_NONE, add_status),
+	Q("codes importing", "ix_batches_campaign", IMPORTING_SQL, QP_NONE, add_importing),
 };
 #undef Q
 
@@ -389,6 +403,10 @@ enum cp_status cp_report_make(struct cp_db *db, const struct cp_report_args *a,
 		return st;
 	}
 	accumulate(r);
+	/* Two statements: a chunk committed between them is importing but in no status. */
+	if (r->importing > r->status[CP_CODE_AVAILABLE])
+		r->importing = r->status[CP_CODE_AVAILABLE];
+	r->status[CP_CODE_AVAILABLE] -= r->importing;
 	*out = r;
 	return CP_OK;
 }
@@ -478,8 +496,8 @@ bool cp_report_json(const struct cp_report *r, bool (*write)(void *, const char 
 	for (int s = 0; s < CP_REPORT_STATUSES; s++)
 		put(&o, "%s\"%s\":%" PRIu64, s ? "," : "",
 		    cp_code_status_name((enum cp_code_status)s), r->status[s]);
-	put(&o, "},\"unavailable\":{\"failed_lookups\":\"%s\"},\"buckets\":[",
-	    cp_report_failed_lookups_note());
+	put(&o, "},\"importing\":%" PRIu64 ",\"unavailable\":{\"failed_lookups\":\"%s\"},"
+		"\"buckets\":[", r->importing, cp_report_failed_lookups_note());
 	for (size_t i = 0; i < r->n; i++) {
 		const struct cp_report_row *w = &r->rows[i];
 

@@ -4,7 +4,9 @@
  *
  * InnoDB counts rows by walking them, so counting a 10M-code campaign's statuses
  * every second would read ~10M index entries a second. Instead:
- *  - available = SUM(generated) of the batches (a few rows) minus the others;
+ *  - available = SUM(generated) of the batches (a few rows) minus the others and
+ *    minus importing, the codes of imports not complete (core/batch.h), which
+ *    nothing can use yet;
  *  - pending is counted by index range (campaign_id, 'pending'): it stays small;
  *  - redeemed and "last hour" are kept incrementally: a full count (by index range
  *    on ix_codes_campaign_status) up to a mark LAG seconds in the past, then each
@@ -30,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "db.h"
 #include "xmalloc.h"
 
@@ -66,7 +69,8 @@ static const char campaigns_sql[] =
 	"SELECT c.id, c.name, c.status, COALESCE(UNIX_TIMESTAMP(c.starts_at), 0),"
 	" COALESCE(UNIX_TIMESTAMP(c.expires_at), 0),"
 	" COALESCE(SUM(b.requested), 0), COALESCE(SUM(b.generated), 0),"
-	" COALESCE(SUM(b.status = 'running'), 0)"
+	" COALESCE(SUM(b.status = 'running'), 0),"
+	" CAST(COALESCE(SUM(IF(" BATCH_HIDDEN_SQL("b") ", b.generated, 0)), 0) AS UNSIGNED)"
 	" FROM campaigns c LEFT JOIN generation_batches b ON b.campaign_id = c.id"
 	" GROUP BY c.id ORDER BY c.id";
 /* Each of these is a range on ix_codes_campaign_status (campaign_id, status, redeemed_at). */
@@ -150,7 +154,7 @@ struct campaign_row {
 	char name[CP_NAME_MAX * 4 + 1], status[16];
 	unsigned long name_len, status_len;
 	int64_t starts, expires;
-	uint64_t requested, generated, running;
+	uint64_t requested, generated, running, importing;
 	size_t n;
 	bool changed; /* the set of campaigns differs from the last refresh */
 };
@@ -189,6 +193,7 @@ static void campaign_fetched(void *arg)
 	c->requested = r->requested;
 	c->generated = r->generated;
 	c->batches_running = (uint32_t)r->running;
+	c->importing = r->importing;
 	r->n++;
 }
 
@@ -196,7 +201,7 @@ static enum cp_status load_campaigns(struct cp_db *db, struct cp_stats_watch *w,
 				     struct cp_err *e)
 {
 	struct campaign_row r;
-	MYSQL_BIND res[8];
+	MYSQL_BIND res[9];
 	enum cp_status st;
 
 	memset(&r, 0, sizeof r);
@@ -210,6 +215,7 @@ static enum cp_status load_campaigns(struct cp_db *db, struct cp_stats_watch *w,
 	db_bind_u64(&res[5], &r.requested);
 	db_bind_u64(&res[6], &r.generated);
 	db_bind_u64(&res[7], &r.running);
+	db_bind_u64(&res[8], &r.importing);
 	st = each_row(db, campaigns_sql, NULL, res, campaign_fetched, &r, e);
 	if (st != CP_OK)
 		return st;
@@ -344,7 +350,7 @@ static void finish(struct cp_stats *s)
 	s->last_minute = s->last_hour = 0;
 	for (size_t i = 0; i < s->ncampaigns; i++) {
 		struct cp_campaign_stats *c = &s->campaigns[i];
-		uint64_t used = c->pending + c->redeemed + c->expired + c->assigned;
+		uint64_t used = c->pending + c->redeemed + c->expired + c->assigned + c->importing;
 
 		c->available = c->generated > used ? c->generated - used : 0;
 		s->last_minute += c->last_minute;
@@ -584,7 +590,8 @@ static void failed_fetched(void *p)
 	terminate(x->method, sizeof x->method, x->lens[0]);
 	terminate(x->status, sizeof x->status, x->lens[1]);
 	terminate(x->b.error, sizeof x->b.error, x->lens[2]);
-	x->b.method = strcmp(x->method, "keyed") == 0 ? CP_GEN_KEYED : CP_GEN_RANDOM;
+	if (!cp_gen_method_parse(x->method, &x->b.method))
+		x->b.method = CP_GEN_RANDOM;
 	x->b.status = strcmp(x->status, "failed") == 0 ? CP_BATCH_FAILED : CP_BATCH_CANCELLED;
 	x->b.started_at = (time_t)x->started;
 	x->b.finished_at = (time_t)x->finished;

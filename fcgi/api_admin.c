@@ -138,10 +138,12 @@ static void campaign_json(struct buf *b, const struct cp_campaign *cp,
 		buf_puts(b, ",\"max_redemptions\":null");
 	if (k != NULL)
 		buf_printf(b, ",\"codes\":{\"total\":%llu,\"available\":%llu,\"pending\":%llu,"
-			      "\"redeemed\":%llu,\"expired\":%llu,\"assigned\":%llu}",
+			      "\"redeemed\":%llu,\"expired\":%llu,\"assigned\":%llu,"
+			      "\"importing\":%llu}",
 			   (unsigned long long)k->total, (unsigned long long)k->available,
 			   (unsigned long long)k->pending, (unsigned long long)k->redeemed,
-			   (unsigned long long)k->expired, (unsigned long long)k->assigned);
+			   (unsigned long long)k->expired, (unsigned long long)k->assigned,
+			   (unsigned long long)k->importing);
 	buf_puts(b, "}");
 }
 

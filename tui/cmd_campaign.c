@@ -369,6 +369,9 @@ static void show_text(const struct cp_campaign *c, const struct cp_code_counts *
 	printf("codes           %" PRIu64 " (available %" PRIu64 ", assigned %" PRIu64
 	       ", pending %" PRIu64 ", redeemed %" PRIu64 ", expired %" PRIu64 ")\n",
 	       k->total, k->available, k->assigned, k->pending, k->redeemed, k->expired);
+	if (k->importing != 0)
+		printf("importing       %" PRIu64 " codes of imports not complete (not in use yet)\n",
+		       k->importing);
 }
 
 static int show(struct cli *cli, const char *ref, bool json)
@@ -391,8 +394,9 @@ static int show(struct cli *cli, const char *ref, bool json)
 		json_campaign(stdout, &c);
 		printf(",\"codes\":{\"total\":%" PRIu64 ",\"available\":%" PRIu64
 		       ",\"pending\":%" PRIu64 ",\"redeemed\":%" PRIu64 ",\"expired\":%" PRIu64
-		       ",\"assigned\":%" PRIu64 "},\"batches\":[",
-		       k.total, k.available, k.pending, k.redeemed, k.expired, k.assigned);
+		       ",\"assigned\":%" PRIu64 ",\"importing\":%" PRIu64 "},\"batches\":[",
+		       k.total, k.available, k.pending, k.redeemed, k.expired, k.assigned,
+		       k.importing);
 	} else {
 		show_text(&c, &k);
 	}

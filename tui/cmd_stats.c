@@ -27,12 +27,14 @@ static void print_json(const struct cp_stats *s)
 		cli_json_str(stdout, c->name);
 		printf(",\"status\":\"%s\",\"requested\":%llu,\"generated\":%llu,"
 		       "\"available\":%llu,\"pending\":%llu,\"redeemed\":%llu,\"expired\":%llu,"
-		       "\"last_minute\":%llu,\"last_hour\":%llu,\"batches_running\":%u}",
+		       "\"last_minute\":%llu,\"last_hour\":%llu,\"batches_running\":%u,"
+		       "\"importing\":%llu}",
 		       cp_campaign_status_name(c->status), (unsigned long long)c->requested,
 		       (unsigned long long)c->generated, (unsigned long long)c->available,
 		       (unsigned long long)c->pending, (unsigned long long)c->redeemed,
 		       (unsigned long long)c->expired, (unsigned long long)c->last_minute,
-		       (unsigned long long)c->last_hour, c->batches_running);
+		       (unsigned long long)c->last_hour, c->batches_running,
+		       (unsigned long long)c->importing);
 	}
 	printf("]}\n");
 }

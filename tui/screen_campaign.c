@@ -1,7 +1,8 @@
 /*
  * Campaign detail: window, limits, format and its guess probability, counts and
- * rate, and the batches with their progress. Enter on an unfinished batch resumes
- * it; x expires the selected batch's available codes.
+ * rate, and the batches with their progress; under them, the selected import's
+ * file, progress and duplicates (core's reading of its batch row). Enter on an
+ * unfinished batch resumes it; x expires the selected batch's available codes.
  */
 #include "config.h"
 
@@ -24,6 +25,8 @@ struct detail {
 	struct ui_list list;
 	uint64_t loaded_ms;
 	int list_rows;
+	struct cp_import_result imp; /* of the selected batch when it is an import */
+	uint64_t imp_id;             /* 0: none loaded */
 };
 
 static const enum ui_action hints[] = {UA_GENERATE, UA_EXPORT, UA_PAUSE, UA_EXPIRE, UA_ENTER,
@@ -42,6 +45,24 @@ static bool add_batch(const struct cp_batch *b, void *arg)
 	return true;
 }
 
+/* The selected batch's import state, when it is one: read again with each reload. */
+static void load_import(struct ui *ui, struct detail *d)
+{
+	const struct cp_batch *b = &d->batches[d->list.cur];
+	struct cp_err e;
+	enum cp_status st;
+
+	d->imp_id = 0;
+	if (d->list.n == 0 || b->method != CP_GEN_IMPORT)
+		return;
+	cp_err_clear(&e);
+	if ((st = cp_import_get(ui->db, b->id, &d->imp, &e)) != CP_OK) {
+		ui_fail(ui, "import", st, &e);
+		return;
+	}
+	d->imp_id = b->id;
+}
+
 static void reload(struct ui *ui, struct detail *d)
 {
 	struct cp_err e;
@@ -58,6 +79,7 @@ static void reload(struct ui *ui, struct detail *d)
 	if ((st = cp_batch_list(ui->db, d->id, add_batch, d, &e)) != CP_OK)
 		ui_fail(ui, "batches", st, &e);
 	ui_list_fit(&d->list, d->list_rows);
+	load_import(ui, d);
 	ui_dirty(ui);
 }
 
@@ -124,6 +146,12 @@ static bool on_batch(struct ui *ui, struct detail *d, enum ui_action a)
 	const struct cp_batch *b = &d->batches[d->list.cur];
 	struct ui_confirm q = {.arg = d};
 
+	if (a == UA_ENTER && b->method == CP_GEN_IMPORT && b->status != CP_BATCH_COMPLETE) {
+		/* The file is the operator's, not the console's to find again. */
+		ui_msg(ui, false, "Batch %llu is an import: couponadm import --resume %llu FILE",
+		       (unsigned long long)b->id, (unsigned long long)b->id);
+		return true;
+	}
 	if (a == UA_ENTER && b->status != CP_BATCH_COMPLETE) {
 		if (job_active(ui->job)) {
 			ui_push(ui, &screen_progress, NULL);
@@ -154,6 +182,7 @@ static bool detail_action(struct ui *ui, void *state, enum ui_action a)
 	struct detail *d = state;
 
 	if (ui_list_move(&d->list, a, d->list_rows)) {
+		load_import(ui, d);
 		ui_dirty(ui);
 		return true;
 	}
@@ -239,6 +268,10 @@ static int draw_info(struct ui *ui, WINDOW *win, const struct detail *d, int y)
 		ui_num(s->available, n[0], sizeof n[0]), ui_num(s->assigned, n[5], sizeof n[5]),
 		ui_num(s->pending, n[1], sizeof n[1]), ui_num(s->redeemed, n[2], sizeof n[2]),
 		ui_num(s->expired, n[3], sizeof n[3]));
+	if (s->importing != 0)
+		ui_putf(ui, win, y++, 2, w - 4, UI_WARN,
+			"Importing %s codes, not in use until their import completes",
+			ui_num(s->importing, n[0], sizeof n[0]));
 	ui_putf(ui, win, y, 2, 40, UI_NORMAL, "Rate     %s last minute, %s last hour",
 		ui_num(s->last_minute, n[0], sizeof n[0]), ui_num(s->last_hour, n[4], sizeof n[4]));
 	if (w > 60)
@@ -259,7 +292,9 @@ static enum ui_attr batch_attr(enum cp_batch_status s)
 	return a[s];
 }
 
-static void draw_batch(struct ui *ui, WINDOW *win, int y, const struct cp_batch *b, bool sel)
+/* IMP: the batch's import state when loaded (the selected one), else NULL. */
+static void draw_batch(struct ui *ui, WINDOW *win, int y, const struct cp_batch *b, bool sel,
+		       const struct cp_import_result *imp)
 {
 	int w = getmaxx(win);
 	char req[32], gen[32], t[32];
@@ -273,14 +308,60 @@ static void draw_batch(struct ui *ui, WINDOW *win, int y, const struct cp_batch 
 	       cp_batch_status_name(b->status));
 	/* "11-30 01:19:23": the year is noise in a list of recent batches. */
 	ui_put(ui, win, y, 51, 14, base, false, ui_time(b->started_at, t, sizeof t) + 5);
-	if (w - 67 >= 5)
+	if (w - 67 < 5)
+		return;
+	/* An import has as many codes as it read: its progress is the file's, when known. */
+	if (b->method != CP_GEN_IMPORT)
 		ui_bar(ui, win, y, 66, w - 67, b->generated, b->requested);
+	else if (imp != NULL && imp->size != 0)
+		ui_bar(ui, win, y, 66, w - 67, imp->bytes, imp->size);
+	else if (b->status == CP_BATCH_COMPLETE)
+		ui_bar(ui, win, y, 66, w - 67, 1, 1);
+}
+
+/* Bytes read "of" the file's size, when known (not from a pipe). */
+static const char *import_read(const struct cp_import_result *r, char *buf, size_t size)
+{
+	char a[32], b[32];
+
+	if (r->size != 0)
+		snprintf(buf, size, "%s of %s bytes", ui_num(r->bytes, a, sizeof a),
+			 ui_num(r->size, b, sizeof b));
+	else
+		snprintf(buf, size, "%s bytes", ui_num(r->bytes, a, sizeof a));
+	return buf;
+}
+
+/* Two lines at Y: what the import read and skipped, and the file's SHA-256. */
+static void draw_import(struct ui *ui, WINDOW *win, int y, const struct cp_import_result *r)
+{
+	int w = getmaxx(win);
+	char rd[80], n[3][32], dups[CP_IMPORT_DUP_LINES * 22 + 64];
+	size_t o;
+
+	if (r->on_duplicate == CP_IMPORT_DUP_SKIP) {
+		o = (size_t)snprintf(dups, sizeof dups, "duplicates skipped: %s",
+				     ui_num(r->duplicates, n[2], sizeof n[2]));
+		for (unsigned int i = 0; i < r->ndup_lines && o < sizeof dups; i++)
+			o += (size_t)snprintf(dups + o, sizeof dups - o, "%s%llu",
+					      i ? ", " : " (lines ", (unsigned long long)r->dup_lines[i]);
+		if (r->ndup_lines > 0 && o < sizeof dups)
+			snprintf(dups + o, sizeof dups - o, ")");
+	} else {
+		snprintf(dups, sizeof dups, "a duplicate fails it");
+	}
+	ui_putf(ui, win, y, 2, w - 4, UI_NORMAL, "Import %llu %s: %s codes from %s lines (%s); %s",
+		(unsigned long long)r->batch.id, cp_batch_status_name(r->batch.status),
+		ui_num(r->batch.generated, n[0], sizeof n[0]), ui_num(r->nlines, n[1], sizeof n[1]),
+		import_read(r, rd, sizeof rd), dups);
+	ui_putf(ui, win, y + 1, 2, w - 4, UI_DIM, "File SHA-256 %s",
+		r->sha256[0] != '\0' ? r->sha256 : "not known until it is read to its end");
 }
 
 static void detail_draw(struct ui *ui, void *state, WINDOW *win)
 {
 	struct detail *d = state;
-	int w = getmaxx(win), h = getmaxy(win), y;
+	int w = getmaxx(win), h = getmaxy(win), y, foot;
 
 	ui_title(ui, "Campaign %u %s %s", d->id, ui->g->vline, d->loaded ? d->c.name : "?");
 	if (!d->loaded)
@@ -293,10 +374,15 @@ static void detail_draw(struct ui *ui, void *state, WINDOW *win)
 	}
 	ui_putf(ui, win, y++, 1, w - 2, UI_HEADER, "%6s %-6s %12s %12s %-9s %-14s %s", "BATCH",
 		"METHOD", "REQUESTED", "GENERATED", "STATUS", "STARTED (UTC)", w >= 72 ? "PROGRESS" : "");
-	d->list_rows = h - y - 1;
+	/* The footer: the selected import's two lines, then any batch's error. */
+	foot = 1 + (d->imp_id != 0 ? 2 : 0);
+	d->list_rows = h - y - foot;
 	ui_list_fit(&d->list, d->list_rows);
-	for (size_t i = d->list.top; i < d->list.n && y < h - 1; i++, y++)
-		draw_batch(ui, win, y, &d->batches[i], i == d->list.cur);
+	for (size_t i = d->list.top; i < d->list.n && y < h - foot; i++, y++)
+		draw_batch(ui, win, y, &d->batches[i], i == d->list.cur,
+			   d->imp_id == d->batches[i].id ? &d->imp : NULL);
+	if (d->imp_id != 0 && d->imp_id == d->batches[d->list.cur].id)
+		draw_import(ui, win, h - 3, &d->imp);
 	if (d->batches[d->list.cur].error[0] != '\0')
 		ui_putf(ui, win, h - 1, 2, w - 4, UI_BAD, "Batch %llu: %s",
 			(unsigned long long)d->batches[d->list.cur].id, d->batches[d->list.cur].error);

@@ -100,6 +100,9 @@ expect_exit $LINENO 1 a code redeem "$one" --user u1
 check $LINENO "unfinished import's code unknown: $out" contains "$out" unknown_code
 expect_exit $LINENO 1 a code validate "$one"
 check $LINENO "validate: unknown: $out" contains "$out" unknown_code
+# Nor counted as available: campaign show says how many are importing.
+expect_exit $LINENO 0 a campaign show killed --json
+check $LINENO "none available while importing: $out" test "$(printf '%s' "$out" | jq -c '.codes | [.available, .total, .importing == '"$(count_codes killed)"']')" = '[0,0,true]'
 # Another file: a different first part, and the same first part but more lines.
 { echo code; seq -f 'Q%07g' 1 $n; } >"$work/other.csv"
 expect_exit $LINENO 1 a import --resume "$bid" "$work/other.csv"

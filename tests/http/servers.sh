@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The lighttpd and Apache examples (www/lighttpd.conf, www/apache.conf) serve the
-# API, the form and health through coupon-fcgi, each on a private instance. A
+# API, the form and health through coupon-fcgi, each on a private instance, and
+# stream an import larger than their cap for other requests to it. A
 # server that is not installed is skipped with a message (./quickstart test
 # installs both).
 . "$top_srcdir/tests/http/lib.sh"
@@ -11,6 +12,8 @@ key=$(make_key ops admin)
 cid=$(make_campaign fall 10)
 set -- $(sqldb "SELECT code FROM coupon_codes WHERE campaign_id = $cid ORDER BY id")
 c1=$1 c2=$2 c3=$3 c4=$4
+"$adm" -c "$cnf" --quiet campaign create partner --external >/dev/null || exit 99
+ext=$(sqldb "SELECT id FROM campaigns WHERE name = 'partner'")
 # Apache's children run as www-data: they must reach the socket.
 chmod 755 "$work"
 start_fcgi --listen-mode 0666
@@ -40,6 +43,13 @@ drive() {
 	check $LINENO "$1: the form works (site = $base)" test "$status" = 200 -o "$status" = 403
 	req GET /metrics
 	expect $LINENO 200
+	# 20,000 codes of 64 bytes: 1.3 MB, over the 1 MiB other requests may send.
+	seq -f "${1:0:1}%063g" 1 20000 >"$work/$1.csv"
+	req POST "/api/v1/campaigns/$ext/imports" -H "Authorization: Bearer $key" \
+		-H 'Content-Type: text/csv' --data-binary "@$work/$1.csv"
+	expect $LINENO 202
+	check $LINENO "$1: the import is stored: $body" contains "$body" '"generated":20000,"status":"complete"'
+	check $LINENO "$1: every byte reached coupon-fcgi: $body" contains "$body" "\"sha256\":\"$(sha256sum "$work/$1.csv" | cut -d' ' -f1)\""
 }
 
 port=$(free_port) || exit 99

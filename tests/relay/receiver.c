@@ -3,13 +3,15 @@
  * tells receivers to: X-Coupon-Signature is "t=T,v1=HEX", HEX the HMAC-SHA256
  * under the secret of "T." + the raw body, compared in constant time, and T
  * within five minutes of the receiver's clock. One line "EVENT-ID ok",
- * "EVENT-ID badsig" or "EVENT-ID stale" is appended to OUT per request it accepts.
+ * "EVENT-ID badsig" or "EVENT-ID stale" is appended to OUT per request it accepts,
+ * and, when BODIES is given, "EVENT-ID BODY" to BODIES (the body as it came: an
+ * event's JSON holds no raw line break).
  * Every FAIL_EVERY-th request of a connection (0 = never) is answered 503
  * without being recorded, to exercise the relay's retries. The port it listens
  * on is written to PORT-FILE (an existing one names the port to take). A process per connection, so kept-alive
  * connections of several relays are served side by side.
  *
- *   receiver SECRET-FILE OUT PORT-FILE FAIL_EVERY
+ *   receiver SECRET-FILE OUT PORT-FILE FAIL_EVERY [BODIES]
  */
 #include "config.h"
 
@@ -31,7 +33,7 @@
 
 static char secret[512];
 static size_t secret_len;
-static int out_fd;
+static int out_fd, bodies_fd = -1;
 static unsigned long fail_every;
 
 struct conn {
@@ -110,6 +112,19 @@ static const char *verdict(const char *body, size_t len, const char *sig)
 	return llabs((long long)time(NULL) - t) > SKEW_MAX ? "stale" : "ok";
 }
 
+/* One write, so lines of several connections' processes never interleave. */
+static void keep_body(const char *id, const char *body, size_t len)
+{
+	static char line[80 + sizeof ((struct conn *)0)->buf];
+	int n;
+
+	if (bodies_fd < 0)
+		return;
+	n = snprintf(line, sizeof line, "%s %.*s\n", id, (int)len, body);
+	if (n < 0 || (size_t)n >= sizeof line || write(bodies_fd, line, (size_t)n) != n)
+		_exit(1);
+}
+
 static void record(const char *id, const char *body, size_t len, const char *sig)
 {
 	char line[160];
@@ -117,6 +132,7 @@ static void record(const char *id, const char *body, size_t len, const char *sig
 
 	if (write(out_fd, line, (size_t)n) != n)
 		_exit(1);
+	keep_body(id, body, len);
 }
 
 static void reply(int fd, int code)
@@ -167,8 +183,9 @@ int main(int argc, char **argv)
 	FILE *f;
 	int s, c, one = 1;
 
-	if (argc != 5)
-		return fprintf(stderr, "usage: receiver SECRET-FILE OUT PORT-FILE FAIL_EVERY\n"), 2;
+	if (argc != 5 && argc != 6)
+		return fprintf(stderr, "usage: receiver SECRET-FILE OUT PORT-FILE FAIL_EVERY "
+			       "[BODIES]\n"), 2;
 	if ((f = fopen(argv[1], "r")) == NULL)
 		return perror(argv[1]), 1;
 	secret_len = fread(secret, 1, sizeof secret - 1, f);
@@ -178,6 +195,8 @@ int main(int argc, char **argv)
 	fail_every = strtoul(argv[4], NULL, 10);
 	if ((out_fd = open(argv[2], O_WRONLY | O_CREAT | O_APPEND, 0644)) < 0)
 		return perror(argv[2]), 1;
+	if (argc == 6 && (bodies_fd = open(argv[5], O_WRONLY | O_CREAT | O_APPEND, 0644)) < 0)
+		return perror(argv[5]), 1;
 	signal(SIGCHLD, SIG_IGN);
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);

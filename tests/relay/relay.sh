@@ -1,7 +1,8 @@
 # coupon-relay end to end (issue #10): a private RabbitMQ and a webhook receiver on
 # loopback, two relays, redemptions writing events while the relay and the broker
 # are killed with SIGKILL. Every event must arrive at both sinks at least once
-# (exactly once while nothing fails), signed correctly.
+# (exactly once while nothing fails), signed correctly; and an event for a
+# partner's code holding a quote and a backslash arrives as JSON, the code intact.
 . "$top_srcdir/tests/cli/lib.sh"
 
 rmq=/usr/lib/rabbitmq/bin
@@ -82,7 +83,7 @@ od -An -tx1 -N24 /dev/urandom | tr -d ' \n' >"$work/secret"
 chmod 600 "$work/secret"
 start_receiver() {
 	setsid "$helpers/receiver" "$work/secret" "$work/hook.out" "$work/hook.port" "$1" \
-		>>"$work/receiver.log" 2>&1 &
+		"$work/hook.bodies" >>"$work/receiver.log" 2>&1 &
 	pids="$pids $!"
 	receiver_pid=$!
 	for _ in $(seq 600); do [ -s "$work/hook.port" ] && break; sleep 0.05; done
@@ -196,6 +197,21 @@ check $LINENO "the backlog gauge is exported" sh -c "echo '$metrics' | grep -qE 
 check $LINENO "failures were recorded on the rows" test "$(sqldb 'SELECT COUNT(*) FROM outbox WHERE attempts > 0')" -gt 0
 echo "phase 2: RabbitMQ got $(wc -l <"$work/amqp") messages for 3000 events ($(dups "$work/amqp") duplicated)," \
 	"the webhook $(wc -l <"$work/hook") ($(dups "$work/hook") duplicated); $(($(date +%s) - t0)) s in all"
+
+# Phase 3: a partner's imported code may hold a quote and a backslash; its event
+# reaches the webhook as valid JSON with the code as it is stored.
+check $LINENO "an external campaign with events" \
+	"$adm" -c "$cnf" --quiet campaign create partner --external --events
+printf 'code\n"Q""UO\\TE1"\n' >"$work/q.csv"
+check $LINENO "the code is imported" "$adm" -c "$cnf" --quiet import --campaign partner "$work/q.csv"
+check $LINENO "and redeemed" "$adm" -c "$cnf" --quiet code redeem 'Q"UO\TE1' --user u9
+check $LINENO "phase 3 drains" drained 1200
+qid=$(sqldb "SELECT o.event_id FROM outbox o JOIN campaigns k ON k.id = o.campaign_id WHERE k.name = 'partner'")
+qbody=$(awk -v id="$qid" '$1 == id { sub(/^[^ ]* /, ""); print; exit }' "$work/hook.bodies")
+check $LINENO "the webhook got the event: $qbody" test -n "$qid" -a -n "$qbody"
+check $LINENO "as JSON with the code intact: $qbody" \
+	test "$(printf '%s' "$qbody" | jq -r '.type + " " + .code')" = 'redeemed Q"UO\TE1'
+
 gone() { ! kill -0 "$1" 2>/dev/null; }
 kill "$relay_b"
 check $LINENO "relay stops cleanly on SIGTERM" wait_until 300 gone "$relay_b"
