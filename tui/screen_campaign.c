@@ -250,13 +250,23 @@ static int draw_info(struct ui *ui, WINDOW *win, const struct detail *d, int y)
 		c->per_user_limit ? ui_num(c->per_user_limit, n[0], sizeof n[0]) : "unlimited per user");
 	ui_putf(ui, win, y++, half, w - half - 1, UI_NORMAL, "Unredeem %s",
 		c->unredeem_restores ? "restores the code" : "spends the code");
-	ui_putf(ui, win, y++, 2, w - 4, UI_NORMAL,
-		"Format   prefix '%s', %u symbols of %zu, check %s, groups of %u",
-		c->format.prefix, c->format.body_len, strlen(c->format.alphabet),
-		c->format.check ? "on" : "off", c->format.group);
-	ui_putf(ui, win, y++, 2, w - 4, UI_NORMAL,
-		"Guess    %.1e for one random guess against %s codes",
-		cp_format_guess_probability(&c->format, count), ui_num(count, n[1], sizeof n[1]));
+	if (c->format.external) {
+		/* Codes made elsewhere: no alphabet or length of ours to reckon a guess from. */
+		ui_putf(ui, win, y++, 2, w - 4, UI_NORMAL,
+			"Format   external: codes made elsewhere, %s, %s",
+			c->format.case_sensitive ? "case-sensitive" : "case-insensitive",
+			c->format.ignore_separators ? "spaces and dashes ignored"
+						    : "spaces and dashes significant");
+	} else {
+		ui_putf(ui, win, y++, 2, w - 4, UI_NORMAL,
+			"Format   prefix '%s', %u symbols of %zu, check %s, groups of %u",
+			c->format.prefix, c->format.body_len, strlen(c->format.alphabet),
+			c->format.check ? "on" : "off", c->format.group);
+		ui_putf(ui, win, y++, 2, w - 4, UI_NORMAL,
+			"Guess    %.1e for one random guess against %s codes",
+			cp_format_guess_probability(&c->format, count),
+			ui_num(count, n[1], sizeof n[1]));
+	}
 	if (c->max_redemptions != 0)
 		ui_putf(ui, win, y++, 2, w - 4, UI_NORMAL, "Cap      %s redemptions in all",
 			ui_num(c->max_redemptions, n[2], sizeof n[2]));

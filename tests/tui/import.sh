@@ -37,6 +37,9 @@ expect_screen $LINENO "dashboard: 3 available, not $n more" 'imp +active +3 +0 '
 T send-keys Enter
 expect_screen $LINENO "campaign screen" 'Campaign 1 .* imp'
 expect_screen $LINENO "the codes line" 'Codes +3 available, 0 assigned'
+expect_screen $LINENO "an external format, no guess odds of ours" \
+	'Format +external: codes made elsewhere, case-insensitive, spaces and dashes ignored'
+check $LINENO "no guess line" sh -c "! tmux -L '$sock' capture-pane -p | grep -q 'Guess '"
 expect_screen $LINENO "importing counted apart" "Importing $(grouped "$n") codes, not in use until their import completes"
 # The newest batch is selected: the unfinished import.
 expect_screen $LINENO "the running import's progress" \
