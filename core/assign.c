@@ -100,11 +100,12 @@ static const char give_sql[] =
 	" AND k.status = 'active' AND (k.starts_at IS NULL OR k.starts_at <= NOW(6))"
 	" AND (k.expires_at IS NULL OR k.expires_at > NOW(6))"
 	" AND k.per_user_limit <= 1 AND k.events_enabled = 0 AND k.importing = 0";
-/* A run of available codes from id ?, for the pool: a plain read, locking nothing. */
+/* Available codes with ids in [?, ?), for the pool: a plain read, locking nothing. */
 static const char run_sql[] =
 	"SELECT id, code FROM coupon_codes FORCE INDEX (ix_codes_campaign_status)"
-	" WHERE campaign_id = ? AND status = 'available' AND redeemed_at IS NULL AND id >= ?"
-	" AND (expires_at IS NULL OR expires_at > NOW(6)) LIMIT " POOL_RUN_SQL;
+	" WHERE campaign_id = ? AND status = 'available' AND redeemed_at IS NULL"
+	" AND id >= ? AND id < ? AND (expires_at IS NULL OR expires_at > NOW(6))"
+	" LIMIT " POOL_RUN_SQL;
 /* The ids of a campaign's available codes: one index entry each, in index order (no MIN()). */
 static const char range_sql[] =
 	"SELECT COALESCE((SELECT id FROM coupon_codes c FORCE INDEX (ix_codes_campaign_status)"
@@ -470,11 +471,14 @@ static enum cp_status hand_out(struct ctx *x, enum cp_status *outcome)
 	return CP_OK;
 }
 
-/* Reads a run of the campaign's available codes from FROM into RUN; *N how many. */
-static enum cp_status read_run(struct ctx *x, uint64_t from, struct candidate *run,
-			       unsigned int *n)
+/*
+ * Appends to RUN, which holds *N candidates, the campaign's available codes with
+ * ids in [FROM, BELOW), up to POOL_RUN in all.
+ */
+static enum cp_status read_run(struct ctx *x, uint64_t from, uint64_t below,
+			       struct candidate *run, unsigned int *n)
 {
-	MYSQL_BIND p[2], r[2];
+	MYSQL_BIND p[3], r[2];
 	MYSQL_STMT *stmt;
 	uint32_t campaign = x->req->campaign_id;
 	uint64_t id = 0;
@@ -483,7 +487,6 @@ static enum cp_status read_run(struct ctx *x, uint64_t from, struct candidate *r
 	enum cp_status st;
 	int rc;
 
-	*n = 0;
 	if ((st = cp_db_ensure(x->db, x->e)) != CP_OK ||
 	    (stmt = db_prepare(x->db, run_sql, x->e, &st)) == NULL)
 		return st;
@@ -491,6 +494,7 @@ static enum cp_status read_run(struct ctx *x, uint64_t from, struct candidate *r
 	memset(r, 0, sizeof r);
 	db_bind_u32(&p[0], &campaign);
 	db_bind_u64(&p[1], &from);
+	db_bind_u64(&p[2], &below);
 	db_bind_u64(&r[0], &id);
 	db_bind_buf(&r[1], code, sizeof code - 1, &len, NULL);
 	if (mysql_stmt_bind_param(stmt, p) != 0 || mysql_stmt_execute(stmt) != 0 ||
@@ -517,6 +521,7 @@ static enum cp_status next_candidate(struct ctx *x, struct candidate *c, bool *g
 	struct pool *p = &pools[id % POOLS];
 	struct terms t;
 	unsigned int n = 0;
+	uint64_t from;
 	time_t now = time(NULL);
 	bool dry;
 	enum cp_status st;
@@ -543,10 +548,11 @@ static enum cp_status next_candidate(struct ctx *x, struct candidate *c, bool *g
 
 	memset(&t, 0, sizeof t);
 	campaign_range(x, &t.first, &t.last);
-	st = read_run(x, random_start(&t), p->c, &n);
-	/* Past the last available code from a random point: from the first. */
-	if (st == CP_OK && n == 0 && t.first != 0)
-		st = read_run(x, 0, p->c, &n);
+	from = random_start(&t);
+	st = read_run(x, from, UINT64_MAX, p->c, &n);
+	/* Near the end of the ids: the rest from the first. */
+	if (st == CP_OK && n < POOL_RUN && from > 0)
+		st = read_run(x, 0, from, p->c, &n);
 
 	pthread_mutex_lock(&pools_lock);
 	p->reading = false;
