@@ -1,40 +1,55 @@
 /*
  * Hand-out: one available code of a campaign to a user, once. See doc/API.md,
- * "Handing out codes".
+ * "Handing out codes", and doc/BENCHMARKS.md, "Handing out codes".
  *
- * One transaction: the campaign read under a shared lock (so a pause that
- * commits waits for hand-outs in flight, and none starts after it), the user's
- * codes counted, a free code taken with SELECT ... FOR UPDATE SKIP LOCKED, and
- * the conditional UPDATE that makes it the user's. SKIP LOCKED is what keeps
- * the pool from being a hot row: concurrent hand-outs each take the first code
- * nobody else holds instead of queueing on the same "next free code"
- * (bench/assign measures it against redemptions of distinct codes).
+ * The common case is one autocommit statement, as a redemption is: a campaign
+ * with one code a user, no events, no idempotency key. Its UPDATE names one code
+ * by primary key, a candidate, and changes it only if it is still available and
+ * not past its expiry and the campaign, joined on its key, still hands out in
+ * one statement (active, started, not over, one code a user, no events, no
+ * import in progress). The reward and the validity it stored come back in the OK
+ * packet through LAST_INSERT_ID(), as core/redeem.c hands back its campaign, and
+ * the candidate's code text is known: the reply needs no second round trip. The
+ * unique key refuses a user who holds a code already.
  *
- * Each hand-out starts its search at a random point of the campaign's ids (and
- * wraps): a code taken leaves a delete-marked entry in the status index until
- * purge removes it, and a search from the front would walk every one of them,
- * each a look at its row to see that it is gone; 50,000 hand-outs from the front
- * took 364 s in tests/integration/test_assign on a loaded machine, from random points
- * 137 to 195 s, and 83 s with the one-statement path below.
+ * Candidates come from a pool the process keeps for each campaign: one plain
+ * SELECT, locking nothing, reads a run of up to 256 available codes (id and text)
+ * from a random point of the campaign's ids (then from the first, when the point
+ * is near the end), and the threads of the process take them in turn under a
+ * mutex held for a copy. The pool is only a hint: a code taken by another
+ * process, redeemed, expired or of a campaign paused since reading reports 0
+ * rows and the hand-out takes the next. The pools are a fixed table of 32 slots
+ * by campaign id, 20 KiB each at most: a campaign that takes a slot drops the
+ * candidates of the one before, and a pool is read again only when it is empty.
+ * A run starts at a random point so that processes handing out from the same
+ * campaign (coupon-fcgi, couponadm assign) seldom walk the same stretch.
+ *
+ * Anything else takes the transaction: three candidates that all reported 0
+ * rows (the campaign refuses, or others took them), a duplicate, a run that
+ * found nothing (the pool then stays dry for a second, and the transaction
+ * decides alone), another kind of campaign. The transaction reads the campaign
+ * under a shared lock (so a pause that commits waits for hand-outs in flight,
+ * and none starts after it), counts the user's codes, takes a free code with
+ * SELECT ... FOR UPDATE SKIP LOCKED from a random point and makes it the user's
+ * with a conditional UPDATE. SKIP LOCKED is what keeps it off a hot row:
+ * concurrent hand-outs each take the first code nobody else holds instead of
+ * queueing on the same "next free code".
+ *
+ * Searches start at random points of the campaign's ids (and wrap): a code taken
+ * leaves a delete-marked entry in the status index until purge removes it, and
+ * a search from the front would walk every one of them; 50,000 hand-outs from the
+ * front took 364 s in tests/integration/test_assign on a loaded machine, from
+ * random points 137 to 195 s.
  *
  * "One per user" is the unique key uq_codes_assignment (campaign, user, slot),
  * never a check-then-insert: two requests of the same user that both counted
  * nothing race to the same slot, the second gets a duplicate-key error, rolls
  * back and, run again, finds the first's code and returns it.
  *
- * The common case is one autocommit statement, as a redemption is: a campaign
- * with one code a user, no events, no idempotency key. Its UPDATE takes the
- * first available code from a random point (LIMIT 1; a code another hand-out
- * holds is passed over by InnoDB's semi-consistent read unless it is still
- * available when committed) and checks the campaign in a subquery; the unique
- * key refuses a user who holds a code already. Anything else (0 rows, a
- * duplicate, another kind of campaign) takes the transaction below. Four
- * statements and a COMMIT cost five round trips against a redemption's one:
- * bench/assign measured 0.16x to 0.31x of redemptions with the transaction alone.
- *
- * Exhaustion is exact: when SKIP LOCKED finds nothing, the same SELECT without
- * it waits for the codes other transactions hold, so a code released by a
- * rollback is still handed out, and campaign_exhausted means no code was left.
+ * Exhaustion is exact: it is only ever decided by the transaction. When SKIP
+ * LOCKED finds nothing, the same SELECT without it waits for the codes other
+ * transactions hold, so a code released by a rollback is still handed out, and
+ * campaign_exhausted means no code was left.
  */
 #include "config.h"
 
