@@ -192,7 +192,7 @@ static struct pool {
 	uint32_t campaign;
 	unsigned int next, n;
 	bool reading;
-	time_t dry_until;
+	time_t dry_until; /* CLOCK_MONOTONIC seconds */
 	struct candidate c[POOL_RUN];
 } pools[POOLS];
 static pthread_mutex_t pools_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -537,11 +537,14 @@ static enum cp_status next_candidate(struct ctx *x, struct candidate *c, bool *g
 	struct terms t;
 	unsigned int n = 0;
 	uint64_t from;
-	time_t now = time(NULL);
+	struct timespec ts;
+	time_t now;
 	bool dry;
 	enum cp_status st;
 
 	*got = false;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = ts.tv_sec;
 	pthread_mutex_lock(&pools_lock);
 	for (;;) {
 		if ((*got = p->campaign == id && p->next < p->n))
@@ -558,6 +561,7 @@ static enum cp_status next_candidate(struct ctx *x, struct candidate *c, bool *g
 	/* Ours to read: nobody looks at p->c while p->n is 0. */
 	p->campaign = id;
 	p->next = p->n = 0;
+	p->dry_until = 0;
 	p->reading = true;
 	pthread_mutex_unlock(&pools_lock);
 
