@@ -721,7 +721,8 @@ static enum cp_status attempt(struct ctx *x)
 			return st;
 		}
 	}
-	if ((st = db_begin(x->db, x->e)) != CP_OK)
+	/* The pool's reads may have found the server gone: db_begin needs a connection. */
+	if ((st = cp_db_ensure(x->db, x->e)) != CP_OK || (st = db_begin(x->db, x->e)) != CP_OK)
 		return st;
 	if ((st = decide(x, &outcome)) == CP_OK && !x->again) {
 		x->res->status = outcome;
