@@ -2,8 +2,9 @@
  * bench/assign: hand-outs per second against redemptions of distinct codes, in
  * one run on one server:
  *   assign  cp_assign() - a new user each time, one campaign's pool (the product's
- *           path: campaign read under a shared lock, SELECT ... FOR UPDATE SKIP
- *           LOCKED from a random point, the conditional UPDATE, COMMIT)
+ *           common path: an autocommit UPDATE by primary key of a candidate from
+ *           the process's pool, which one SELECT refills every 256 hand-outs;
+ *           core/assign.c)
  *   redeem  cp_redeem() - a distinct code each time, another campaign of the same size
  * Cells of a fixed duration alternate the two modes (each first in turn, half a
  * second apart); medians of the repetitions, and the median of the per-repetition

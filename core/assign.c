@@ -1,40 +1,55 @@
 /*
  * Hand-out: one available code of a campaign to a user, once. See doc/API.md,
- * "Handing out codes".
+ * "Handing out codes", and doc/BENCHMARKS.md, "Handing out codes".
  *
- * One transaction: the campaign read under a shared lock (so a pause that
- * commits waits for hand-outs in flight, and none starts after it), the user's
- * codes counted, a free code taken with SELECT ... FOR UPDATE SKIP LOCKED, and
- * the conditional UPDATE that makes it the user's. SKIP LOCKED is what keeps
- * the pool from being a hot row: concurrent hand-outs each take the first code
- * nobody else holds instead of queueing on the same "next free code"
- * (bench/assign measures it against redemptions of distinct codes).
+ * The common case is one autocommit statement, as a redemption is: a campaign
+ * with one code a user, no events, no idempotency key. Its UPDATE names one code
+ * by primary key, a candidate, and changes it only if it is still available and
+ * not past its expiry and the campaign, joined on its key, still hands out in
+ * one statement (active, started, not over, one code a user, no events, no
+ * import in progress). The reward and the validity it stored come back in the OK
+ * packet through LAST_INSERT_ID(), as core/redeem.c hands back its campaign, and
+ * the candidate's code text is known: the reply needs no second round trip. The
+ * unique key refuses a user who holds a code already.
  *
- * Each hand-out starts its search at a random point of the campaign's ids (and
- * wraps): a code taken leaves a delete-marked entry in the status index until
- * purge removes it, and a search from the front would walk every one of them,
- * each a look at its row to see that it is gone; 50,000 hand-outs from the front
- * took 364 s in tests/integration/test_assign on a loaded machine, from random points
- * 137 to 195 s, and 83 s with the one-statement path below.
+ * Candidates come from a pool the process keeps for each campaign: one plain
+ * SELECT, locking nothing, reads a run of up to 256 available codes (id and text)
+ * from a random point of the campaign's ids (then from the first, when the point
+ * is near the end), and the threads of the process take them in turn under a
+ * mutex held for a copy. The pool is only a hint: a code taken by another
+ * process, redeemed, expired or of a campaign paused since reading reports 0
+ * rows and the hand-out takes the next. The pools are a fixed table of 32 slots
+ * by campaign id, 20 KiB each at most: a campaign that takes a slot drops the
+ * candidates of the one before, and a pool is read again only when it is empty.
+ * A run starts at a random point so that processes handing out from the same
+ * campaign (coupon-fcgi, couponadm assign) seldom walk the same stretch.
+ *
+ * Anything else takes the transaction: three candidates that all reported 0
+ * rows (the campaign refuses, or others took them), a duplicate, a run that
+ * found nothing (the pool then stays dry for a second, and the transaction
+ * decides alone), another kind of campaign. The transaction reads the campaign
+ * under a shared lock (so a pause that commits waits for hand-outs in flight,
+ * and none starts after it), counts the user's codes, takes a free code with
+ * SELECT ... FOR UPDATE SKIP LOCKED from a random point and makes it the user's
+ * with a conditional UPDATE. SKIP LOCKED is what keeps it off a hot row:
+ * concurrent hand-outs each take the first code nobody else holds instead of
+ * queueing on the same "next free code".
+ *
+ * Searches start at random points of the campaign's ids (and wrap): a code taken
+ * leaves a delete-marked entry in the status index until purge removes it, and
+ * a search from the front would walk every one of them; 50,000 hand-outs from the
+ * front took 364 s in tests/integration/test_assign on a loaded machine, from
+ * random points 137 to 195 s.
  *
  * "One per user" is the unique key uq_codes_assignment (campaign, user, slot),
  * never a check-then-insert: two requests of the same user that both counted
  * nothing race to the same slot, the second gets a duplicate-key error, rolls
  * back and, run again, finds the first's code and returns it.
  *
- * The common case is one autocommit statement, as a redemption is: a campaign
- * with one code a user, no events, no idempotency key. Its UPDATE takes the
- * first available code from a random point (LIMIT 1; a code another hand-out
- * holds is passed over by InnoDB's semi-consistent read unless it is still
- * available when committed) and checks the campaign in a subquery; the unique
- * key refuses a user who holds a code already. Anything else (0 rows, a
- * duplicate, another kind of campaign) takes the transaction below. Four
- * statements and a COMMIT cost five round trips against a redemption's one:
- * bench/assign measured 0.16x to 0.31x of redemptions with the transaction alone.
- *
- * Exhaustion is exact: when SKIP LOCKED finds nothing, the same SELECT without
- * it waits for the codes other transactions hold, so a code released by a
- * rollback is still handed out, and campaign_exhausted means no code was left.
+ * Exhaustion is exact: it is only ever decided by the transaction. When SKIP
+ * LOCKED finds nothing, the same SELECT without it waits for the codes other
+ * transactions hold, so a code released by a rollback is still handed out, and
+ * campaign_exhausted means no code was left.
  */
 #include "config.h"
 
@@ -52,6 +67,9 @@
 
 /* The slot column is a SMALLINT UNSIGNED: a larger per-user limit hands out this many. */
 #define SLOT_MAX 65535u
+/* Candidates one read puts in a campaign's pool (the SQL spells the number). */
+#define POOL_RUN 256
+#define POOL_RUN_SQL "256"
 
 static const char campaign_sql[] =
 	"SELECT k.name, k.status, k.starts_at IS NOT NULL AND k.starts_at > NOW(6),"
@@ -79,19 +97,30 @@ static const char held_sql[] =
 	" AND b.method = 'import' AND b.status <> 'complete') LIMIT 1 FOR UPDATE"
 static const char pick_sql[] = PICK_SQL " SKIP LOCKED";
 static const char pick_wait_sql[] = PICK_SQL;
-/* The one-statement hand-out: ? = user, time, time, campaign, order, campaign, campaign, from, campaign. */
-static const char quick_sql[] =
-	"UPDATE coupon_codes FORCE INDEX (ix_codes_campaign_status) SET status = 'assigned',"
-	" assigned_user_id = ?, assigned_slot = 1, assigned_at = ?,"
-	" assigned_until = ? + INTERVAL (SELECT NULLIF(k.assign_valid_for, 0) FROM campaigns k"
-	" WHERE k.id = ?) SECOND, order_id = ?,"
-	" reward_id = (SELECT k.reward_id FROM campaigns k WHERE k.id = ?)"
-	" WHERE campaign_id = ? AND status = 'available' AND redeemed_at IS NULL AND id >= ?"
-	" AND (expires_at IS NULL OR expires_at > NOW(6))"
-	" AND EXISTS (SELECT 1 FROM campaigns k WHERE k.id = ? AND k.status = 'active'"
-	" AND (k.starts_at IS NULL OR k.starts_at <= NOW(6))"
+/*
+ * The hand-out by candidate (see the top): code ID of the campaign if it is still
+ * available and the campaign still hands out in one statement. The reward and
+ * the hand-out's validity it stored come back in the OK packet, packed into
+ * LAST_INSERT_ID() (both INT UNSIGNED): reward << 32 | valid_for.
+ * ? = user, time, time, order, id, campaign.
+ */
+static const char give_sql[] =
+	"UPDATE coupon_codes c JOIN campaigns k ON k.id = c.campaign_id"
+	" SET c.status = 'assigned', c.assigned_user_id = ?, c.assigned_slot = 1,"
+	" c.assigned_at = ?, c.assigned_until = ? + INTERVAL NULLIF(k.assign_valid_for, 0) SECOND,"
+	" c.order_id = ?, c.reward_id = NULLIF(LAST_INSERT_ID(COALESCE(k.reward_id, 0) << 32"
+	" | k.assign_valid_for) >> 32, 0)"
+	" WHERE c.id = ? AND c.campaign_id = ? AND c.status = 'available' AND c.redeemed_at IS NULL"
+	" AND (c.expires_at IS NULL OR c.expires_at > NOW(6))"
+	" AND k.status = 'active' AND (k.starts_at IS NULL OR k.starts_at <= NOW(6))"
 	" AND (k.expires_at IS NULL OR k.expires_at > NOW(6))"
-	" AND k.per_user_limit <= 1 AND k.events_enabled = 0 AND k.importing = 0) LIMIT 1";
+	" AND k.per_user_limit <= 1 AND k.events_enabled = 0 AND k.importing = 0";
+/* Available codes with ids in [?, ?), for the pool: a plain read, locking nothing. */
+static const char run_sql[] =
+	"SELECT id, code FROM coupon_codes FORCE INDEX (ix_codes_campaign_status)"
+	" WHERE campaign_id = ? AND status = 'available' AND redeemed_at IS NULL"
+	" AND id >= ? AND id < ? AND (expires_at IS NULL OR expires_at > NOW(6))"
+	" LIMIT " POOL_RUN_SQL;
 /* The ids of a campaign's available codes: one index entry each, in index order (no MIN()). */
 static const char range_sql[] =
 	"SELECT COALESCE((SELECT id FROM coupon_codes c FORCE INDEX (ix_codes_campaign_status)"
@@ -140,6 +169,34 @@ static struct range {
 	time_t read_at;
 } ranges[RANGES];
 static pthread_mutex_t ranges_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * The process's pools of candidates (see the top), one slot per campaign id
+ * modulo POOLS: a campaign that takes a slot drops the candidates of the one
+ * before. All of them under one lock, held only to take a candidate or install
+ * a run; the read of a run happens outside it, by one thread a slot while the
+ * others of that slot wait for it (pools_filled).
+ */
+#define POOLS 32
+/* After a read found no candidate, the transaction decides for this many seconds. */
+#define POOL_DRY_S 1
+/* Candidates one hand-out tries before it leaves the decision to the transaction. */
+#define QUICK_TRIES 3
+
+struct candidate {
+	uint64_t id;
+	char code[CP_CODE_MAX + 1];
+};
+
+static struct pool {
+	uint32_t campaign;
+	unsigned int next, n;
+	bool reading;
+	time_t dry_until; /* CLOCK_MONOTONIC seconds */
+	struct candidate c[POOL_RUN];
+} pools[POOLS];
+static pthread_mutex_t pools_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pools_filled = PTHREAD_COND_INITIALIZER;
 
 /* ------------------------------------------------------------ input */
 
@@ -430,54 +487,168 @@ static enum cp_status hand_out(struct ctx *x, enum cp_status *outcome)
 }
 
 /*
- * The one-statement hand-out. *DONE when it handed a code out (the reply is in
- * res); otherwise the transaction decides, and a failure here is only returned
- * when it is not a duplicate (the user holds a code: the transaction finds it).
+ * Appends to RUN, which holds *N candidates, the campaign's available codes with
+ * ids in [FROM, BELOW), up to POOL_RUN in all.
  */
-static enum cp_status quick(struct ctx *x, bool *done)
+static enum cp_status read_run(struct ctx *x, uint64_t from, uint64_t below,
+			       struct candidate *run, unsigned int *n)
 {
-	MYSQL_BIND b[9];
-	unsigned long len[9];
+	MYSQL_BIND p[3], r[2];
+	MYSQL_STMT *stmt;
+	uint32_t campaign = x->req->campaign_id;
+	uint64_t id = 0;
+	unsigned long len = 0;
+	char code[CP_CODE_MAX + 1];
+	enum cp_status st;
+	int rc;
+
+	if ((st = cp_db_ensure(x->db, x->e)) != CP_OK ||
+	    (stmt = db_prepare(x->db, run_sql, x->e, &st)) == NULL)
+		return st;
+	memset(p, 0, sizeof p);
+	memset(r, 0, sizeof r);
+	db_bind_u32(&p[0], &campaign);
+	db_bind_u64(&p[1], &from);
+	db_bind_u64(&p[2], &below);
+	db_bind_u64(&r[0], &id);
+	db_bind_buf(&r[1], code, sizeof code - 1, &len, NULL);
+	if (mysql_stmt_bind_param(stmt, p) != 0 || mysql_stmt_execute(stmt) != 0 ||
+	    mysql_stmt_bind_result(stmt, r) != 0 || mysql_stmt_store_result(stmt) != 0)
+		return db_stmt_fail(x->db, stmt, x->e, "read candidates");
+	while ((rc = mysql_stmt_fetch(stmt)) == 0 && *n < POOL_RUN) {
+		run[*n].id = id;
+		memcpy(run[*n].code, code, len);
+		run[*n].code[len] = '\0';
+		++*n;
+	}
+	mysql_stmt_free_result(stmt);
+	return rc == 1 ? db_stmt_fail(x->db, stmt, x->e, "read candidates") : CP_OK;
+}
+
+/*
+ * The next candidate of the campaign's pool into *C, reading a run when the pool
+ * has none. *GOT false: no available code this process could see (the
+ * transaction decides).
+ */
+static enum cp_status next_candidate(struct ctx *x, struct candidate *c, bool *got)
+{
 	uint32_t id = x->req->campaign_id;
+	struct pool *p = &pools[id % POOLS];
 	struct terms t;
-	uint64_t rows = 0, from;
-	struct cp_err mine;
-	bool found = false;
+	unsigned int n = 0;
+	uint64_t from;
+	struct timespec ts;
+	time_t now;
+	bool dry;
 	enum cp_status st;
 
-	*done = false;
+	*got = false;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = ts.tv_sec;
+	pthread_mutex_lock(&pools_lock);
+	for (;;) {
+		if ((*got = p->campaign == id && p->next < p->n))
+			*c = p->c[p->next++];
+		dry = p->campaign == id && now < p->dry_until;
+		if (*got || dry || !p->reading)
+			break;
+		pthread_cond_wait(&pools_filled, &pools_lock);
+	}
+	if (*got || dry) {
+		pthread_mutex_unlock(&pools_lock);
+		return CP_OK;
+	}
+	/* Ours to read: nobody looks at p->c while p->n is 0. */
+	p->campaign = id;
+	p->next = p->n = 0;
+	p->dry_until = 0;
+	p->reading = true;
+	pthread_mutex_unlock(&pools_lock);
+
 	memset(&t, 0, sizeof t);
 	campaign_range(x, &t.first, &t.last);
 	from = random_start(&t);
+	st = read_run(x, from, UINT64_MAX, p->c, &n);
+	/* Near the end of the ids: the rest from the first. */
+	if (st == CP_OK && n < POOL_RUN && from > 0)
+		st = read_run(x, 0, from, p->c, &n);
+
+	pthread_mutex_lock(&pools_lock);
+	p->reading = false;
+	p->n = st == CP_OK ? n : 0;
+	p->dry_until = st == CP_OK && n == 0 ? now + POOL_DRY_S : 0;
+	if ((*got = p->next < p->n))
+		*c = p->c[p->next++];
+	pthread_cond_broadcast(&pools_filled);
+	pthread_mutex_unlock(&pools_lock);
+	return st;
+}
+
+/*
+ * Candidate ID to the user in one statement. *DONE when it was handed out (the
+ * reply in res); *DUP when the user holds a code already.
+ */
+static enum cp_status give(struct ctx *x, const struct candidate *c, bool *done, bool *dup)
+{
+	MYSQL_BIND b[6];
+	unsigned long len[6];
+	uint32_t campaign = x->req->campaign_id;
+	uint64_t id = c->id, rows = 0, packed;
+	struct cp_err mine;
+	enum cp_status st;
+
+	*done = *dup = false;
 	memset(b, 0, sizeof b);
 	db_bind_str(&b[0], x->req->user_id, &len[0]);
 	db_bind_time(&b[1], &x->when, NULL);
 	db_bind_time(&b[2], &x->when, NULL);
-	db_bind_u32(&b[3], &id);
-	db_bind_str(&b[4], x->req->order_id, &len[4]);
-	db_bind_u32(&b[5], &id);
-	db_bind_u32(&b[6], &id);
-	db_bind_u64(&b[7], &from);
-	db_bind_u32(&b[8], &id);
+	db_bind_str(&b[3], x->req->order_id, &len[3]);
+	db_bind_u64(&b[4], &id);
+	db_bind_u32(&b[5], &campaign);
 	cp_err_clear(&mine);
-	st = db_run(x->db, quick_sql, b, &rows, &mine);
-	if (st == CP_E_DB && mine.db_errno == DB_ER_DUP_ENTRY)
+	st = db_run(x->db, give_sql, b, &rows, &mine);
+	if (st == CP_E_DB && mine.db_errno == DB_ER_DUP_ENTRY) {
+		*dup = true;
 		return CP_OK;
+	}
 	if (st != CP_OK) {
 		if (x->e != NULL)
 			*x->e = mine;
 		return st;
 	}
-	if (rows == 0)
+	if (rows != 1)
 		return CP_OK;
-	/* Ours now, committed: read back what the statement chose. */
-	if ((st = read_held(x, NULL, &found)) != CP_OK)
-		return st;
-	if (!found)
-		return cp_err_set(x->e, CP_E_INTERNAL, "a hand-out vanished after it committed");
+	packed = db_insert_id(x->db, give_sql);
+	memcpy(x->res->code, c->code, sizeof x->res->code);
+	x->res->assigned_at = x->when_unix;
+	x->res->valid_until = (uint32_t)packed ? x->when_unix + (time_t)(uint32_t)packed : 0;
+	x->res->reward.id = (uint32_t)(packed >> 32);
 	x->res->held = false;
 	*done = true;
 	return CP_OK;
+}
+
+/*
+ * The one-statement hand-out: candidates from the pool until one is handed out.
+ * *DONE when it was (the reply is in res); otherwise the transaction decides,
+ * and a failure here is only returned when it is not a duplicate (the user holds
+ * a code: the transaction finds it).
+ */
+static enum cp_status quick(struct ctx *x, bool *done)
+{
+	const struct cache_campaign *k = cache_campaign(x->db, x->req->campaign_id);
+	struct candidate c;
+	bool got = true, dup = false;
+	enum cp_status st = CP_OK;
+
+	*done = false;
+	/* The transaction's kinds of campaign, as far as the cache knows. */
+	if (k == NULL || k->per_user_limit > 1 || k->events)
+		return CP_OK;
+	for (unsigned int i = 0; i < QUICK_TRIES && !*done && !dup && got && st == CP_OK; i++)
+		if ((st = next_candidate(x, &c, &got)) == CP_OK && got)
+			st = give(x, &c, done, &dup);
+	return st;
 }
 
 /* The reply when the campaign refuses, the user holds a code, or one is handed out. */
@@ -550,7 +721,8 @@ static enum cp_status attempt(struct ctx *x)
 			return st;
 		}
 	}
-	if ((st = db_begin(x->db, x->e)) != CP_OK)
+	/* The pool's reads may have found the server gone: db_begin needs a connection. */
+	if ((st = cp_db_ensure(x->db, x->e)) != CP_OK || (st = db_begin(x->db, x->e)) != CP_OK)
 		return st;
 	if ((st = decide(x, &outcome)) == CP_OK && !x->again) {
 		x->res->status = outcome;

@@ -281,6 +281,63 @@ static void per_user_limit(void)
 	      cp_status_code(c.status));
 }
 
+/*
+ * The common path hands out candidates its process read before (core/assign.c):
+ * one statement once they are read, and what changed since (the campaign's
+ * reward, validity or status, codes taken elsewhere) is what the statement
+ * sees, never what the candidates said.
+ */
+static void candidates(void)
+{
+	struct cp_assign_result a;
+	struct cp_err e;
+	struct cp_format f;
+	uint32_t id = fx_campaign(db, "candidates", "CA", "", &f);
+	long long n, reward, left;
+
+	fx_codes(db, id, &f, 0, 10, NULL);
+	cp_campaign_cache_reset(db);
+	CHECK(assign(id, "c-ann", NULL, &a, &e) == CP_OK && !a.held, "warm: %s", e.msg);
+	n = fx_stmt_executes(db);
+	CHECK(assign(id, "c-bob", NULL, &a, &e) == CP_OK && !a.held && a.reward.id == 0,
+	      "bob: %s", e.msg);
+	CHECK(fx_stmt_executes(db) - n == 1, "a hand-out took %lld statements, want 1",
+	      fx_stmt_executes(db) - n);
+
+	tl_execf(db, "UPDATE campaigns SET status = 'paused' WHERE id = %u", id);
+	CHECK(assign(id, "c-cat", NULL, &a, &e) == CP_E_CAMPAIGN_PAUSED, "paused: %s",
+	      cp_status_code(a.status));
+	CHECK(tl_query_intf(db, "SELECT COUNT(*) FROM coupon_codes WHERE campaign_id = %u"
+				" AND status = 'assigned'", id) == 2,
+	      "a paused campaign handed a code out");
+	tl_execf(db, "INSERT INTO campaign_rewards (campaign_id, reward_type, percent)"
+		     " VALUES (%u, 'percent_off', 1250)", id);
+	tl_execf(db, "UPDATE campaigns SET status = 'active', assign_valid_for = 60,"
+		     " reward_id = LAST_INSERT_ID() WHERE id = %u", id);
+	reward = tl_query_intf(db, "SELECT reward_id FROM campaigns WHERE id = %u", id);
+	CHECK(assign(id, "c-cat", NULL, &a, &e) == CP_OK && a.reward.id == reward &&
+		      a.valid_until == a.assigned_at + 60,
+	      "cat: %s, reward %u (want %lld), valid for %lld", e.msg, a.reward.id, reward,
+	      (long long)(a.valid_until - a.assigned_at));
+	CHECK(tl_query_intf(db, "SELECT COUNT(*) FROM coupon_codes WHERE code = '%s'"
+				" AND reward_id = %lld AND assigned_user_id = 'c-cat' AND"
+				" assigned_until = assigned_at + INTERVAL 60 SECOND",
+			    a.code, reward) == 1,
+	      "cat's reply is not what was stored");
+
+	/* All but one of the rest taken elsewhere: the candidates still list them. */
+	tl_execf(db, "UPDATE coupon_codes SET status = 'redeemed', redeemed_at = NOW(6)"
+		     " WHERE campaign_id = %u AND status = 'available' ORDER BY id DESC LIMIT 6", id);
+	left = tl_query_intf(db, "SELECT MIN(id) FROM coupon_codes WHERE campaign_id = %u"
+				 " AND status = 'available'", id);
+	CHECK(assign(id, "c-dan", NULL, &a, &e) == CP_OK, "dan: %s", e.msg);
+	CHECK(tl_query_intf(db, "SELECT COUNT(*) FROM coupon_codes WHERE id = %lld AND code = '%s'"
+				" AND assigned_user_id = 'c-dan'", left, a.code) == 1,
+	      "dan was not handed the code left (id %lld): %s", left, a.code);
+	CHECK(assign(id, "c-eve", NULL, &a, &e) == CP_E_CAMPAIGN_EXHAUSTED, "eve: %s",
+	      cp_status_code(a.status));
+}
+
 static const struct {
 	int line;
 	uint32_t campaign; /* 0: the good one */
@@ -387,6 +444,7 @@ int main(void)
 	same_code_and_holder();
 	transferable_and_valid_for();
 	per_user_limit();
+	candidates();
 	refusals();
 	idempotency();
 	unassign_and_events();
