@@ -59,6 +59,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "batch.h"
 #include "campaign_cache.h"
 #include "db.h"
 #include "idempotency.h"
@@ -93,8 +94,7 @@ static const char held_sql[] =
 	" WHERE campaign_id = ? AND status = 'available'"                                  \
 	" AND redeemed_at IS NULL AND id >= ?"                                             \
 	" AND (expires_at IS NULL OR expires_at > NOW(6))"                                 \
-	" AND NOT EXISTS (SELECT 1 FROM generation_batches b WHERE b.id = coupon_codes.batch_id" \
-	" AND b.method = 'import' AND b.status <> 'complete') LIMIT 1 FOR UPDATE"
+	CODE_SHOWN_SQL("coupon_codes") " LIMIT 1 FOR UPDATE"
 static const char pick_sql[] = PICK_SQL " SKIP LOCKED";
 static const char pick_wait_sql[] = PICK_SQL;
 /*
@@ -163,7 +163,7 @@ struct ctx {
  */
 #define RANGE_TTL 10
 #define RANGES 64
-static struct range {
+static struct id_range {
 	uint32_t campaign;
 	uint64_t first, last;
 	time_t read_at;
@@ -409,7 +409,7 @@ static enum cp_status add_event(struct ctx *x)
 static void campaign_range(struct ctx *x, uint64_t *first, uint64_t *last)
 {
 	uint32_t id = x->req->campaign_id;
-	struct range *r = &ranges[id % RANGES];
+	struct id_range *r = &ranges[id % RANGES];
 	time_t now = time(NULL);
 	MYSQL_BIND p[2], res[2];
 	bool found = false, fresh;
@@ -432,7 +432,7 @@ static void campaign_range(struct ctx *x, uint64_t *first, uint64_t *last)
 		return;
 	}
 	pthread_mutex_lock(&ranges_lock);
-	*r = (struct range){id, *first, *last, now};
+	*r = (struct id_range){id, *first, *last, now};
 	pthread_mutex_unlock(&ranges_lock);
 }
 

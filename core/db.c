@@ -431,10 +431,23 @@ enum cp_status cp_db_ping(struct cp_db *db, struct cp_err *e)
 	return db_exec(db, "DO 1", e);
 }
 
+/*
+ * A connection whose reconnect failed has no handle: every statement on it is
+ * refused here as the server being unavailable (what the failed connect said),
+ * never run on nothing. cp_db_ensure() connects again.
+ */
+static enum cp_status no_handle(struct cp_db *db, struct cp_err *e)
+{
+	db->broken = true;
+	return cp_err_set(e, CP_E_DB_UNAVAILABLE, "no connection to the database");
+}
+
 enum cp_status db_exec(struct cp_db *db, const char *sql, struct cp_err *e)
 {
 	MYSQL_RES *res;
 
+	if (db->mysql == NULL)
+		return no_handle(db, e);
 	if (mysql_query(db->mysql, sql) != 0)
 		return db_fail(db, e, "query");
 	/* Drain any result so the connection stays in sync. */
@@ -460,6 +473,8 @@ enum cp_status db_commit(struct cp_db *db, struct cp_err *e)
 {
 	fault_lose(db);
 	db->tx = false;
+	if (db->mysql == NULL)
+		return no_handle(db, e);
 	if (db->fail_commit != 0)
 		return fault_commit(db, e);
 	if (mysql_commit(db->mysql) != 0)
@@ -517,6 +532,10 @@ MYSQL_STMT *db_prepare(struct cp_db *db, const char *sql, struct cp_err *e,
 			return db->slots[i].stmt;
 	if (db->nslots == DB_STMT_SLOTS) {
 		*st = cp_err_set(e, CP_E_INTERNAL, "prepared statement cache full");
+		return NULL;
+	}
+	if (db->mysql == NULL) {
+		*st = no_handle(db, e);
 		return NULL;
 	}
 	if ((stmt = mysql_stmt_init(db->mysql)) == NULL) {

@@ -45,6 +45,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "batch.h"
 #include "campaign_cache.h"
 #include "cap.h"
 #include "db.h"
@@ -63,7 +64,7 @@
  */
 #define VISIBLE_SQL                                                                   \
 	" AND (k.importing = 0 OR NOT EXISTS (SELECT 1 FROM generation_batches b"    \
-	" WHERE b.id = c.batch_id AND b.method = 'import' AND b.status <> 'complete'))"
+	" WHERE b.id = c.batch_id AND " BATCH_HIDDEN_SQL("b") "))"
 /* Campaign active, inside its window; code not past its own expiry nor its hand-out's; imported. */
 #define OPEN_SQL                                                                       \
 	" AND k.status = 'active' AND (k.starts_at IS NULL OR k.starts_at <= NOW(6))" \

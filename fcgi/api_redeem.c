@@ -48,7 +48,7 @@ static const char *const op_state[] = {
  * turns it on or off, group-commit-groups bounds the groups running at once.
  */
 #define GROUPS_DEFAULT 8
-static bool group_commit = false;
+static bool group_commit = true;
 static unsigned int group_groups = GROUPS_DEFAULT;
 static struct cp_group *group;
 

@@ -3,8 +3,8 @@
 # nginx, coupon-fcgi is killed with SIGKILL and restarted, the private MariaDB is
 # killed with SIGKILL and restarted (crash recovery), and nginx is restarted.
 # Half the requests carry an idempotency key; the other half are plain
-# redemptions, which coupon-fcgi commits one by one (faults_grouped.sh: in
-# groups). Afterwards every request left in doubt is retried with its idempotency
+# redemptions, which coupon-fcgi commits in groups as it does by default
+# (faults_ungrouped.sh: one by one). Afterwards every request left in doubt is retried with its idempotency
 # key, or as it was, and tests/crash/reconcile.awk checks every reply against the database: no
 # acknowledged redemption lost, no code redeemed twice, replies and database
 # agree exactly. Then a hand-out phase: coupon-fcgi and MariaDB are killed while
@@ -93,7 +93,7 @@ check $LINENO "replies and database reconcile" \
 	awk -v faults=$faults -f "$top_srcdir/tests/crash/reconcile.awk" \
 	"$work/db.tsv" "$work/keys.tsv" "$work/log"
 check $LINENO "no code stored twice" test "$(sqldb "SELECT COUNT(*) - COUNT(DISTINCT code) FROM coupon_codes")" = 0
-if [ "${COUPON_TEST_GROUP_COMMIT:-off}" = on ]; then
+if [ "${COUPON_TEST_GROUP_COMMIT:-on}" = on ]; then
 	groups=$(curl -s "$base/metrics" | awk '$1 == "coupon_redeem_group_size_count" { print $2 }')
 	alone=$(curl -s "$base/metrics" | sed -n 's/^coupon_redeem_group_size_bucket{le="1"} //p')
 	echo "since the last restart of coupon-fcgi: $groups groups, $alone of one request"
